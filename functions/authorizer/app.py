@@ -1,0 +1,15 @@
+"""Lambda TOKEN authorizer: bearer token → IAM policy over every route its scopes allow."""
+
+from aws_lambda_powertools import Logger
+from tokenservice import authorizer
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict, context) -> dict:
+    try:
+        return authorizer.authorize(event.get("authorizationToken"), event["methodArn"])
+    except authorizer.Unauthorized:
+        logger.info("Bearer token refused")
+        raise

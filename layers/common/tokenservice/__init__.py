@@ -1,0 +1,1 @@
+"""Shared code of the OAuth 2.0 token service: the domain lives here, handlers stay thin."""

@@ -1,0 +1,61 @@
+"""The Lambda TOKEN authorizer for the protected API (RFC 6750).
+
+It hashes the bearer token and reads its record with one consistent GetItem. A missing, unknown,
+expired or revoked token raises `Unauthorized` (API Gateway answers 401). A valid token gets a
+policy that covers every protected route: Allow where its scopes suffice, Deny elsewhere (403,
+insufficient_scope). API Gateway caches the policy per token and reuses it for other routes, so
+it must never be specific to the route being called. A storage failure raises, so API Gateway
+answers 500: the authorizer never allows without a successful lookup.
+"""
+
+import re
+
+from tokenservice import credentials, scopes, storage, tokens
+from tokenservice.models import TokenModel
+from tokenservice.routes import PROTECTED_ROUTES
+
+# RFC 6750 §2.1: "Bearer" 1*SP b64token
+_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,512}=*)")
+
+
+class Unauthorized(Exception):
+    """API Gateway turns exactly this message into a 401."""
+
+    def __init__(self):
+        super().__init__("Unauthorized")
+
+
+def bearer_token(authorization: str | None) -> str:
+    match = _BEARER.fullmatch((authorization or "").strip())
+    if not match:
+        raise Unauthorized()
+    return match.group(1)
+
+
+def authorize(authorization: str | None, method_arn: str) -> dict:
+    token = bearer_token(authorization)
+    record = storage.get(TokenModel, credentials.digest(token))
+    if not tokens.is_active(record, tokens.ACCESS):
+        raise Unauthorized()
+    return policy(record, method_arn)
+
+
+def policy(record: TokenModel, method_arn: str) -> dict:
+    """An IAM policy for every protected route of this API and stage, and the context."""
+    api_prefix = "/".join(method_arn.split("/", 2)[:2])  # arn:aws:execute-api:region:account:api/stage
+    permissions = scopes.permissions(record.scope)
+    statements = []
+    for effect, allowed in (("Allow", True), ("Deny", False)):
+        resources = [
+            route.resource(api_prefix) for route in PROTECTED_ROUTES if route.allows(permissions) is allowed
+        ]
+        if resources:
+            statements.append({"Action": "execute-api:Invoke", "Effect": effect, "Resource": resources})
+    context = {"client_id": record.client_id, "scope": record.scope}
+    if record.username:
+        context["username"] = record.username
+    return {
+        "principalId": record.username or record.client_id,
+        "policyDocument": {"Version": "2012-10-17", "Statement": statements},
+        "context": context,
+    }

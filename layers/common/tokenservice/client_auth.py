@@ -1,0 +1,77 @@
+"""Client authentication at the token endpoint (RFC 6749 §2.3.1).
+
+Two methods: HTTP Basic (`client_secret_basic`: base64 of `id:secret`, each part
+form-urlencoded first) and `client_id` + `client_secret` in the body (`client_secret_post`).
+Using both at once is `invalid_request`; any failure to authenticate is `invalid_client` (401).
+"""
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+from tokenservice import credentials
+from tokenservice.errors import InvalidClient, InvalidRequest, UnauthorizedClient
+from tokenservice.models import ClientModel
+
+MAX_CREDENTIAL_LENGTH = 256
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+    method: str  # "client_secret_basic" | "client_secret_post"
+
+
+def extract(headers: Mapping[str, str], form: Mapping[str, str]) -> ClientCredentials:
+    """The credentials a request presents, without looking anything up."""
+    authorization = headers.get("authorization", "").strip()
+    if authorization:
+        scheme, _, encoded = authorization.partition(" ")
+        if scheme.lower() != "basic":
+            raise InvalidClient("Client authentication must use HTTP Basic or client_secret_post")
+        if "client_secret" in form:
+            raise InvalidRequest("Use one client authentication method, not both")
+        client_id, client_secret = _decode_basic(encoded.strip())
+        if form.get("client_id", client_id) != client_id:
+            raise InvalidRequest("client_id in the body does not match the Authorization header")
+        return ClientCredentials(client_id, client_secret, "client_secret_basic")
+    client_id, client_secret = form.get("client_id"), form.get("client_secret")
+    if not client_id or not client_secret:
+        raise InvalidClient("Client authentication is required")
+    _check_length(client_id, client_secret)
+    return ClientCredentials(client_id, client_secret, "client_secret_post")
+
+
+def _decode_basic(encoded: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError) as error:
+        raise InvalidClient("The Basic credentials are not valid base64 of UTF-8 text") from error
+    raw_id, colon, raw_secret = decoded.partition(":")
+    client_id, client_secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+    if not colon or not client_id or not client_secret:
+        raise InvalidClient("The Basic credentials must be client_id:client_secret")
+    _check_length(client_id, client_secret)
+    return client_id, client_secret
+
+
+def _check_length(client_id: str, client_secret: str) -> None:
+    if len(client_id) > MAX_CREDENTIAL_LENGTH or len(client_secret) > MAX_CREDENTIAL_LENGTH:
+        raise InvalidClient()
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in client_id + client_secret):
+        raise InvalidClient()
+
+
+def authenticate(presented: ClientCredentials, client: ClientModel | None) -> ClientModel:
+    """The client, when the secret matches (constant time, also for unknown clients)."""
+    if not credentials.matches(presented.client_secret, client.secret_hash if client else None):
+        raise InvalidClient()
+    return client
+
+
+def require_grant_type(client: ClientModel, grant_type: str) -> None:
+    if grant_type not in client.grant_types.split():
+        raise UnauthorizedClient(f"This client may not use the {grant_type} grant")

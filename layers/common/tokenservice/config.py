@@ -1,0 +1,52 @@
+"""Configuration: the environment variable names, in one place.
+
+The template passes these names to the functions, the local runner (`make run`) sets them the
+same way, and `tokenctl` reads them too. Defaults are the local ones.
+"""
+
+import os
+
+# Table names (the template passes `!Ref <Table>`; locally these defaults are used).
+USERS_TABLE = "USERS_TABLE"
+CLIENTS_TABLE = "CLIENTS_TABLE"
+TOKENS_TABLE = "TOKENS_TABLE"
+
+TABLE_DEFAULTS = {
+    USERS_TABLE: "tokenservice-users",
+    CLIENTS_TABLE: "tokenservice-clients",
+    TOKENS_TABLE: "tokenservice-tokens",
+}
+
+# Token lifetimes (seconds) for clients created without their own.
+DEFAULT_ACCESS_TTL = "DEFAULT_ACCESS_TTL"
+DEFAULT_REFRESH_TTL = "DEFAULT_REFRESH_TTL"
+ACCESS_TTL_DEFAULT = 3600
+REFRESH_TTL_DEFAULT = 86400
+
+# The realm named in WWW-Authenticate challenges.
+AUTH_REALM = "AUTH_REALM"
+AUTH_REALM_DEFAULT = "tokenservice"
+
+# The DynamoDB endpoint (DynamoDB Local, moto server); unset or empty means AWS.
+DYNAMODB_ENDPOINT = "AWS_ENDPOINT_URL_DYNAMODB"
+
+
+def table_name(variable: str) -> str:
+    return os.environ.get(variable) or TABLE_DEFAULTS[variable]
+
+
+def int_setting(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip()
+    return int(value) if value.isdigit() else default
+
+
+def access_ttl_default() -> int:
+    return int_setting(DEFAULT_ACCESS_TTL, ACCESS_TTL_DEFAULT)
+
+
+def refresh_ttl_default() -> int:
+    return int_setting(DEFAULT_REFRESH_TTL, REFRESH_TTL_DEFAULT)
+
+
+def realm() -> str:
+    return os.environ.get(AUTH_REALM) or AUTH_REALM_DEFAULT

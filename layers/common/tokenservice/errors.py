@@ -1,0 +1,86 @@
+"""OAuth 2.0 errors (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1), one class per error code.
+
+Each error carries its `error` code, a human readable `description`, the HTTP `status_code`
+and any header the RFC demands. `response()` is the one place an error becomes HTTP.
+"""
+
+import json
+
+from tokenservice import config
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthError(Exception):
+    error = "server_error"
+    status_code = 500
+    default_description = "The server encountered an unexpected condition"
+
+    def __init__(self, description: str | None = None):
+        self.description = description or self.default_description
+        super().__init__(self.description)
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    def response(self) -> dict:
+        body = {"error": self.error, "error_description": self.description}
+        headers = {"Content-Type": "application/json", **NO_STORE, **self.headers()}
+        return {"statusCode": self.status_code, "headers": headers, "body": json.dumps(body)}
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+    status_code = 400
+    default_description = "The request is missing a parameter or is otherwise malformed"
+
+
+class InvalidClient(OAuthError):
+    """Client authentication failed (RFC 6749 §5.2): 401 with a Basic challenge."""
+
+    error = "invalid_client"
+    status_code = 401
+    default_description = "Client authentication failed"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Basic realm="{config.realm()}", charset="UTF-8"'}
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+    status_code = 400
+    default_description = "The authorization grant is invalid, expired or revoked"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+    status_code = 400
+    default_description = "The client is not allowed to use this grant type"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+    status_code = 400
+    default_description = "The grant type is not supported"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+    status_code = 400
+    default_description = "The requested scope is invalid, unknown or malformed"
+
+
+class ServerError(OAuthError):
+    """Anything unexpected: a 500 with no detail (the detail goes to the logs)."""
+
+
+class TemporarilyUnavailable(OAuthError):
+    """The database is throttling or unreachable: try again shortly."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+    default_description = "The service is temporarily unavailable, please retry"
+    retry_after_seconds = 1
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}

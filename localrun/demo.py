@@ -1,0 +1,60 @@
+"""The demo client and user that `make run` seeds, with fresh secrets on every start.
+
+Fresh random secrets (never fixed ones) so that pointing the runner at a real table cannot plant
+a known password.
+"""
+
+import base64
+import secrets
+from dataclasses import dataclass
+
+from tokenservice import admin
+
+DEMO_CLIENT_ID = "demo-client"
+DEMO_USERNAME = "demo"
+DEMO_SCOPES = "read update"
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    client_id: str
+    client_secret: str
+    username: str
+    password: str
+    scope: str
+
+    @property
+    def basic(self) -> str:
+        return base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode("ascii")
+
+
+def seed() -> DemoCredentials:
+    new = admin.create_client("Demo application", DEMO_SCOPES, client_id=DEMO_CLIENT_ID, replace=True)
+    password = secrets.token_urlsafe(12)
+    admin.create_user(DEMO_USERNAME, password, DEMO_SCOPES, replace=True)
+    return DemoCredentials(DEMO_CLIENT_ID, new.client_secret, DEMO_USERNAME, password, DEMO_SCOPES)
+
+
+def banner(demo: DemoCredentials, base_url: str | None) -> str:
+    lines = [
+        "",
+        "Demo client (consumer key and secret):",
+        f"  client_id:     {demo.client_id}",
+        f"  client_secret: {demo.client_secret}",
+        f"Demo user (scopes: {demo.scope}):",
+        f"  username:      {demo.username}",
+        f"  password:      {demo.password}",
+        f"  Basic {demo.basic}",
+    ]
+    if base_url:
+        lines += [
+            "",
+            "Get a token (the Token API's password grant):",
+            f'  curl -k -d "grant_type=password&username={demo.username}&password={demo.password}'
+            f'&scope=read%20update" -H "Authorization: Basic {demo.basic}" '
+            f'-H "Content-Type: application/x-www-form-urlencoded" {base_url}/token',
+            "Then call the API with it:",
+            f'  curl -H "Authorization: Bearer <access_token>" {base_url}/orders',
+            "",
+        ]
+    return "\n".join(lines)

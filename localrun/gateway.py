@@ -1,0 +1,346 @@
+"""A small API Gateway emulator: REST API, Lambda proxy integration and TOKEN authorizers,
+driven by template.yaml, invoking the real handlers in-process.
+
+Like `sam local start-api` it does not cache authorizer results, so revocation shows at once.
+Authorizer outcomes map as on AWS: raised "Unauthorized" → 401, a policy that does not allow
+the method → 403, anything else → 500; gateway errors take the template's GatewayResponses.
+"""
+
+import base64
+import fnmatch
+import importlib.util
+import json
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote
+
+from localrun import template
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+API_ID = "local"
+MAX_PAYLOAD = 10 * 1024 * 1024
+
+# Response types API Gateway produces itself, with its default status and body.
+DEFAULT_RESPONSES = {
+    "UNAUTHORIZED": (401, {"message": "Unauthorized"}),
+    "ACCESS_DENIED": (403, {"Message": "User is not authorized to access this resource"}),
+    "MISSING_AUTHENTICATION_TOKEN": (403, {"message": "Missing Authentication Token"}),
+    "AUTHORIZER_FAILURE": (500, {"message": None}),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, {"message": None}),
+    "REQUEST_TOO_LARGE": (413, {"message": "Request Too Long"}),
+    "INTEGRATION_FAILURE": (502, {"message": "Internal server error"}),
+}
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class LambdaContext:
+    """What the Lambda runtime passes as `context`, enough for Powertools."""
+
+    def __init__(self, function_name: str, memory_mb: int, timeout_s: int):
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class Function:
+    name: str
+    handler: object
+    memory_mb: int
+    timeout_s: int
+
+    def invoke(self, event: dict):
+        return self.handler(event, LambdaContext(self.name, self.memory_mb, self.timeout_s))
+
+
+@dataclass
+class Authorizer:
+    function: Function
+    header: str
+    validation: re.Pattern | None
+
+
+@dataclass
+class Route:
+    method: str
+    resource: str
+    pattern: re.Pattern
+    function: Function
+    authorizer: Authorizer | None
+
+
+def _resolve(value, parameters: dict[str, str]):
+    if isinstance(value, dict) and "Ref" in value:
+        return parameters.get(value["Ref"])
+    return value if isinstance(value, str | int | float) else None
+
+
+def function_environment(tmpl: dict, parameters: dict[str, str]) -> dict[str, str]:
+    """The functions' environment variables, with `!Ref Parameter` resolved to its default.
+
+    Table references are left out: the caller names local tables. Later definitions win.
+    """
+    tables = template.table_env_variables(tmpl)
+    variables = dict(tmpl.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+    for function in template.resources("AWS::Serverless::Function", tmpl).values():
+        variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
+    env = {}
+    for name, value in variables.items():
+        resolved = _resolve(value, parameters)
+        if name not in tables and resolved is not None:
+            env[name] = str(resolved)
+    return env
+
+
+def _load_handler(code_uri: str, handler: str):
+    module_name, _, attribute = handler.rpartition(".")
+    path = template.ROOT / code_uri / (module_name.replace(".", "/") + ".py")
+    qualified = ".".join(Path(code_uri).parts + (module_name,))
+    spec = importlib.util.spec_from_file_location(qualified, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, attribute)
+
+
+def _path_pattern(path: str) -> re.Pattern:
+    parts = []
+    for part in path.strip("/").split("/"):
+        if part.endswith("+}"):
+            parts.append(f"(?P<{part[1:-2]}>.+)")
+        elif part.startswith("{"):
+            parts.append(f"(?P<{part[1:-1]}>[^/]+)")
+        else:
+            parts.append(re.escape(part))
+    return re.compile("/" + "/".join(parts))
+
+
+def _policy_allows(policy: dict, method_arn: str) -> bool:
+    """IAM evaluation for execute-api:Invoke: an explicit Deny wins, else an Allow is needed."""
+    statements = policy.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    allowed = False
+    for statement in statements or []:
+        actions = statement.get("Action", [])
+        resources = statement.get("Resource", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = [resources] if isinstance(resources, str) else resources
+        if not any(fnmatch.fnmatchcase("execute-api:Invoke", action) for action in actions):
+            continue
+        if not any(fnmatch.fnmatchcase(method_arn, resource) for resource in resources):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+class Gateway:
+    def __init__(self, tmpl: dict | None = None):
+        self.template = tmpl or template.load()
+        self.parameters = template.parameter_defaults(self.template)
+        apis = template.resources("AWS::Serverless::Api", self.template)
+        api = next(iter(apis.values()))["Properties"]
+        self.stage = str(_resolve(api.get("StageName", "Prod"), self.parameters))
+        self.gateway_responses = api.get("GatewayResponses", {})
+        self._functions: dict[str, Function] = {}
+        authorizers = {
+            name: self._authorizer(spec) for name, spec in (api.get("Auth", {}).get("Authorizers") or {}).items()
+        }
+        self.routes = [
+            Route(
+                endpoint.method,
+                endpoint.path,
+                _path_pattern(endpoint.path),
+                self._function(endpoint.function),
+                authorizers[endpoint.authorizer] if endpoint.authorizer else None,
+            )
+            for endpoint in template.api_endpoints(self.template)
+        ]
+
+    def _function(self, name: str) -> Function:
+        if name not in self._functions:
+            globals_ = self.template.get("Globals", {}).get("Function", {})
+            props = {**globals_, **self.template["Resources"][name]["Properties"]}
+            self._functions[name] = Function(
+                name,
+                _load_handler(props["CodeUri"], props["Handler"]),
+                int(props.get("MemorySize", 128)),
+                int(props.get("Timeout", 3)),
+            )
+        return self._functions[name]
+
+    def _authorizer(self, spec: dict) -> Authorizer:
+        function_name = spec["FunctionArn"]["Fn::GetAtt"][0]
+        identity = spec.get("Identity", {})
+        expression = identity.get("ValidationExpression")
+        return Authorizer(
+            self._function(function_name),
+            identity.get("Header", "Authorization"),
+            re.compile(expression) if expression else None,
+        )
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str):
+        raw_path, _, query = target.partition("?")
+        path = unquote(raw_path) or "/"
+        if len(body) > MAX_PAYLOAD:
+            return self.gateway_response("REQUEST_TOO_LARGE")
+        route, path_parameters = self._match(method, path)
+        if route is None:
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN")
+        request_id = str(uuid.uuid4())
+        authorizer_context = None
+        if route.authorizer is not None:
+            outcome = self._authorize(route, method, path, headers)
+            if isinstance(outcome, HttpResponse):
+                return outcome
+            authorizer_context = outcome
+        event = self._proxy_event(
+            route, method, path, query, headers, body, source_ip, request_id, path_parameters, authorizer_context
+        )
+        try:
+            result = route.function.invoke(event)
+            return self._proxy_result(result)
+        except Exception:  # the Lambda failed: API Gateway answers 502
+            return self.gateway_response("INTEGRATION_FAILURE")
+
+    def _match(self, method: str, path: str):
+        for route in self.routes:
+            match = route.pattern.fullmatch(path)
+            if match and route.method in (method, "ANY"):
+                return route, match.groupdict() or None
+        return None, None
+
+    def _authorize(self, route: Route, method: str, path: str, headers: list[tuple[str, str]]):
+        authorizer = route.authorizer
+        token = next((value for name, value in headers if name.lower() == authorizer.header.lower()), "")
+        if not token or (authorizer.validation and not authorizer.validation.fullmatch(token)):
+            return self.gateway_response("UNAUTHORIZED")
+        method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{self.stage}/{method}{path}"
+        try:
+            result = authorizer.function.invoke(
+                {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+            )
+        except Exception as error:
+            return self.gateway_response("UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE")
+        try:
+            allowed = _policy_allows(result["policyDocument"], method_arn)
+            context = {key: _context_value(value) for key, value in (result.get("context") or {}).items()}
+            context["principalId"] = str(result["principalId"])
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return self.gateway_response("AUTHORIZER_CONFIGURATION_ERROR")
+        if not allowed:
+            return self.gateway_response("ACCESS_DENIED")
+        context["integrationLatency"] = 0
+        return context
+
+    def _proxy_event(
+        self, route, method, path, query, headers, body, source_ip, request_id, path_parameters, authorizer
+    ) -> dict:
+        single_headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in headers:
+            single_headers[name] = value
+            multi_headers.setdefault(name, []).append(value)
+        single_query: dict[str, str] = {}
+        multi_query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            single_query[name] = value
+            multi_query.setdefault(name, []).append(value)
+        try:
+            text, encoded = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode("ascii"), True
+        now = time.time()
+        request_context = {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "domainName": single_headers.get("Host", "127.0.0.1"),
+            "httpMethod": method,
+            "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent")},
+            "path": f"/{self.stage}{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": request_id,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "requestTimeEpoch": int(now * 1000),
+            "resourceId": "local",
+            "resourcePath": route.resource,
+            "stage": self.stage,
+        }
+        if authorizer is not None:
+            request_context["authorizer"] = authorizer
+        return {
+            "resource": route.resource,
+            "path": path,
+            "httpMethod": method,
+            "headers": single_headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": single_query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_parameters,
+            "stageVariables": None,
+            "requestContext": request_context,
+            "body": text if body else None,
+            "isBase64Encoded": encoded,
+        }
+
+    def _proxy_result(self, result) -> HttpResponse:
+        if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+            return self.gateway_response("INTEGRATION_FAILURE")
+        headers = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items()]
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers.extend((str(name), str(value)) for value in values)
+        body = result.get("body") or ""
+        payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers.append(("Content-Type", "application/json"))
+        return HttpResponse(result["statusCode"], headers, payload)
+
+    def gateway_response(self, response_type: str) -> HttpResponse:
+        """An error API Gateway produces itself, customised by the template's GatewayResponses."""
+        status, default_body = DEFAULT_RESPONSES[response_type]
+        family = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+        custom = self.gateway_responses.get(response_type) or self.gateway_responses.get(family) or {}
+        status = int(custom.get("StatusCode", status))
+        headers = [("Content-Type", "application/json")]
+        for name, value in (custom.get("ResponseParameters", {}).get("Headers") or {}).items():
+            headers.append((name, str(value).strip("'")))
+        body = (custom.get("ResponseTemplates") or {}).get("application/json") or json.dumps(default_body)
+        return HttpResponse(status, headers, body.encode("utf-8"))
+
+
+def _context_value(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ValueError("authorizer context values must be strings, numbers or booleans")
+
+
+def apply_environment(gateway_template: dict, overrides: dict[str, str]) -> None:
+    """Set the functions' environment in this process; variables already set win."""
+    parameters = template.parameter_defaults(gateway_template)
+    for name, value in {**function_environment(gateway_template, parameters), **overrides}.items():
+        if not os.environ.get(name):
+            os.environ[name] = value

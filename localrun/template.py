@@ -1,0 +1,105 @@
+"""Reading template.yaml: the same definitions the local runner and the tests use.
+
+CloudFormation's short-form tags (`!Ref`, `!GetAtt`, `!Sub`, ...) load as their long forms
+(`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`), as CloudFormation itself reads them.
+"""
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_tag(loader: yaml.Loader, suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+@functools.cache
+def load(path: Path = TEMPLATE) -> dict:
+    return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def resources(kind: str, template: dict | None = None) -> dict[str, dict]:
+    template = template or load()
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def parameter_defaults(template: dict | None = None) -> dict[str, str]:
+    template = template or load()
+    return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One API event: a route of the REST API and the function behind it."""
+
+    method: str
+    path: str
+    function: str
+    authorizer: str | None
+
+
+def api_endpoints(template: dict | None = None) -> list[Endpoint]:
+    template = template or load()
+    apis = resources("AWS::Serverless::Api", template)
+    endpoints = []
+    for name, function in resources("AWS::Serverless::Function", template).items():
+        for event in (function["Properties"].get("Events") or {}).values():
+            if event["Type"] != "Api":
+                continue
+            props = event["Properties"]
+            api_name = props.get("RestApiId", {}).get("Ref")
+            default = apis.get(api_name, {}).get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
+            authorizer = (props.get("Auth") or {}).get("Authorizer", default)
+            endpoints.append(
+                Endpoint(props["Method"].upper(), props["Path"], name, None if authorizer == "NONE" else authorizer)
+            )
+    return endpoints
+
+
+def table_definition(logical_id: str, template: dict | None = None) -> dict:
+    """The CreateTable arguments (minus TableName) of an AWS::DynamoDB::Table resource."""
+    props = resources("AWS::DynamoDB::Table", template)[logical_id]["Properties"]
+    definition = {
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    return definition
+
+
+def table_env_variables(template: dict | None = None) -> dict[str, str]:
+    """Environment variable → table logical id, from the functions' `!Ref <Table>` variables."""
+    template = template or load()
+    tables = resources("AWS::DynamoDB::Table", template)
+    variables = dict(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+    for function in resources("AWS::Serverless::Function", template).values():
+        variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
+    return {
+        name: value["Ref"]
+        for name, value in variables.items()
+        if isinstance(value, dict) and value.get("Ref") in tables
+    }

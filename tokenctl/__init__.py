@@ -1,0 +1,1 @@
+"""tokenctl: the administration command line of the token service."""
