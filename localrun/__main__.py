@@ -111,6 +111,5 @@ def main(argv: list[str] | None = None) -> None:
             embedded.stop()
 
 
-
 if __name__ == "__main__":
     main()

@@ -114,7 +114,7 @@ def function_environment(tmpl: dict, parameters: dict[str, str]) -> dict[str, st
 def _load_handler(code_uri: str, handler: str):
     module_name, _, attribute = handler.rpartition(".")
     path = template.ROOT / code_uri / (module_name.replace(".", "/") + ".py")
-    qualified = ".".join(Path(code_uri).parts + (module_name,))
+    qualified = ".".join((*Path(code_uri).parts, module_name))
     spec = importlib.util.spec_from_file_location(qualified, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -164,7 +164,8 @@ class Gateway:
         self.gateway_responses = api.get("GatewayResponses", {})
         self._functions: dict[str, Function] = {}
         authorizers = {
-            name: self._authorizer(spec) for name, spec in (api.get("Auth", {}).get("Authorizers") or {}).items()
+            name: self._authorizer(spec)
+            for name, spec in (api.get("Auth", {}).get("Authorizers") or {}).items()
         }
         self.routes = [
             Route(
@@ -217,7 +218,16 @@ class Gateway:
                 return outcome
             authorizer_context = outcome
         event = self._proxy_event(
-            route, method, path, query, headers, body, source_ip, request_id, path_parameters, authorizer_context
+            route,
+            method,
+            path,
+            query,
+            headers,
+            body,
+            source_ip,
+            request_id,
+            path_parameters,
+            authorizer_context,
         )
         try:
             result = route.function.invoke(event)
@@ -243,7 +253,9 @@ class Gateway:
                 {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
             )
         except Exception as error:
-            return self.gateway_response("UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE")
+            return self.gateway_response(
+                "UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE"
+            )
         try:
             allowed = _policy_allows(result["policyDocument"], method_arn)
             context = {key: _context_value(value) for key, value in (result.get("context") or {}).items()}

@@ -22,7 +22,9 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
                     self.command, self.path, list(self.headers.items()), body, self.client_address[0]
                 )
             self._send(response)
-            print(f'{self.command} {self.path.partition("?")[0]} {response.status}', file=sys.stderr, flush=True)
+            print(
+                f"{self.command} {self.path.partition('?')[0]} {response.status}", file=sys.stderr, flush=True
+            )
 
         def _read_body(self) -> bytes | None:
             if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

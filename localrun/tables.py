@@ -16,7 +16,9 @@ def ensure_tables(client, tmpl: dict | None = None) -> list[str]:
             continue
         client.create_table(TableName=name, **template.table_definition(logical_id, tmpl))
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-        ttl = template.resources("AWS::DynamoDB::Table", tmpl)[logical_id]["Properties"].get("TimeToLiveSpecification")
+        ttl = template.resources("AWS::DynamoDB::Table", tmpl)[logical_id]["Properties"].get(
+            "TimeToLiveSpecification"
+        )
         if ttl:
             client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         created.append(name)

@@ -73,7 +73,9 @@ def api_endpoints(template: dict | None = None) -> list[Endpoint]:
             default = apis.get(api_name, {}).get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
             authorizer = (props.get("Auth") or {}).get("Authorizer", default)
             endpoints.append(
-                Endpoint(props["Method"].upper(), props["Path"], name, None if authorizer == "NONE" else authorizer)
+                Endpoint(
+                    props["Method"].upper(), props["Path"], name, None if authorizer == "NONE" else authorizer
+                )
             )
     return endpoints
 
@@ -95,7 +97,9 @@ def table_env_variables(template: dict | None = None) -> dict[str, str]:
     """Environment variable → table logical id, from the functions' `!Ref <Table>` variables."""
     template = template or load()
     tables = resources("AWS::DynamoDB::Table", template)
-    variables = dict(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+    variables = dict(
+        template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    )
     for function in resources("AWS::Serverless::Function", template).values():
         variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
     return {

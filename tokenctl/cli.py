@@ -25,7 +25,9 @@ def _ttl(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tokenctl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="tokenctl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     areas = parser.add_subparsers(dest="area", required=True, parser_class=_Parser)
 
     client = areas.add_parser("client", help="OAuth clients (consumer key and secret)")
@@ -48,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate = user_cmds.add_parser("create", help="create a user; the password is read from stdin")
     ucreate.add_argument("username")
     ucreate.add_argument("--scopes", required=True, help='space-separated, e.g. "read update"')
-    ucreate.add_argument("--password-stdin", action="store_true", help="read the password from stdin (required)")
+    ucreate.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin (required)"
+    )
     ucreate.add_argument("--json", action="store_true", help="print one JSON document")
     ucreate.set_defaults(run=user_create)
     return parser

@@ -74,7 +74,9 @@ def create_client(
 
 def validate_username(username: str) -> str:
     if not username or len(username) > MAX_USERNAME_LENGTH or username != username.strip():
-        raise AdminError(f"a username of 1 to {MAX_USERNAME_LENGTH} characters, without surrounding spaces, is required")
+        raise AdminError(
+            f"a username of 1 to {MAX_USERNAME_LENGTH} characters, without surrounding spaces, is required"
+        )
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in username):
         raise AdminError("a username cannot contain control characters")
     return username

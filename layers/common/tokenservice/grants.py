@@ -65,4 +65,3 @@ def for_type(grant_type: str | None):
     if grant is None:
         raise UnsupportedGrantType(f"Unsupported grant_type '{printable(grant_type)}'")
     return grant
-

@@ -11,7 +11,6 @@ import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
 import botocore.session
 from botocore.config import Config
@@ -21,8 +20,6 @@ from pynamodb.models import Model
 from tokenservice import config
 from tokenservice.errors import TemporarilyUnavailable
 from tokenservice.models import ClientModel, TokenModel, UserModel, hash_key_name
-
-M = TypeVar("M", bound=Model)
 
 CLIENT_CONFIG = Config(
     connect_timeout=2,
@@ -70,16 +67,22 @@ def _table(model: type[Model]) -> str:
     return model.Meta.table_name
 
 
-def get(model: type[M], key: str) -> M | None:
+def get[M: Model](model: type[M], key: str) -> M | None:
     """One strongly consistent GetItem."""
     with available():
-        item = dynamodb().get_item(TableName=_table(model), Key=_key(model, key), ConsistentRead=True).get("Item")
+        item = (
+            dynamodb()
+            .get_item(TableName=_table(model), Key=_key(model, key), ConsistentRead=True)
+            .get("Item")
+        )
     return model.from_raw_data(item) if item else None
 
 
 def get_client_and_user(client_id: str, username: str | None) -> tuple[ClientModel | None, UserModel | None]:
     """The client and (when named) the user, in one consistent BatchGetItem."""
-    wanted: dict[str, dict] = {_table(ClientModel): {"Keys": [_key(ClientModel, client_id)], "ConsistentRead": True}}
+    wanted: dict[str, dict] = {
+        _table(ClientModel): {"Keys": [_key(ClientModel, client_id)], "ConsistentRead": True}
+    }
     if username is not None:
         wanted[_table(UserModel)] = {"Keys": [_key(UserModel, username)], "ConsistentRead": True}
     found: dict[str, list] = {}
@@ -133,7 +136,7 @@ def save(model: Model) -> None:
         dynamodb().put_item(TableName=_table(type(model)), Item=model.serialize())
 
 
-def scan(model: type[M]) -> Iterator[M]:
+def scan[M: Model](model: type[M]) -> Iterator[M]:
     """Every item of a table (administration only, never on a request path)."""
     paginator = dynamodb().get_paginator("scan")
     with available():

@@ -1,0 +1,101 @@
+"""Shared fixtures: API Gateway events from tests/events/, moto-backed tables, provisioning."""
+
+import base64
+import copy
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def load_event(name: str) -> dict:
+    """A real API Gateway payload from tests/events/<name>.json (a fresh copy)."""
+    return copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
+
+
+def handler(function: str):
+    """A Lambda handler, imported as functions.<function>.app (never functions/ on sys.path)."""
+    return importlib.import_module(f"functions.{function}.app").lambda_handler
+
+
+class FakeLambdaContext:
+    function_name = "test"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    memory_limit_in_mb = 256
+    aws_request_id = "test-request"
+    log_group_name = "/aws/lambda/test"
+    log_stream_name = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@pytest.fixture
+def lambda_context():
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto's mock_aws with the template's tables, dummy credentials, no endpoint override."""
+    from moto import mock_aws
+    from tokenservice import storage
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    storage.dynamodb.cache_clear()
+    with mock_aws():
+        from localrun.tables import ensure_tables
+
+        ensure_tables(storage.dynamodb())
+        yield storage.dynamodb()
+    storage.dynamodb.cache_clear()
+
+
+class Provisioned:
+    """A client and a user created through the admin module, with their plaintext secrets."""
+
+    def __init__(self, client_scopes="read update", user_scopes="read update", grant_types=None, **client_kw):
+        from tokenservice import admin
+
+        self.password = "correct horse battery staple"
+        self.username = "alice"
+        new = admin.create_client("Test app", client_scopes, grant_types, **client_kw)
+        self.client_id = new.client.client_id
+        self.client_secret = new.client_secret
+        admin.create_user(self.username, self.password, user_scopes)
+
+    @property
+    def basic(self) -> str:
+        return "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+
+
+@pytest.fixture
+def provisioned(aws) -> Provisioned:
+    return Provisioned()
+
+
+def token_event(
+    body: str, authorization: str | None = None, content_type="application/x-www-form-urlencoded"
+):
+    event = load_event("token_password")
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        headers.pop("Authorization")
+        headers.pop("Content-Type")
+    if authorization is not None:
+        event["headers"]["Authorization"] = authorization
+        event["multiValueHeaders"]["Authorization"] = [authorization]
+    if content_type is not None:
+        event["headers"]["Content-Type"] = content_type
+        event["multiValueHeaders"]["Content-Type"] = [content_type]
+    event["body"] = body
+    return event

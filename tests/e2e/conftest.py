@@ -1,0 +1,85 @@
+"""`make run` started once for the e2e tests, on free ports, and read like a user would."""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LocalApi:
+    url: str
+    dynamodb_url: str
+    output: list[str] = field(default_factory=list)
+    demo: dict[str, str] = field(default_factory=dict)
+    curl: str = ""
+
+    def log(self) -> str:
+        return "\n".join(self.output)
+
+
+def _value(lines: list[str], label: str) -> str:
+    for line in lines:
+        match = re.match(rf"\s*{label}:\s+(\S+)", line)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"make run did not print {label}")
+
+
+@pytest.fixture(scope="session")
+def local_api():
+    if shutil.which("make") is None:
+        pytest.fail("make is required")
+    port, dynamodb_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PORT=str(port), DYNAMODB_PORT=str(dynamodb_port))
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    api = LocalApi(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{dynamodb_port}")
+    ready = threading.Event()
+
+    def read():
+        for line in process.stdout:
+            api.output.append(line.rstrip("\n"))
+            if line.startswith("Serving on"):
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not ready.wait(0.2):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("make run did not start:\n" + api.log())
+    lines = list(api.output)
+    api.demo = {key: _value(lines, key) for key in ("client_id", "client_secret", "username", "password")}
+    api.curl = next(line.strip() for line in lines if line.strip().startswith("curl -k"))
+    yield api
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,160 @@
+"""The TOKEN authorizer through its real handler, with moto standing in for DynamoDB."""
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+from tokenservice import credentials, storage, tokens
+from tokenservice.models import TokenModel
+from tokenservice.routes import PROTECTED_ROUTES
+
+from localrun.gateway import _policy_allows
+from tests.conftest import handler, load_event
+
+authorizer_handler = handler("authorizer")
+API = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1"
+
+
+def issue(scope="read update", username="alice", **kw) -> str:
+    issued = tokens.issue(
+        client_id="client-1",
+        username=username,
+        scope=scope,
+        grant_type="password",
+        access_ttl=3600,
+        refresh_ttl=60,
+        **kw,
+    )
+    storage.save_tokens(issued.records)
+    return issued.access_token
+
+
+def authorize(lambda_context, authorization: str, method="GET", path="orders") -> dict:
+    event = load_event("authorizer_token")
+    event["authorizationToken"] = authorization
+    event["methodArn"] = f"{API}/{method}/{path}"
+    return authorizer_handler(event, lambda_context)
+
+
+def allowed_routes(policy: dict) -> set[tuple[str, str]]:
+    return {
+        (route.method, route.path)
+        for route in PROTECTED_ROUTES
+        if _policy_allows(policy["policyDocument"], route.resource(API).replace("*", "x"))
+    }
+
+
+def test_read_update_token_policy_allows_every_route_its_scopes_allow(aws, lambda_context):
+    result = authorize(lambda_context, f"Bearer {issue('read update')}")
+    assert allowed_routes(result) == {("GET", "/orders"), ("POST", "/orders"), ("GET", "/whoami")}
+
+
+def test_policy_is_the_same_whichever_route_was_called(aws, lambda_context):
+    token = issue("read")
+    first = authorize(lambda_context, f"Bearer {token}", "GET", "orders")
+    second = authorize(lambda_context, f"Bearer {token}", "POST", "orders")
+    assert first["policyDocument"] == second["policyDocument"]
+
+
+def test_read_token_is_denied_post_orders_but_allowed_get(aws, lambda_context):
+    result = authorize(lambda_context, f"Bearer {issue('read')}", "POST", "orders")
+    assert allowed_routes(result) == {("GET", "/orders"), ("GET", "/whoami")}
+    assert not _policy_allows(result["policyDocument"], f"{API}/POST/orders")
+
+
+def test_default_scope_token_may_only_call_whoami(aws, lambda_context):
+    result = authorize(lambda_context, f"Bearer {issue('default')}")
+    assert allowed_routes(result) == {("GET", "/whoami")}
+
+
+def test_policy_never_covers_other_apis_or_stages(aws, lambda_context):
+    result = authorize(lambda_context, f"Bearer {issue('read update')}")
+    other = "arn:aws:execute-api:us-east-1:123456789012:otherapi/v1/GET/orders"
+    assert not _policy_allows(result["policyDocument"], other)
+    assert not _policy_allows(result["policyDocument"], f"{API[:-2]}v2/GET/orders")
+
+
+def test_context_carries_username_client_and_scope(aws, lambda_context):
+    result = authorize(lambda_context, f"Bearer {issue('read')}")
+    assert result["principalId"] == "alice"
+    assert result["context"] == {"username": "alice", "client_id": "client-1", "scope": "read"}
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic abc",
+        "Bearer not a token",
+        "Bearer " + "a" * 600,
+        "Bearer unknown-token",
+    ],
+)
+def test_missing_or_unknown_token_raises_unauthorized(aws, lambda_context, authorization):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize(lambda_context, authorization)
+
+
+def test_expired_token_raises_unauthorized(aws, lambda_context):
+    token = credentials.new_token()
+    now = int(time.time())
+    storage.save_tokens(
+        [
+            TokenModel(
+                token_hash=credentials.digest(token),
+                kind="access",
+                client_id="c",
+                username="u",
+                scope="read",
+                grant_id="g",
+                grant_type="password",
+                issued_at=now - 7200,
+                expires_at=now - 1,
+            )
+        ]
+    )
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize(lambda_context, f"Bearer {token}")
+
+
+def test_revoked_token_raises_unauthorized(aws, lambda_context):
+    token = issue("read")
+    record = storage.get(TokenModel, credentials.digest(token))
+    record.revoked = True
+    storage.save(record)
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize(lambda_context, f"Bearer {token}")
+
+
+def test_refresh_token_is_not_an_access_token(aws, lambda_context):
+    issued = tokens.issue(
+        client_id="c", username="u", scope="read", grant_type="password", access_ttl=60, refresh_ttl=60
+    )
+    storage.save_tokens(issued.records)
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize(lambda_context, f"Bearer {issued.refresh_token}")
+
+
+def test_storage_failure_fails_closed_with_an_error_not_a_policy(aws, lambda_context):
+    token = issue("read")
+
+    def throttle(**_):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"}}, "GetItem")
+
+    aws.meta.events.register("before-call.dynamodb.GetItem", throttle)
+    with pytest.raises(Exception) as raised:
+        authorize(lambda_context, f"Bearer {token}")
+    assert str(raised.value) != "Unauthorized"  # 500 on API Gateway, never an Allow
+
+
+def test_lookup_is_one_consistent_get_item(aws, lambda_context):
+    token = issue("read")
+    calls = []
+    aws.meta.events.register(
+        "before-parameter-build.dynamodb", lambda model, params, **_: calls.append((model.name, params))
+    )
+    authorize(lambda_context, f"Bearer {token}")
+    assert [name for name, _ in calls] == ["GetItem"]
+    assert calls[0][1]["ConsistentRead"] is True

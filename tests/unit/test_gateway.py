@@ -1,0 +1,126 @@
+"""The local API Gateway emulator: routing, authorizer outcomes and gateway responses."""
+
+import json
+
+import pytest
+
+from localrun import template
+from localrun.gateway import Gateway, _policy_allows
+
+ARN = "arn:aws:execute-api:us-east-1:123456789012:local/v1"
+
+
+def test_policy_needs_an_allow_and_deny_wins():
+    allow = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": [f"{ARN}/GET/*"]}
+    deny = {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": f"{ARN}/GET/orders"}
+    assert _policy_allows({"Statement": [allow]}, f"{ARN}/GET/orders")
+    assert not _policy_allows({"Statement": [allow, deny]}, f"{ARN}/GET/orders")
+    assert not _policy_allows({"Statement": [allow]}, f"{ARN}/POST/orders")
+    assert not _policy_allows({"Statement": []}, f"{ARN}/GET/orders")
+
+
+class FakeAuthorizer:
+    def __init__(self, outcome):
+        self.outcome = outcome
+        self.calls = 0
+
+    def __call__(self, event, context):
+        self.calls += 1
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+class EchoHandler:
+    def __call__(self, event, context):
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(event)}
+
+
+@pytest.fixture
+def gateway():
+    gw = Gateway(template.load())
+    for route in gw.routes:
+        route.function.handler = EchoHandler()
+    return gw
+
+
+def set_authorizer(gw: Gateway, outcome) -> FakeAuthorizer:
+    fake = FakeAuthorizer(outcome)
+    for route in gw.routes:
+        if route.authorizer:
+            route.authorizer.function.handler = fake
+    return fake
+
+
+def allow_all(context=None):
+    statement = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{ARN}/*"}
+    return {"principalId": "alice", "policyDocument": {"Statement": [statement]}, "context": context or {}}
+
+
+BEARER = [("Authorization", "Bearer abc")]
+
+
+def test_unknown_route_is_the_templates_missing_authentication_token_response(gateway):
+    response = gateway.handle("GET", "/nowhere", [], b"", "127.0.0.1")
+    assert response.status == 404
+
+
+def test_missing_or_malformed_bearer_header_is_401_without_calling_the_authorizer(gateway):
+    fake = set_authorizer(gateway, allow_all())
+    for headers in ([], [("Authorization", "Basic abc")], [("Authorization", "Bearer two words")]):
+        response = gateway.handle("GET", "/orders", headers, b"", "127.0.0.1")
+        assert response.status == 401
+        assert ("WWW-Authenticate", 'Bearer realm="tokenservice"') in response.headers
+    assert fake.calls == 0
+
+
+def test_authorizer_raising_unauthorized_is_401(gateway):
+    set_authorizer(gateway, Exception("Unauthorized"))
+    assert gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").status == 401
+
+
+def test_authorizer_deny_is_403_with_insufficient_scope(gateway):
+    set_authorizer(gateway, {"principalId": "a", "policyDocument": {"Statement": []}})
+    response = gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1")
+    assert response.status == 403
+    assert ("WWW-Authenticate", 'Bearer error="insufficient_scope"') in response.headers
+
+
+@pytest.mark.parametrize("outcome", [RuntimeError("boom"), {"no": "policy"}, None])
+def test_authorizer_failing_otherwise_is_500(gateway, outcome):
+    set_authorizer(gateway, outcome)
+    assert gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").status == 500
+
+
+def test_authorizer_is_called_on_every_request_no_caching(gateway):
+    fake = set_authorizer(gateway, allow_all())
+    for _ in range(3):
+        gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1")
+    assert fake.calls == 3
+
+
+def test_integration_gets_a_rest_proxy_event_with_the_authorizer_context(gateway):
+    set_authorizer(gateway, allow_all({"username": "alice", "scope": "read", "n": 1, "ok": True}))
+    response = gateway.handle("GET", "/orders?a=1&a=2", [*BEARER, ("Host", "x")], b"", "10.0.0.1")
+    event = json.loads(response.body)
+    assert event["httpMethod"] == "GET" and event["resource"] == "/orders" and event["path"] == "/orders"
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
+    authorizer = event["requestContext"]["authorizer"]
+    assert authorizer["principalId"] == "alice" and authorizer["username"] == "alice"
+    assert authorizer["n"] == "1" and authorizer["ok"] == "true"
+    assert event["requestContext"]["identity"]["sourceIp"] == "10.0.0.1"
+
+
+def test_public_route_skips_the_authorizer_and_passes_binary_bodies_base64(gateway):
+    fake = set_authorizer(gateway, allow_all())
+    event = json.loads(gateway.handle("POST", "/token", [], b"\xff\x00", "127.0.0.1").body)
+    assert fake.calls == 0
+    assert event["isBase64Encoded"] is True and event["body"] == "/wA="
+
+
+def test_handler_crash_is_502(gateway):
+    def crash(event, context):
+        raise RuntimeError("boom")
+
+    next(r for r in gateway.routes if r.resource == "/token").function.handler = crash
+    assert gateway.handle("POST", "/token", [], b"", "127.0.0.1").status == 502

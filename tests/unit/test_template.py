@@ -1,0 +1,112 @@
+"""template.yaml agrees with the code: key schemas, protected routes, lifetimes, least privilege."""
+
+import pytest
+from tokenservice import config
+from tokenservice.models import ClientModel, TokenModel, UserModel
+from tokenservice.routes import PROTECTED_ROUTES
+
+from localrun import template
+
+TMPL = template.load()
+TABLES = {"USERS_TABLE": UserModel, "CLIENTS_TABLE": ClientModel, "TOKENS_TABLE": TokenModel}
+
+
+def _keys(schema: list[dict]) -> list[tuple]:
+    return sorted((k["AttributeName"], k["KeyType"]) for k in schema)
+
+
+def _attributes(definitions: list[dict]) -> list[tuple]:
+    return sorted((a["AttributeName"], a["AttributeType"]) for a in definitions)
+
+
+@pytest.mark.parametrize("variable", sorted(TABLES))
+def test_table_key_schema_matches_the_model(variable):
+    model_schema = TABLES[variable]._get_schema()  # what PynamoDB would create
+    definition = template.table_definition(template.table_env_variables(TMPL)[variable], TMPL)
+    assert _keys(definition["KeySchema"]) == _keys(model_schema["key_schema"])
+    assert _attributes(definition["AttributeDefinitions"]) == _attributes(
+        model_schema["attribute_definitions"]
+    )
+    indexes = {i["IndexName"]: _keys(i["KeySchema"]) for i in definition.get("GlobalSecondaryIndexes", [])}
+    model_indexes = {
+        i["index_name"]: _keys(i["key_schema"]) for i in model_schema["global_secondary_indexes"]
+    }
+    assert indexes == model_indexes
+
+
+def test_models_default_to_the_local_table_names():
+    for variable, model in TABLES.items():
+        assert model.Meta.table_name == config.TABLE_DEFAULTS[variable]
+
+
+@pytest.mark.parametrize("logical_id", ["UsersTable", "ClientsTable", "TokensTable"])
+def test_tables_are_on_demand_encrypted_and_recoverable(logical_id):
+    props = TMPL["Resources"][logical_id]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_tokens_table_expires_items_by_the_models_expiry_attribute():
+    ttl = TMPL["Resources"]["TokensTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": TokenModel.expires_at.attr_name, "Enabled": True}
+
+
+def test_authorizer_protected_routes_are_exactly_the_route_scope_rules():
+    protected = {(e.method, e.path) for e in template.api_endpoints(TMPL) if e.authorizer}
+    assert protected == {(r.method, r.path) for r in PROTECTED_ROUTES}
+
+
+def test_token_endpoint_is_public_and_post_only():
+    token = [e for e in template.api_endpoints(TMPL) if e.path == "/token"]
+    assert [(e.method, e.authorizer) for e in token] == [("POST", None)]
+
+
+def test_authorizer_is_a_token_authorizer_on_the_bearer_header_with_bounded_caching():
+    api = TMPL["Resources"]["Api"]["Properties"]
+    authorizer = api["Auth"]["Authorizers"][api["Auth"]["DefaultAuthorizer"]]
+    assert authorizer["Identity"]["Header"] == "Authorization"
+    assert authorizer["Identity"]["ReauthorizeEvery"] == {"Ref": "AuthorizerCacheTtl"}
+    cache = TMPL["Parameters"]["AuthorizerCacheTtl"]
+    assert cache["Default"] == 300
+    assert cache["MaxValue"] <= config.ACCESS_TTL_DEFAULT
+
+
+def test_gateway_responses_carry_rfc6750_challenges():
+    responses = TMPL["Resources"]["Api"]["Properties"]["GatewayResponses"]
+    assert responses["UNAUTHORIZED"]["StatusCode"] == 401
+    assert responses["UNAUTHORIZED"]["ResponseParameters"]["Headers"]["WWW-Authenticate"].startswith(
+        "'Bearer realm="
+    )
+    assert responses["ACCESS_DENIED"]["StatusCode"] == 403
+    assert responses["ACCESS_DENIED"]["ResponseParameters"]["Headers"]["WWW-Authenticate"] == (
+        "'Bearer error=\"insufficient_scope\"'"
+    )
+
+
+def test_authorizer_may_only_read_the_tokens_table():
+    statements = [
+        s
+        for policy in TMPL["Resources"]["AuthorizerFunction"]["Properties"]["Policies"]
+        for s in policy["Statement"]
+    ]
+    assert statements == [
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": {"Fn::GetAtt": ["TokensTable", "Arn"]}}
+    ]
+
+
+def test_functions_run_python313_on_arm64_with_tracing_and_the_shared_layer():
+    globals_ = TMPL["Globals"]["Function"]
+    assert (globals_["Runtime"], globals_["Architectures"], globals_["Tracing"]) == (
+        "python3.13",
+        ["arm64"],
+        "Active",
+    )
+    assert globals_["Layers"] == [{"Ref": "CommonLayer"}]
+    assert globals_["Environment"]["Variables"]["AWS_ENDPOINT_URL_DYNAMODB"] == ""
+    layer = TMPL["Resources"]["CommonLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+
+
+def test_outputs_name_the_api_and_the_three_tables():
+    assert {"ApiUrl", "UsersTableName", "ClientsTableName", "TokensTableName"} <= set(TMPL["Outputs"])
