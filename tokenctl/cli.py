@@ -40,8 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=" ".join(admin.GRANT_TYPES),
         help=f'space-separated (default: "{" ".join(admin.GRANT_TYPES)}")',
     )
-    create.add_argument("--access-ttl", type=_ttl, help="access-token lifetime in seconds (default 3600)")
-    create.add_argument("--refresh-ttl", type=_ttl, help="refresh-token lifetime in seconds (default 86400)")
+    create.add_argument(
+        "--access-ttl", type=_ttl, help="access-token lifetime in seconds (default: the service's, 3600)"
+    )
+    create.add_argument(
+        "--refresh-ttl", type=_ttl, help="refresh-token lifetime in seconds (default: the service's, 86400)"
+    )
     create.add_argument("--json", action="store_true", help="print one JSON document")
     create.set_defaults(run=client_create)
 
@@ -66,8 +70,8 @@ def _client_document(new: admin.NewClient) -> dict:
         "name": client.name,
         "scope": client.scope,
         "grant_types": client.grant_types.split(),
-        "access_ttl": int(client.access_ttl),
-        "refresh_ttl": int(client.refresh_ttl),
+        "access_ttl": None if client.access_ttl is None else int(client.access_ttl),  # None: service default
+        "refresh_ttl": None if client.refresh_ttl is None else int(client.refresh_ttl),
     }
 
 
@@ -82,7 +86,9 @@ def client_create(args) -> None:
     print(f"name:          {document['name']}")
     print(f"scopes:        {document['scope']}")
     print(f"grant types:   {' '.join(document['grant_types'])}")
-    print(f"token lifetimes: access {document['access_ttl']} s, refresh {document['refresh_ttl']} s")
+    for kind in ("access", "refresh"):
+        ttl = document[f"{kind}_ttl"]
+        print(f"{kind + ' ttl:':<15}{f'{ttl} s' if ttl else 'service default'}")
     print("The secret is shown only now: store it safely.", file=sys.stderr)
 
 
@@ -115,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     except TemporarilyUnavailable as error:
         cause = error.__cause__
         print(f"tokenctl: error: DynamoDB unavailable: {cause or error}".splitlines()[0], file=sys.stderr)
+        return 1
+    except Exception as error:  # never a traceback
+        print(f"tokenctl: error: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

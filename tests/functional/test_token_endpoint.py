@@ -221,6 +221,14 @@ def test_client_token_lifetime_is_used(aws, lambda_context):
     assert body["expires_in"] == 600
 
 
+def test_service_default_lifetime_applies_to_clients_without_their_own(
+    provisioned, lambda_context, monkeypatch
+):
+    monkeypatch.setenv("DEFAULT_ACCESS_TTL", "900")
+    _, _, body = call(lambda_context, password_form(provisioned), provisioned.basic)
+    assert body["expires_in"] == 900
+
+
 def test_client_without_refresh_grant_gets_no_refresh_token(aws, lambda_context):
     p = Provisioned(grant_types="password")
     status, _, body = call(lambda_context, password_form(p), p.basic)

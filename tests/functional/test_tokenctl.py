@@ -24,7 +24,7 @@ def test_client_create_json_prints_id_and_secret_once_and_stores_only_a_hash(aws
     document = json.loads(out)
     assert code == 0
     assert document["grant_types"] == ["password", "refresh_token", "client_credentials"]
-    assert (document["access_ttl"], document["refresh_ttl"]) == (3600, 86400)
+    assert (document["access_ttl"], document["refresh_ttl"]) == (None, None)  # the service's defaults
     stored = storage.get(ClientModel, document["client_id"])
     assert stored.secret_hash == credentials.digest(document["client_secret"])
     assert document["client_secret"] not in json.dumps(aws.scan(TableName="tokenservice-clients")["Items"])

@@ -6,7 +6,7 @@ Secrets are returned once, to be shown once; only their hashes are stored.
 import time
 from dataclasses import dataclass
 
-from tokenservice import config, credentials, passwords, scopes, storage
+from tokenservice import credentials, passwords, scopes, storage
 from tokenservice.errors import InvalidScope
 from tokenservice.models import ClientModel, UserModel
 
@@ -34,9 +34,8 @@ def _scope(value: str) -> str:
         raise AdminError(f"invalid scopes: {error.description}") from error
 
 
-def _ttl(value: int | None, default: int, what: str) -> int:
-    value = default if value is None else value
-    if not 0 < value <= MAX_TTL:
+def _ttl(value: int | None, what: str) -> int | None:
+    if value is not None and not 0 < value <= MAX_TTL:
         raise AdminError(f"{what} must be between 1 and {MAX_TTL} seconds")
     return value
 
@@ -64,8 +63,8 @@ def create_client(
         secret_hash=credentials.digest(secret),
         scope=_scope(scope),
         grant_types=" ".join(kind for kind in GRANT_TYPES if kind in kinds),
-        access_ttl=_ttl(access_ttl, config.access_ttl_default(), "--access-ttl"),
-        refresh_ttl=_ttl(refresh_ttl, config.refresh_ttl_default(), "--refresh-ttl"),
+        access_ttl=_ttl(access_ttl, "--access-ttl"),
+        refresh_ttl=_ttl(refresh_ttl, "--refresh-ttl"),
         created_at=int(time.time()),
     )
     _store(client, replace, f"client {client.client_id} already exists")

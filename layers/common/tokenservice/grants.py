@@ -48,8 +48,8 @@ class PasswordGrant:
             username=user.username,
             scope=scopes.format_scope(granted),
             grant_type=self.GRANT_TYPE,
-            access_ttl=int(client.access_ttl),
-            refresh_ttl=int(client.refresh_ttl) if "refresh_token" in client.grant_types.split() else None,
+            access_ttl=client.access_lifetime(),
+            refresh_ttl=client.refresh_lifetime() if "refresh_token" in client.grant_types.split() else None,
         )
         storage.save_tokens(issued.records)
         return issued

@@ -35,9 +35,15 @@ class ClientModel(Model):
     secret_hash = UnicodeAttribute()  # SHA-256 of the secret, never the secret
     scope = UnicodeAttribute(default="")
     grant_types = UnicodeAttribute()
-    access_ttl = NumberAttribute()
-    refresh_ttl = NumberAttribute()
+    access_ttl = NumberAttribute(null=True)  # None: the service default (DEFAULT_ACCESS_TTL)
+    refresh_ttl = NumberAttribute(null=True)  # None: the service default (DEFAULT_REFRESH_TTL)
     created_at = NumberAttribute()
+
+    def access_lifetime(self) -> int:
+        return int(self.access_ttl or config.access_ttl_default())
+
+    def refresh_lifetime(self) -> int:
+        return int(self.refresh_ttl or config.refresh_ttl_default())
 
 
 class TokenModel(Model):
