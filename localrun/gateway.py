@@ -272,7 +272,9 @@ class Gateway:
     ) -> dict:
         single_headers: dict[str, str] = {}
         multi_headers: dict[str, list[str]] = {}
-        for name, value in headers:
+        # API Gateway adds these; the emulator serves plain HTTP.
+        forwarded = [("X-Forwarded-For", source_ip), ("X-Forwarded-Proto", "http")]
+        for name, value in [*headers, *forwarded]:
             single_headers[name] = value
             multi_headers.setdefault(name, []).append(value)
         single_query: dict[str, str] = {}
@@ -291,7 +293,7 @@ class Gateway:
             "domainName": single_headers.get("Host", "127.0.0.1"),
             "httpMethod": method,
             "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent")},
-            "path": f"/{self.stage}{path}",
+            "path": path,  # locally the stage is not part of the URL (as with sam local)
             "protocol": "HTTP/1.1",
             "requestId": request_id,
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),

@@ -85,9 +85,15 @@ def provisioned(aws) -> Provisioned:
 
 
 def token_event(
-    body: str, authorization: str | None = None, content_type="application/x-www-form-urlencoded"
+    body: str,
+    authorization: str | None = None,
+    content_type="application/x-www-form-urlencoded",
+    resource: str = "/token",
 ):
+    """A real POST /token event (tests/events/token_password.json), re-targeted at `resource`."""
     event = load_event("token_password")
+    event["resource"] = event["path"] = event["requestContext"]["resourcePath"] = resource
+    event["requestContext"]["path"] = "/v1" + resource
     for headers in (event["headers"], event["multiValueHeaders"]):
         headers.pop("Authorization")
         headers.pop("Content-Type")
@@ -99,3 +105,14 @@ def token_event(
         event["multiValueHeaders"]["Content-Type"] = [content_type]
     event["body"] = body
     return event
+
+
+def post_form(lambda_context, resource: str, form: dict, authorization: str | None = None, **kw):
+    """POST a form to one of the authorization server's endpoints: (status, headers, JSON or None)."""
+    from urllib.parse import urlencode
+
+    response = handler("token")(
+        token_event(urlencode(form), authorization, resource=resource, **kw), lambda_context
+    )
+    body = json.loads(response["body"]) if response["body"] else None
+    return response["statusCode"], response["headers"], body

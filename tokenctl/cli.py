@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--refresh-ttl", type=_ttl, help="refresh-token lifetime in seconds (default: the service's, 86400)"
     )
+    create.add_argument(
+        "--introspect-any",
+        action="store_true",
+        help="a resource server: may introspect access tokens issued to other clients",
+    )
     create.add_argument("--json", action="store_true", help="print one JSON document")
     create.set_defaults(run=client_create)
 
@@ -70,13 +75,21 @@ def _client_document(new: admin.NewClient) -> dict:
         "name": client.name,
         "scope": client.scope,
         "grant_types": client.grant_types.split(),
+        "introspect_any": bool(client.introspect_any),
         "access_ttl": None if client.access_ttl is None else int(client.access_ttl),  # None: service default
         "refresh_ttl": None if client.refresh_ttl is None else int(client.refresh_ttl),
     }
 
 
 def client_create(args) -> None:
-    new = admin.create_client(args.name, args.scopes, args.grant_types, args.access_ttl, args.refresh_ttl)
+    new = admin.create_client(
+        args.name,
+        args.scopes,
+        args.grant_types,
+        args.access_ttl,
+        args.refresh_ttl,
+        introspect_any=args.introspect_any,
+    )
     document = _client_document(new)
     if args.json:
         print(json.dumps(document))

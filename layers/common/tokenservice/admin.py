@@ -48,6 +48,7 @@ def create_client(
     refresh_ttl: int | None = None,
     *,
     client_id: str | None = None,
+    introspect_any: bool = False,
     replace: bool = False,
 ) -> NewClient:
     if not name.strip() or len(name) > 200:
@@ -63,6 +64,7 @@ def create_client(
         secret_hash=credentials.digest(secret),
         scope=_scope(scope),
         grant_types=" ".join(kind for kind in GRANT_TYPES if kind in kinds),
+        introspect_any=introspect_any,
         access_ttl=_ttl(access_ttl, "--access-ttl"),
         refresh_ttl=_ttl(refresh_ttl, "--refresh-ttl"),
         created_at=int(time.time()),

@@ -2,7 +2,7 @@
 
 `oauth_endpoint` is the one place where errors become responses: OAuth errors answer with
 their own status and JSON (RFC 6749 §5.2), anything unexpected is logged and answered with a
-plain `server_error`, never a traceback. Nothing here logs request bodies or headers.
+plain `server_error`, never a traceback. Nothing here logs request bodies, headers or tokens.
 """
 
 import functools
@@ -10,9 +10,11 @@ from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import client_auth, grants
-from tokenservice.errors import OAuthError, ServerError, TemporarilyUnavailable
+from tokenservice import client_auth, credentials, grants, storage, tokens
+from tokenservice.errors import NO_STORE, NotFound, OAuthError, ServerError, TemporarilyUnavailable
 from tokenservice.http import Request, json_response
+from tokenservice.models import ClientModel, TokenModel
+from tokenservice.routes import PROTECTED_ROUTES
 
 logger = Logger(child=True)
 
@@ -48,3 +50,96 @@ def token(request: Request) -> dict:
         extra={"grant_type": grant.GRANT_TYPE, "client_id": presented.client_id, "scope": issued.scope},
     )
     return json_response(200, issued.response())
+
+
+def _client_and_token(request: Request) -> tuple[ClientModel, TokenModel | None]:
+    """The authenticated client and the record of the `token` parameter (one round trip)."""
+    form = request.form()
+    presented = client_auth.extract(request.headers, form)
+    token_value = grants.required(form, "token")
+    client, record = storage.get_with_client(presented.client_id, TokenModel, credentials.digest(token_value))
+    return client_auth.authenticate(presented, client), record
+
+
+@oauth_endpoint
+def revoke(request: Request) -> dict:
+    """POST /revoke (RFC 7009). Always 200 for an authenticated client, whatever the token.
+
+    `token_type_hint` needs no honouring: the token's record says what it is. A client revokes
+    only its own tokens; revoking a refresh token revokes its whole grant (access tokens too).
+    """
+    client, record = _client_and_token(request)
+    if record is not None and record.client_id == client.client_id:
+        if record.kind == tokens.REFRESH:
+            storage.revoke_grant(record)
+        elif not record.revoked:
+            storage.revoke(record.token_hash)
+        logger.info("Token revoked", extra={"client_id": client.client_id, "kind": record.kind})
+    return {"statusCode": 200, "headers": dict(NO_STORE), "body": ""}
+
+
+INACTIVE = {"active": False}
+
+
+@oauth_endpoint
+def introspect(request: Request) -> dict:
+    """POST /introspect (RFC 7662).
+
+    A client sees its own tokens; a client flagged `introspect_any` (a resource server) also sees
+    other clients' access tokens, never their refresh tokens. Anything else is `{"active": false}`.
+    """
+    client, record = _client_and_token(request)
+    visible = record is not None and (
+        record.client_id == client.client_id or (record.kind == tokens.ACCESS and client.introspect_any)
+    )
+    if not visible or not tokens.is_active(record, record.kind):
+        return json_response(200, INACTIVE)
+    answer = {
+        "active": True,
+        "scope": record.scope,
+        "client_id": record.client_id,
+        "token_type": "Bearer" if record.kind == tokens.ACCESS else "refresh_token",
+        "exp": int(record.expires_at),
+        "iat": int(record.issued_at),
+        "sub": record.username or record.client_id,
+    }
+    if record.username:
+        answer["username"] = record.username
+    return json_response(200, answer)
+
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+@oauth_endpoint
+def metadata(request: Request) -> dict:
+    """GET /.well-known/oauth-authorization-server (RFC 8414), with URLs as the client called us."""
+    base = request.base_url
+    scopes_supported = sorted({route.scope for route in PROTECTED_ROUTES if route.scope})
+    document = {
+        "issuer": base,
+        "token_endpoint": f"{base}/token",
+        "revocation_endpoint": f"{base}/revoke",
+        "introspection_endpoint": f"{base}/introspect",
+        "grant_types_supported": list(grants.GRANTS),
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "scopes_supported": scopes_supported,
+    }
+    return json_response(200, document, {"Cache-Control": "public, max-age=300"})
+
+
+ROUTES: dict[tuple[str, str], Callable[[Mapping], dict]] = {
+    ("POST", "/token"): token,
+    ("POST", "/revoke"): revoke,
+    ("POST", "/introspect"): introspect,
+    ("GET", "/.well-known/oauth-authorization-server"): metadata,
+}
+
+
+def dispatch(event: Mapping) -> dict:
+    """Route an API Gateway event to its endpoint by (method, resource)."""
+    endpoint = ROUTES.get((str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))))
+    return endpoint(event) if endpoint else NotFound().response()

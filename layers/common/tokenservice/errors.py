@@ -70,6 +70,12 @@ class InvalidScope(OAuthError):
     default_description = "The requested scope is invalid, unknown or malformed"
 
 
+class NotFound(OAuthError):
+    error = "not_found"
+    status_code = 404
+    default_description = "No such resource or method"
+
+
 class ServerError(OAuthError):
     """Anything unexpected: a 500 with no detail (the detail goes to the logs)."""
 

@@ -1,18 +1,22 @@
-"""Grant types (RFC 6749 §4), one class per grant with its `GRANT_TYPE`.
+"""Grant types (RFC 6749 §4 and §6), one class per grant with its `GRANT_TYPE`.
 
 A grant takes the form parameters and the presented client credentials, authenticates the
-client, checks what the grant demands, and issues tokens.
+client (reading it together with the grant's own record: one round trip), checks what the grant
+demands, and issues tokens (one write).
 """
 
+import time
 from collections.abc import Mapping
 
-from tokenservice import client_auth, passwords, scopes, storage, tokens
+from tokenservice import client_auth, credentials, passwords, scopes, storage, tokens
 from tokenservice.client_auth import ClientCredentials
-from tokenservice.errors import InvalidGrant, InvalidRequest, UnsupportedGrantType
+from tokenservice.errors import InvalidGrant, InvalidRequest, InvalidScope, UnsupportedGrantType
 from tokenservice.http import printable
+from tokenservice.models import ClientModel, TokenModel, UserModel
 
 MAX_USERNAME_LENGTH = 128
 BAD_CREDENTIALS = "Invalid username or password"
+BAD_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked"
 
 
 def required(form: Mapping[str, str], name: str) -> str:
@@ -20,6 +24,23 @@ def required(form: Mapping[str, str], name: str) -> str:
     if not value:
         raise InvalidRequest(f"The '{name}' parameter is required")
     return value
+
+
+def _issue(
+    client: ClientModel, username: str | None, scope: str, grant_type: str, **kw
+) -> tokens.IssuedTokens:
+    refresh = (
+        "refresh_token" in client.grant_types.split() and grant_type != ClientCredentialsGrant.GRANT_TYPE
+    )
+    return tokens.issue(
+        client_id=client.client_id,
+        username=username,
+        scope=scope,
+        grant_type=grant_type,
+        access_ttl=client.access_lifetime(),
+        refresh_ttl=client.refresh_lifetime() if refresh else None,
+        **kw,
+    )
 
 
 class PasswordGrant:
@@ -34,7 +55,7 @@ class PasswordGrant:
         if len(username) > MAX_USERNAME_LENGTH:
             raise InvalidGrant(BAD_CREDENTIALS)
 
-        client, user = storage.get_client_and_user(presented.client_id, username)
+        client, user = storage.get_with_client(presented.client_id, UserModel, username)
         client = client_auth.authenticate(presented, client)
         client_auth.require_grant_type(client, self.GRANT_TYPE)
 
@@ -43,19 +64,70 @@ class PasswordGrant:
             raise InvalidGrant(BAD_CREDENTIALS)
 
         granted = scopes.grant(requested, scopes.parse(user.scope), scopes.parse(client.scope))
-        issued = tokens.issue(
-            client_id=client.client_id,
-            username=user.username,
-            scope=scopes.format_scope(granted),
-            grant_type=self.GRANT_TYPE,
-            access_ttl=client.access_lifetime(),
-            refresh_ttl=client.refresh_lifetime() if "refresh_token" in client.grant_types.split() else None,
-        )
+        issued = _issue(client, user.username, scopes.format_scope(granted), self.GRANT_TYPE)
         storage.save_tokens(issued.records)
         return issued
 
 
-GRANTS = {grant.GRANT_TYPE: grant for grant in (PasswordGrant(),)}
+class RefreshTokenGrant:
+    """Refreshing (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
+
+    Every use rotates the refresh token. Presenting a used or revoked one revokes its whole
+    grant family: either the client or an attacker holds a copy, and the server cannot tell which.
+    """
+
+    GRANT_TYPE = "refresh_token"
+
+    def issue(self, form: Mapping[str, str], presented: ClientCredentials) -> tokens.IssuedTokens:
+        refresh_token = required(form, "refresh_token")
+        requested = scopes.parse(form.get("scope"))
+
+        client, record = storage.get_with_client(
+            presented.client_id, TokenModel, credentials.digest(refresh_token)
+        )
+        client = client_auth.authenticate(presented, client)
+        client_auth.require_grant_type(client, self.GRANT_TYPE)
+
+        if record is None or record.kind != tokens.REFRESH or record.client_id != client.client_id:
+            raise InvalidGrant(BAD_REFRESH_TOKEN)
+        if record.used or record.revoked:
+            storage.revoke_grant(record)
+            raise InvalidGrant(BAD_REFRESH_TOKEN)
+        if record.expires_at <= time.time():
+            raise InvalidGrant(BAD_REFRESH_TOKEN)
+
+        original = scopes.permissions(record.scope)
+        if requested - original - {scopes.DEFAULT_SCOPE}:
+            raise InvalidScope("The requested scope exceeds the scope originally granted")
+        scope = scopes.format_scope(scopes.grant(requested, original) if requested else original)
+        issued = _issue(client, record.username, scope, record.grant_type, grant_id=record.grant_id)
+        try:
+            storage.rotate(record, issued.records)
+        except storage.AlreadyUsed:
+            storage.revoke_grant(storage.get(TokenModel, record.token_hash) or record)
+            raise InvalidGrant(BAD_REFRESH_TOKEN) from None
+        return issued
+
+
+class ClientCredentialsGrant:
+    """Client Credentials (RFC 6749 §4.4): the client acts for itself; no refresh token."""
+
+    GRANT_TYPE = "client_credentials"
+
+    def issue(self, form: Mapping[str, str], presented: ClientCredentials) -> tokens.IssuedTokens:
+        requested = scopes.parse(form.get("scope"))
+        client, _ = storage.get_with_client(presented.client_id)
+        client = client_auth.authenticate(presented, client)
+        client_auth.require_grant_type(client, self.GRANT_TYPE)
+        granted = scopes.grant(requested, scopes.parse(client.scope))
+        issued = _issue(client, None, scopes.format_scope(granted), self.GRANT_TYPE)
+        storage.save_tokens(issued.records)
+        return issued
+
+
+GRANTS = {
+    grant.GRANT_TYPE: grant for grant in (PasswordGrant(), RefreshTokenGrant(), ClientCredentialsGrant())
+}
 
 
 def for_type(grant_type: str | None):

@@ -27,6 +27,7 @@ class Request:
     headers: Mapping[str, str]  # names in lower case
     body: bytes
     authorizer: Mapping[str, str] = field(default_factory=dict)
+    base_url: str = ""  # scheme://host[/stage] the client used, for absolute URLs (RFC 8414)
 
     @classmethod
     def from_event(cls, event: Mapping) -> "Request":
@@ -40,12 +41,14 @@ class Request:
         else:
             raw = body.encode("utf-8", "surrogatepass")
         context = event.get("requestContext") or {}
+        path = str(event.get("path") or "")
         return cls(
             method=str(event.get("httpMethod") or "").upper(),
-            path=str(event.get("path") or ""),
+            path=path,
             headers=headers,
             body=raw,
             authorizer=context.get("authorizer") or {},
+            base_url=_base_url(headers, context, path),
         )
 
     def form(self) -> dict[str, str]:
@@ -73,6 +76,19 @@ class Request:
             if value:
                 form[name] = value
         return form
+
+
+def _base_url(headers: Mapping[str, str], context: Mapping, path: str) -> str:
+    """The URL prefix the client called: requestContext.path is the path with the stage (or a
+    custom domain's base path) in front of the resource path."""
+    scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
+    host = headers.get("host") or context.get("domainName") or "localhost"
+    full_path = str(context.get("path") or "")
+    if full_path.endswith(path):
+        prefix = full_path[: len(full_path) - len(path)]
+    else:
+        prefix = f"/{context['stage']}" if context.get("stage") else ""
+    return f"{scheme}://{host}{prefix.rstrip('/')}"
 
 
 def _has_control_characters(value: str) -> bool:

@@ -5,7 +5,8 @@ The template's `AWS::DynamoDB::Table` definitions must have the same key schemas
 Scopes and grant types are stored as space-delimited strings, as OAuth writes them.
 """
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from tokenservice import config
@@ -35,6 +36,7 @@ class ClientModel(Model):
     secret_hash = UnicodeAttribute()  # SHA-256 of the secret, never the secret
     scope = UnicodeAttribute(default="")
     grant_types = UnicodeAttribute()
+    introspect_any = BooleanAttribute(default=False)  # a resource server: may introspect any access token
     access_ttl = NumberAttribute(null=True)  # None: the service default (DEFAULT_ACCESS_TTL)
     refresh_ttl = NumberAttribute(null=True)  # None: the service default (DEFAULT_REFRESH_TTL)
     created_at = NumberAttribute()
@@ -44,6 +46,16 @@ class ClientModel(Model):
 
     def refresh_lifetime(self) -> int:
         return int(self.refresh_ttl or config.refresh_ttl_default())
+
+
+class GrantIndex(GlobalSecondaryIndex):
+    """Tokens by grant (family), to revoke a family: keys only, the rest is read by key."""
+
+    class Meta:
+        index_name = "by_grant"
+        projection = KeysOnlyProjection()
+
+    grant_id = UnicodeAttribute(hash_key=True)
 
 
 class TokenModel(Model):
@@ -62,6 +74,10 @@ class TokenModel(Model):
     issued_at = NumberAttribute()
     expires_at = NumberAttribute()  # also the table's TTL attribute (DynamoDB deletes late)
     revoked = BooleanAttribute(default=False)
+    used = BooleanAttribute(default=False)  # a rotated refresh token
+    replaced_by = UnicodeSetAttribute(null=True)  # hashes of the tokens a rotation issued
+
+    by_grant = GrantIndex()
 
 
 MODELS: tuple[type[Model], ...] = (UserModel, ClientModel, TokenModel)

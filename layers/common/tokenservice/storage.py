@@ -19,7 +19,7 @@ from pynamodb.models import Model
 
 from tokenservice import config
 from tokenservice.errors import TemporarilyUnavailable
-from tokenservice.models import ClientModel, TokenModel, UserModel, hash_key_name
+from tokenservice.models import ClientModel, TokenModel, hash_key_name
 
 CLIENT_CONFIG = Config(
     connect_timeout=2,
@@ -78,13 +78,15 @@ def get[M: Model](model: type[M], key: str) -> M | None:
     return model.from_raw_data(item) if item else None
 
 
-def get_client_and_user(client_id: str, username: str | None) -> tuple[ClientModel | None, UserModel | None]:
-    """The client and (when named) the user, in one consistent BatchGetItem."""
+def get_with_client[M: Model](
+    client_id: str, model: type[M] | None = None, key: str | None = None
+) -> tuple[ClientModel | None, M | None]:
+    """The client and (when asked) one item of another table, in one consistent BatchGetItem."""
     wanted: dict[str, dict] = {
         _table(ClientModel): {"Keys": [_key(ClientModel, client_id)], "ConsistentRead": True}
     }
-    if username is not None:
-        wanted[_table(UserModel)] = {"Keys": [_key(UserModel, username)], "ConsistentRead": True}
+    if model is not None and key is not None:
+        wanted[_table(model)] = {"Keys": [_key(model, key)], "ConsistentRead": True}
     found: dict[str, list] = {}
     with available():
         for _ in range(MAX_BATCH_ROUNDS):
@@ -97,10 +99,10 @@ def get_client_and_user(client_id: str, username: str | None) -> tuple[ClientMod
         else:
             raise TemporarilyUnavailable()
     clients = found.get(_table(ClientModel))
-    users = found.get(_table(UserModel))
+    others = found.get(_table(model)) if model is not None else None
     return (
         ClientModel.from_raw_data(clients[0]) if clients else None,
-        UserModel.from_raw_data(users[0]) if users else None,
+        model.from_raw_data(others[0]) if others else None,
     )
 
 
@@ -119,6 +121,100 @@ def save_tokens(tokens: list[TokenModel]) -> None:
     """Store every token of a grant at once (one TransactWriteItems)."""
     with available():
         dynamodb().transact_write_items(TransactItems=[{"Put": _put_new(token)} for token in tokens])
+
+
+class AlreadyUsed(Exception):
+    """The refresh token was rotated or revoked meanwhile (a concurrent or replayed refresh)."""
+
+
+def rotate(old: TokenModel, new: list[TokenModel]) -> None:
+    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems).
+
+    The condition makes two concurrent rotations of one token yield exactly one success; the
+    successors' hashes are kept on the old token so a later reuse can find and revoke them.
+    """
+    update = {
+        "TableName": _table(TokenModel),
+        "Key": _key(TokenModel, old.token_hash),
+        "UpdateExpression": "SET #used = :true, #next = :next",
+        "ConditionExpression": "attribute_exists(#key) AND NOT #used = :true AND NOT #revoked = :true",
+        "ExpressionAttributeNames": {
+            "#key": hash_key_name(TokenModel),
+            "#used": TokenModel.used.attr_name,
+            "#revoked": TokenModel.revoked.attr_name,
+            "#next": TokenModel.replaced_by.attr_name,
+        },
+        "ExpressionAttributeValues": {
+            ":true": {"BOOL": True},
+            ":next": {"SS": [token.token_hash for token in new]},
+        },
+    }
+    try:
+        with available():
+            dynamodb().transact_write_items(
+                TransactItems=[{"Update": update}, *({"Put": _put_new(token)} for token in new)]
+            )
+    except ClientError as error:
+        raise AlreadyUsed() from error
+
+
+def revoke(token_hash: str) -> TokenModel | None:
+    """Mark one token revoked; returns it as it now is (None if it no longer exists)."""
+    try:
+        with available():
+            answer = dynamodb().update_item(
+                TableName=_table(TokenModel),
+                Key=_key(TokenModel, token_hash),
+                UpdateExpression="SET #revoked = :true",
+                ConditionExpression="attribute_exists(#key)",
+                ExpressionAttributeNames={
+                    "#key": hash_key_name(TokenModel),
+                    "#revoked": TokenModel.revoked.attr_name,
+                },
+                ExpressionAttributeValues={":true": {"BOOL": True}},
+                ReturnValues="ALL_NEW",
+            )
+    except ClientError:
+        return None
+    return TokenModel.from_raw_data(answer["Attributes"])
+
+
+def grant_token_hashes(grant_id: str) -> list[str]:
+    """Every token of one grant (family), from the by-grant index (eventually consistent)."""
+    index = TokenModel.by_grant.Meta.index_name
+    paginator = dynamodb().get_paginator("query")
+    hashes = []
+    with available():
+        for page in paginator.paginate(
+            TableName=_table(TokenModel),
+            IndexName=index,
+            KeyConditionExpression="#grant = :grant",
+            ExpressionAttributeNames={"#grant": TokenModel.grant_id.attr_name},
+            ExpressionAttributeValues={":grant": {"S": grant_id}},
+        ):
+            hashes.extend(item[hash_key_name(TokenModel)]["S"] for item in page.get("Items", []))
+    return hashes
+
+
+def revoke_grant(record: TokenModel, limit: int = 1000) -> int:
+    """Revoke a whole grant family; returns how many tokens were revoked.
+
+    The by-grant index finds the family's older tokens; following `replaced_by` from the given
+    token with strongly consistent updates finds the newest ones even before the index has
+    caught up, and a rotation racing with this either lands before a token is revoked (and is
+    followed) or fails its condition.
+    """
+    pending = [record.token_hash, *(record.replaced_by or ()), *grant_token_hashes(record.grant_id)]
+    seen: set[str] = set()
+    while pending and len(seen) < limit:
+        token_hash = pending.pop()
+        if token_hash in seen:
+            continue
+        seen.add(token_hash)
+        revoked = revoke(token_hash)
+        if revoked is not None:
+            pending.extend(revoked.replaced_by or ())
+    return len(seen)
 
 
 def create(model: Model) -> None:

@@ -72,7 +72,7 @@ def issue(
 
 
 def is_active(record: TokenModel | None, kind: str, now: float | None = None) -> bool:
-    """True for an unrevoked, unexpired token of the given kind."""
-    if record is None or record.kind != kind or record.revoked:
+    """True for an unrevoked, unexpired (and, for refresh tokens, unused) token of the given kind."""
+    if record is None or record.kind != kind or record.revoked or record.used:
         return False
     return record.expires_at > (time.time() if now is None else now)
