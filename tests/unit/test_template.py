@@ -110,3 +110,19 @@ def test_functions_run_python313_on_arm64_with_tracing_and_the_shared_layer():
 
 def test_outputs_name_the_api_and_the_three_tables():
     assert {"ApiUrl", "UsersTableName", "ClientsTableName", "TokensTableName"} <= set(TMPL["Outputs"])
+
+
+def test_authorization_server_routes_are_public_and_all_dispatched():
+    from tokenservice.endpoints import ROUTES
+
+    routes = {(e.method, e.path): e for e in template.api_endpoints(TMPL) if e.function == "TokenFunction"}
+    assert set(routes) == set(ROUTES)
+    assert all(endpoint.authorizer is None for endpoint in routes.values())
+
+
+def test_token_function_may_query_only_the_by_grant_index():
+    statements = [
+        s for policy in TMPL["Resources"]["TokenFunction"]["Properties"]["Policies"] for s in policy["Statement"]
+    ]
+    queries = [s for s in statements if "dynamodb:Query" in s["Action"]]
+    assert [s["Resource"] for s in queries] == [{"Fn::Sub": "${TokensTable.Arn}/index/by_grant"}]
