@@ -84,12 +84,13 @@ def test_gateway_responses_carry_rfc6750_challenges():
     )
 
 
+def policy_statements(function: str) -> list[dict]:
+    policies = TMPL["Resources"][function]["Properties"]["Policies"]
+    return [statement for policy in policies for statement in policy["Statement"]]
+
+
 def test_authorizer_may_only_read_the_tokens_table():
-    statements = [
-        s
-        for policy in TMPL["Resources"]["AuthorizerFunction"]["Properties"]["Policies"]
-        for s in policy["Statement"]
-    ]
+    statements = policy_statements("AuthorizerFunction")
     assert statements == [
         {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": {"Fn::GetAtt": ["TokensTable", "Arn"]}}
     ]
@@ -121,8 +122,5 @@ def test_authorization_server_routes_are_public_and_all_dispatched():
 
 
 def test_token_function_may_query_only_the_by_grant_index():
-    statements = [
-        s for policy in TMPL["Resources"]["TokenFunction"]["Properties"]["Policies"] for s in policy["Statement"]
-    ]
-    queries = [s for s in statements if "dynamodb:Query" in s["Action"]]
+    queries = [s for s in policy_statements("TokenFunction") if "dynamodb:Query" in s["Action"]]
     assert [s["Resource"] for s in queries] == [{"Fn::Sub": "${TokensTable.Arn}/index/by_grant"}]
