@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, unquote
 
 from localrun import template
 
+ANY_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")  # what API Gateway's ANY covers
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 API_ID = "local"
@@ -238,7 +239,7 @@ class Gateway:
     def _match(self, method: str, path: str):
         for route in self.routes:
             match = route.pattern.fullmatch(path)
-            if match and route.method in (method, "ANY"):
+            if match and (route.method == method or (route.method == "ANY" and method in ANY_METHODS)):
                 return route, match.groupdict() or None
         return None, None
 

@@ -5,8 +5,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from localrun.gateway import MAX_PAYLOAD, Gateway, HttpResponse
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-
 
 def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
@@ -62,8 +60,10 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args) -> None:  # quiet: _dispatch logs one line
             pass
 
-        for _method in METHODS:
-            locals()[f"do_{_method}"] = _dispatch
+        def __getattr__(self, name: str):
+            if name.startswith("do_"):  # any method, even unknown ones: the gateway answers
+                return self._dispatch
+            raise AttributeError(name)
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True

@@ -43,13 +43,13 @@ def _value(lines: list[str], label: str) -> str:
     raise AssertionError(f"make run did not print {label}")
 
 
-@pytest.fixture(scope="session")
-def local_api():
+def start_make_run(extra_env: dict[str, str] | None = None):
+    """`make run` on free ports, read like a user would; yields the LocalApi, stops it after."""
     if shutil.which("make") is None:
         pytest.fail("make is required")
     port, dynamodb_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(PORT=str(port), DYNAMODB_PORT=str(dynamodb_port))
+    env.update(PORT=str(port), DYNAMODB_PORT=str(dynamodb_port), **(extra_env or {}))
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"],
         cwd=ROOT,
@@ -59,7 +59,8 @@ def local_api():
         text=True,
         start_new_session=True,
     )
-    api = LocalApi(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{dynamodb_port}")
+    dynamodb_url = env.get("AWS_ENDPOINT_URL_DYNAMODB") or f"http://127.0.0.1:{dynamodb_port}"
+    api = LocalApi(f"http://127.0.0.1:{port}", dynamodb_url)
     ready = threading.Event()
 
     def read():
@@ -83,3 +84,8 @@ def local_api():
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def local_api():
+    yield from start_make_run()

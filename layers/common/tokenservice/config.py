@@ -23,6 +23,15 @@ DEFAULT_REFRESH_TTL = "DEFAULT_REFRESH_TTL"
 ACCESS_TTL_DEFAULT = 3600
 REFRESH_TTL_DEFAULT = 86400
 
+# Brute-force protection: lock a user after this many consecutive failed passwords (0: never)
+# for LOCKOUT_SECONDS, doubling on each further lockout up to LOCKOUT_MAX_SECONDS.
+LOCKOUT_THRESHOLD = "LOCKOUT_THRESHOLD"
+LOCKOUT_SECONDS = "LOCKOUT_SECONDS"
+LOCKOUT_MAX_SECONDS = "LOCKOUT_MAX_SECONDS"
+LOCKOUT_THRESHOLD_DEFAULT = 5
+LOCKOUT_SECONDS_DEFAULT = 900
+LOCKOUT_MAX_SECONDS_DEFAULT = 86400
+
 # The realm named in WWW-Authenticate challenges.
 AUTH_REALM = "AUTH_REALM"
 AUTH_REALM_DEFAULT = "tokenservice"
@@ -50,3 +59,15 @@ def refresh_ttl_default() -> int:
 
 def realm() -> str:
     return os.environ.get(AUTH_REALM) or AUTH_REALM_DEFAULT
+
+
+def lockout_threshold() -> int:
+    return int_setting(LOCKOUT_THRESHOLD, LOCKOUT_THRESHOLD_DEFAULT)
+
+
+def lockout_seconds() -> int:
+    return int_setting(LOCKOUT_SECONDS, LOCKOUT_SECONDS_DEFAULT)
+
+
+def lockout_max_seconds() -> int:
+    return int_setting(LOCKOUT_MAX_SECONDS, LOCKOUT_MAX_SECONDS_DEFAULT)

@@ -11,7 +11,14 @@ from collections.abc import Callable, Mapping
 from aws_lambda_powertools import Logger
 
 from tokenservice import client_auth, credentials, grants, storage, tokens
-from tokenservice.errors import NO_STORE, NotFound, OAuthError, ServerError, TemporarilyUnavailable
+from tokenservice.errors import (
+    NO_STORE,
+    MethodNotAllowed,
+    NotFound,
+    OAuthError,
+    ServerError,
+    TemporarilyUnavailable,
+)
 from tokenservice.http import Request, json_response
 from tokenservice.models import ClientModel, TokenModel
 from tokenservice.routes import PROTECTED_ROUTES
@@ -131,15 +138,19 @@ def metadata(request: Request) -> dict:
     return json_response(200, document, {"Cache-Control": "public, max-age=300"})
 
 
-ROUTES: dict[tuple[str, str], Callable[[Mapping], dict]] = {
-    ("POST", "/token"): token,
-    ("POST", "/revoke"): revoke,
-    ("POST", "/introspect"): introspect,
-    ("GET", "/.well-known/oauth-authorization-server"): metadata,
+ROUTES: dict[str, tuple[str, Callable[[Mapping], dict]]] = {
+    "/token": ("POST", token),
+    "/revoke": ("POST", revoke),
+    "/introspect": ("POST", introspect),
+    "/.well-known/oauth-authorization-server": ("GET", metadata),
 }
 
 
 def dispatch(event: Mapping) -> dict:
-    """Route an API Gateway event to its endpoint by (method, resource)."""
-    endpoint = ROUTES.get((str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))))
-    return endpoint(event) if endpoint else NotFound().response()
+    """Route an API Gateway event to its endpoint by resource; other methods get 405."""
+    method, endpoint = ROUTES.get(str(event.get("resource", "")), (None, None))
+    if endpoint is None:
+        return NotFound().response()
+    if str(event.get("httpMethod", "")).upper() != method:
+        return MethodNotAllowed().response()
+    return endpoint(event)

@@ -70,6 +70,17 @@ class InvalidScope(OAuthError):
     default_description = "The requested scope is invalid, unknown or malformed"
 
 
+class MethodNotAllowed(OAuthError):
+    """RFC 6749 §3.2: the token endpoint (and RFC 7009/7662's) take POST only."""
+
+    error = "invalid_request"
+    status_code = 405
+    default_description = "This endpoint accepts POST only"
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": "POST"}
+
+
 class NotFound(OAuthError):
     error = "not_found"
     status_code = 404

@@ -8,7 +8,7 @@ demands, and issues tokens (one write).
 import time
 from collections.abc import Mapping
 
-from tokenservice import client_auth, credentials, passwords, scopes, storage, tokens
+from tokenservice import client_auth, credentials, lockout, passwords, scopes, storage, tokens
 from tokenservice.client_auth import ClientCredentials
 from tokenservice.errors import InvalidGrant, InvalidRequest, InvalidScope, UnsupportedGrantType
 from tokenservice.http import printable
@@ -59,13 +59,19 @@ class PasswordGrant:
         client = client_auth.authenticate(presented, client)
         client_auth.require_grant_type(client, self.GRANT_TYPE)
 
-        stored_hash = user.password_hash if user and not user.disabled else None
-        if not passwords.verify(stored_hash, password):
+        # Unknown, disabled and locked users cost one (dummy) argon2 verification and one
+        # counting round trip, exactly like a wrong password, and get the same answer.
+        now = time.time()
+        usable = user is not None and not user.disabled and not lockout.is_locked(user, now)
+        if not passwords.verify(user.password_hash if usable else None, password):
+            lockout.record_failure(username, now)
             raise InvalidGrant(BAD_CREDENTIALS)
 
         granted = scopes.grant(requested, scopes.parse(user.scope), scopes.parse(client.scope))
         issued = _issue(client, user.username, scopes.format_scope(granted), self.GRANT_TYPE)
-        storage.save_tokens(issued.records)
+        storage.save_tokens(
+            issued.records, reset_failures_of=user.username if lockout.needs_reset(user) else None
+        )
         return issued
 
 

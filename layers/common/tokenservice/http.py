@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from tokenservice.errors import NO_STORE, InvalidRequest
+from tokenservice.errors import NO_STORE, InvalidRequest, InvalidScope
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_FIELD_LENGTH = 1024
@@ -72,7 +72,8 @@ class Request:
             if len(value) > MAX_FIELD_LENGTH or len(name) > MAX_FIELD_LENGTH:
                 raise InvalidRequest("A parameter is too long")
             if _has_control_characters(name) or _has_control_characters(value):
-                raise InvalidRequest("A parameter contains control characters")
+                error = InvalidScope if name == "scope" else InvalidRequest  # RFC 6749 §3.3
+                raise error(f"The parameter '{printable(name)}' contains control characters")
             if value:
                 form[name] = value
         return form

@@ -23,6 +23,9 @@ class UserModel(Model):
     scope = UnicodeAttribute(default="")
     disabled = BooleanAttribute(default=False)
     created_at = NumberAttribute()
+    failed_attempts = NumberAttribute(default=0)  # consecutive failed passwords
+    lockouts = NumberAttribute(default=0)  # consecutive lockouts (each one doubles the next)
+    locked_until = NumberAttribute(null=True)
 
 
 class ClientModel(Model):
