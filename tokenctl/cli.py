@@ -1,16 +1,25 @@
-"""tokenctl: provision clients ("Generate Keys") and users of the token service.
+"""tokenctl: administer the token service — clients ("Generate Keys"), users, statistics.
 
-It talks to DynamoDB like any AWS tool (AWS_ENDPOINT_URL_DYNAMODB, AWS_PROFILE, AWS_REGION);
-table names come from USERS_TABLE, CLIENTS_TABLE and TOKENS_TABLE, else the local defaults
-that `make run` uses. Secrets are printed once, at creation; passwords are read from stdin.
+It talks to DynamoDB like any AWS tool (AWS_ENDPOINT_URL_DYNAMODB, AWS_PROFILE, AWS_REGION).
+Table names come from USERS_TABLE, CLIENTS_TABLE and TOKENS_TABLE, else the local defaults that
+`make run` uses, or from a deployed stack's outputs with --stack NAME. Secrets are printed once,
+at creation or rotation; passwords are read from stdin, never from arguments.
+
+examples:
+  tokenctl client create --name "Shop" --scopes "read update" --json
+  echo 'a long passphrase' | tokenctl user create alice --scopes "read" --password-stdin
+  tokenctl --stack tokenservice stats --client <client_id>
 """
 
 import argparse
 import json
+import os
 import sys
+import time
 
-from tokenservice import admin
+from tokenservice import admin, config
 from tokenservice.errors import TemporarilyUnavailable
+from tokenservice.models import use_table
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
         raise admin.AdminError(message)
 
 
-def _ttl(value: str) -> int:
+def _seconds(value: str) -> int:
     if not value.isdigit():
         raise argparse.ArgumentTypeError(f"expected a number of seconds, not {value!r}")
     return int(value)
@@ -28,11 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tokenctl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    areas = parser.add_subparsers(dest="area", required=True, parser_class=_Parser)
+    parser.add_argument(
+        "--stack", metavar="NAME", help="use the tables of this deployed CloudFormation stack"
+    )
+    areas = parser.add_subparsers(
+        dest="area", required=True, parser_class=_Parser, metavar="{client,user,stats}"
+    )
+    json_flag = _Parser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print one JSON document")
+    json_flag.add_argument("--stack", metavar="NAME", default=argparse.SUPPRESS, help="as tokenctl --stack")
 
     client = areas.add_parser("client", help="OAuth clients (consumer key and secret)")
     client_cmds = client.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    create = client_cmds.add_parser("create", help="create a client and print its secret once")
+    create = client_cmds.add_parser(
+        "create", parents=[json_flag], help="create a client; prints its secret once"
+    )
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", required=True, help='space-separated, e.g. "read update"')
     create.add_argument(
@@ -41,44 +60,108 @@ def build_parser() -> argparse.ArgumentParser:
         help=f'space-separated (default: "{" ".join(admin.GRANT_TYPES)}")',
     )
     create.add_argument(
-        "--access-ttl", type=_ttl, help="access-token lifetime in seconds (default: the service's, 3600)"
+        "--access-ttl", type=_seconds, help="access-token lifetime, s (default: the service's, 3600)"
     )
     create.add_argument(
-        "--refresh-ttl", type=_ttl, help="refresh-token lifetime in seconds (default: the service's, 86400)"
+        "--refresh-ttl", type=_seconds, help="refresh-token lifetime, s (default: the service's, 86400)"
     )
     create.add_argument(
         "--introspect-any",
         action="store_true",
-        help="a resource server: may introspect access tokens issued to other clients",
+        help="a resource server: may introspect other clients' access tokens",
     )
-    create.add_argument("--json", action="store_true", help="print one JSON document")
     create.set_defaults(run=client_create)
+    client_cmds.add_parser(
+        "list", parents=[json_flag], help="list clients (never their secrets)"
+    ).set_defaults(run=client_list)
+    rotate = client_cmds.add_parser("rotate-secret", parents=[json_flag], help="new secret, printed once")
+    rotate.add_argument("client_id", metavar="ID")
+    rotate.set_defaults(run=client_rotate)
+    delete = client_cmds.add_parser(
+        "delete", parents=[json_flag], help="delete a client and revoke its tokens"
+    )
+    delete.add_argument("client_id", metavar="ID")
+    delete.set_defaults(run=client_delete)
 
     user = areas.add_parser("user", help="resource owners (password grant users)")
     user_cmds = user.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    ucreate = user_cmds.add_parser("create", help="create a user; the password is read from stdin")
+    ucreate = user_cmds.add_parser("create", parents=[json_flag], help="create a user; password from stdin")
     ucreate.add_argument("username")
     ucreate.add_argument("--scopes", required=True, help='space-separated, e.g. "read update"')
     ucreate.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin (required)"
     )
-    ucreate.add_argument("--json", action="store_true", help="print one JSON document")
     ucreate.set_defaults(run=user_create)
+    user_cmds.add_parser("list", parents=[json_flag], help="list users").set_defaults(run=user_list)
+    for name, run, text in (
+        ("disable", user_disable, "disable a user and revoke their live tokens"),
+        ("enable", user_enable, "enable a user again (and lift a lockout)"),
+        ("set-password", user_set_password, "new password from stdin; revokes live tokens"),
+    ):
+        command = user_cmds.add_parser(name, parents=[json_flag], help=text)
+        command.add_argument("username")
+        if name == "set-password":
+            command.add_argument(
+                "--password-stdin", action="store_true", help="read the password from stdin (required)"
+            )
+        command.set_defaults(run=run)
+
+    stats = areas.add_parser(
+        "stats",
+        parents=[json_flag],
+        help='"Registered Users for Application": users per client (password grant)',
+    )
+    stats.add_argument("--client", metavar="ID", help="only this client")
+    stats.set_defaults(run=show_stats)
     return parser
 
 
-def _client_document(new: admin.NewClient) -> dict:
-    client = new.client
-    return {
-        "client_id": client.client_id,
-        "client_secret": new.client_secret,
-        "name": client.name,
-        "scope": client.scope,
-        "grant_types": client.grant_types.split(),
-        "introspect_any": bool(client.introspect_any),
-        "access_ttl": None if client.access_ttl is None else int(client.access_ttl),  # None: service default
-        "refresh_ttl": None if client.refresh_ttl is None else int(client.refresh_ttl),
-    }
+# -- output -----------------------------------------------------------------------------------
+
+
+def emit_json(document) -> None:
+    print(json.dumps(document, indent=None))
+
+
+def table(rows: list[dict], columns: list[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
+    print(
+        "  ".join(column.upper().ljust(width) for column, width in zip(columns, widths, strict=True)).rstrip()
+    )
+    for line in cells:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return str(value)
+
+
+def when(epoch: int | None) -> str | None:
+    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def read_password(args) -> str:
+    if not args.password_stdin:
+        raise admin.AdminError("--password-stdin is required: passwords are never taken from arguments")
+    password = sys.stdin.readline()
+    return password.removesuffix("\n").removesuffix("\r")
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _new_client_document(new: admin.NewClient) -> dict:
+    return {"client_id": new.client.client_id, "client_secret": new.client_secret} | admin.client_document(
+        new.client
+    )
 
 
 def client_create(args) -> None:
@@ -90,14 +173,13 @@ def client_create(args) -> None:
         args.refresh_ttl,
         introspect_any=args.introspect_any,
     )
-    document = _client_document(new)
+    document = _new_client_document(new)
     if args.json:
-        print(json.dumps(document))
-        return
+        return emit_json(document)
     print(f"client_id:     {document['client_id']}")
     print(f"client_secret: {document['client_secret']}")
     print(f"name:          {document['name']}")
-    print(f"scopes:        {document['scope']}")
+    print(f"scopes:        {document['scope'] or '(none)'}")
     print(f"grant types:   {' '.join(document['grant_types'])}")
     for kind in ("access", "refresh"):
         ttl = document[f"{kind}_ttl"]
@@ -105,28 +187,108 @@ def client_create(args) -> None:
     print("The secret is shown only now: store it safely.", file=sys.stderr)
 
 
-def read_password() -> str:
-    password = sys.stdin.readline()
-    if password.endswith("\n"):
-        password = password[:-1]
-    if password.endswith("\r"):
-        password = password[:-1]
-    return password
+def client_list(args) -> None:
+    documents = [admin.client_document(client) for client in admin.list_clients()]
+    if args.json:
+        return emit_json(documents)
+    table(documents, ["client_id", "name", "scope", "grant_types", "access_ttl", "refresh_ttl"])
+
+
+def client_rotate(args) -> None:
+    new = admin.rotate_secret(args.client_id)
+    if args.json:
+        return emit_json({"client_id": new.client.client_id, "client_secret": new.client_secret})
+    print(f"client_id:     {new.client.client_id}")
+    print(f"client_secret: {new.client_secret}")
+    print("The old secret no longer works; the new one is shown only now.", file=sys.stderr)
+
+
+def client_delete(args) -> None:
+    revoked = admin.delete_client(args.client_id)
+    if args.json:
+        return emit_json({"client_id": args.client_id, "deleted": True, "revoked_tokens": revoked})
+    print(f"Deleted client {args.client_id}; revoked {revoked} token(s).")
 
 
 def user_create(args) -> None:
-    if not args.password_stdin:
-        raise admin.AdminError("--password-stdin is required: passwords are never taken from arguments")
-    user = admin.create_user(args.username, read_password(), args.scopes)
+    password = read_password(args)
+    user = admin.create_user(args.username, password, args.scopes)
     if args.json:
-        print(json.dumps({"username": user.username, "scope": user.scope, "disabled": False}))
-    else:
-        print(f"Created user {user.username} with scopes: {user.scope or '(none)'}")
+        return emit_json(admin.user_document(user))
+    print(f"Created user {user.username} with scopes: {user.scope or '(none)'}")
+
+
+def user_list(args) -> None:
+    documents = [admin.user_document(user) for user in admin.list_users()]
+    if args.json:
+        return emit_json(documents)
+    for document in documents:
+        document["locked_until"] = when(document["locked_until"])
+    table(documents, ["username", "scope", "disabled", "locked_until"])
+
+
+def user_disable(args) -> None:
+    revoked = admin.disable_user(args.username)
+    if args.json:
+        return emit_json({"username": args.username, "disabled": True, "revoked_tokens": revoked})
+    print(f"Disabled user {args.username}; revoked {revoked} token(s).")
+
+
+def user_enable(args) -> None:
+    user = admin.enable_user(args.username)
+    if args.json:
+        return emit_json(admin.user_document(user))
+    print(f"Enabled user {user.username}.")
+
+
+def user_set_password(args) -> None:
+    password = read_password(args)
+    revoked = admin.set_password(args.username, password)
+    if args.json:
+        return emit_json({"username": args.username, "password_changed": True, "revoked_tokens": revoked})
+    print(f"Changed the password of {args.username}; revoked {revoked} token(s).")
+
+
+def show_stats(args) -> None:
+    documents = admin.stats(args.client)
+    if args.json:
+        return emit_json(documents[0] if args.client else documents)
+    rows = [
+        {**d, "first_token_at": when(d["first_token_at"]), "last_token_at": when(d["last_token_at"])}
+        for d in documents
+    ]
+    table(rows, ["client_id", "name", "registered_users", "first_token_at", "last_token_at"])
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def use_stack(stack: str) -> None:
+    """Point every model at the tables a deployed stack's outputs name."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        found = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    except ClientError as error:
+        raise admin.AdminError(
+            f"stack {stack}: {error.response['Error'].get('Message', 'not found')}"
+        ) from error
+    except BotoCoreError as error:
+        raise admin.AdminError(f"stack {stack}: {error}") from error
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in found.get("Outputs", [])}
+    for variable, output in config.STACK_OUTPUTS.items():
+        if output not in outputs:
+            raise admin.AdminError(f"stack {stack} has no output {output}")
+        os.environ[variable] = outputs[output]
+        use_table(variable, outputs[output])
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.stack:
+            use_stack(args.stack)
         args.run(args)
     except admin.AdminError as error:
         print(f"tokenctl: error: {error}", file=sys.stderr)
@@ -135,11 +297,11 @@ def main(argv: list[str] | None = None) -> int:
         cause = error.__cause__
         print(f"tokenctl: error: DynamoDB unavailable: {cause or error}".splitlines()[0], file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     except Exception as error:  # never a traceback
         print(f"tokenctl: error: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
     return 0
 
 

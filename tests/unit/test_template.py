@@ -2,13 +2,17 @@
 
 import pytest
 from tokenservice import config
-from tokenservice.models import ClientModel, TokenModel, UserModel
+from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel
 from tokenservice.routes import PROTECTED_ROUTES
 
 from localrun import template
 
 TMPL = template.load()
-TABLES = {"USERS_TABLE": UserModel, "CLIENTS_TABLE": ClientModel, "TOKENS_TABLE": TokenModel}
+TABLES = {
+    "USERS_TABLE": [UserModel],
+    "CLIENTS_TABLE": [ClientModel],
+    "TOKENS_TABLE": [TokenModel, RegistrationModel],
+}
 
 
 def _keys(schema: list[dict]) -> list[tuple]:
@@ -21,22 +25,35 @@ def _attributes(definitions: list[dict]) -> list[tuple]:
 
 @pytest.mark.parametrize("variable", sorted(TABLES))
 def test_table_key_schema_matches_the_model(variable):
-    model_schema = TABLES[variable]._get_schema()  # what PynamoDB would create
+    schemas = [model._get_schema() for model in TABLES[variable]]  # what PynamoDB would create
     definition = template.table_definition(template.table_env_variables(TMPL)[variable], TMPL)
-    assert _keys(definition["KeySchema"]) == _keys(model_schema["key_schema"])
-    assert _attributes(definition["AttributeDefinitions"]) == _attributes(
-        model_schema["attribute_definitions"]
-    )
-    indexes = {i["IndexName"]: _keys(i["KeySchema"]) for i in definition.get("GlobalSecondaryIndexes", [])}
+    for schema in schemas:
+        assert _keys(definition["KeySchema"]) == _keys(schema["key_schema"])
+    model_attributes = {a for schema in schemas for a in _attributes(schema["attribute_definitions"])}
+    assert _attributes(definition["AttributeDefinitions"]) == sorted(model_attributes)
+    indexes = {
+        i["IndexName"]: (_keys(i["KeySchema"]), i["Projection"])
+        for i in definition.get("GlobalSecondaryIndexes", [])
+    }
     model_indexes = {
-        i["index_name"]: _keys(i["key_schema"]) for i in model_schema["global_secondary_indexes"]
+        i["index_name"]: (_keys(i["key_schema"]), _projection(i["projection"]))
+        for schema in schemas
+        for i in schema["global_secondary_indexes"]
     }
     assert indexes == model_indexes
 
 
+def _projection(projection: dict) -> dict:
+    """PynamoDB's projection in CloudFormation's spelling."""
+    spelled = {"ProjectionType": projection["ProjectionType"]}
+    if projection.get("NonKeyAttributes"):
+        spelled["NonKeyAttributes"] = projection["NonKeyAttributes"]
+    return spelled
+
+
 def test_models_default_to_the_local_table_names():
-    for variable, model in TABLES.items():
-        assert model.Meta.table_name == config.TABLE_DEFAULTS[variable]
+    for variable, models in TABLES.items():
+        assert all(model.Meta.table_name == config.TABLE_DEFAULTS[variable] for model in models)
 
 
 @pytest.mark.parametrize("logical_id", ["UsersTable", "ClientsTable", "TokensTable"])
@@ -123,9 +140,9 @@ def test_authorization_server_routes_are_public_and_all_dispatched():
     assert all(routes[path].method in (method, "ANY") for path, (method, _) in ROUTES.items())
 
 
-def test_token_function_may_query_only_the_by_grant_index():
+def test_token_function_may_query_only_the_by_user_index():
     queries = [s for s in policy_statements("TokenFunction") if "dynamodb:Query" in s["Action"]]
-    assert [s["Resource"] for s in queries] == [{"Fn::Sub": "${TokensTable.Arn}/index/by_grant"}]
+    assert [s["Resource"] for s in queries] == [{"Fn::Sub": "${TokensTable.Arn}/index/by_user"}]
 
 
 def test_openapi_description_covers_exactly_the_templates_routes():
@@ -134,3 +151,9 @@ def test_openapi_description_covers_exactly_the_templates_routes():
     document = yaml.safe_load((template.ROOT / "openapi.yaml").read_text())
     described = {path for path in document["paths"]}
     assert described == {e.path for e in template.api_endpoints(TMPL)}
+
+
+def test_stack_outputs_name_every_table_as_tokenctl_expects():
+    outputs = TMPL["Outputs"]
+    for variable, output in config.STACK_OUTPUTS.items():
+        assert outputs[output]["Value"] == {"Ref": template.table_env_variables(TMPL)[variable]}

@@ -114,3 +114,120 @@ def _store(model, replace: bool, conflict: str) -> None:
         storage.create(model)
     except storage.AlreadyExists as error:
         raise AdminError(conflict) from error
+
+
+# -- clients ------------------------------------------------------------------------------------
+
+
+def client_document(client: ClientModel) -> dict:
+    """What may be shown of a client: never its secret (nor the secret's hash)."""
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "scope": client.scope,
+        "grant_types": client.grant_types.split(),
+        "access_ttl": None if client.access_ttl is None else int(client.access_ttl),
+        "refresh_ttl": None if client.refresh_ttl is None else int(client.refresh_ttl),
+        "introspect_any": bool(client.introspect_any),
+        "created_at": int(client.created_at),
+    }
+
+
+def list_clients() -> list[ClientModel]:
+    return sorted(storage.scan(ClientModel), key=lambda client: (client.name, client.client_id))
+
+
+def rotate_secret(client_id: str) -> NewClient:
+    """A new secret; the old one stops working at once. Issued tokens stay valid."""
+    secret = credentials.new_client_secret()
+    client = storage.update(
+        ClientModel, client_id, {ClientModel.secret_hash.attr_name: {"S": credentials.digest(secret)}}
+    )
+    if client is None:
+        raise AdminError(f"no client {client_id}")
+    return NewClient(client, secret)
+
+
+def delete_client(client_id: str) -> int:
+    """Delete a client and revoke every token issued to it; returns how many were revoked."""
+    if not storage.delete(ClientModel, client_id):
+        raise AdminError(f"no client {client_id}")
+    return storage.revoke_client(client_id)
+
+
+# -- users --------------------------------------------------------------------------------------
+
+
+def user_document(user: UserModel, now: float | None = None) -> dict:
+    now = time.time() if now is None else now
+    locked = bool(user.locked_until and user.locked_until > now)
+    return {
+        "username": user.username,
+        "scope": user.scope,
+        "disabled": bool(user.disabled),
+        "locked_until": int(user.locked_until) if locked else None,
+        "created_at": int(user.created_at),
+    }
+
+
+def list_users() -> list[UserModel]:
+    return sorted(storage.scan(UserModel), key=lambda user: user.username)
+
+
+_UNLOCKED = {UserModel.failed_attempts.attr_name: {"N": "0"}, UserModel.lockouts.attr_name: {"N": "0"}}
+
+
+def _update_user(username: str, values: dict) -> UserModel:
+    user = storage.update(UserModel, username, values, remove=[UserModel.locked_until.attr_name])
+    if user is None:
+        raise AdminError(f"no user {username}")
+    return user
+
+
+def disable_user(username: str) -> int:
+    """Disable a user and revoke their live tokens (found by a query); returns how many."""
+    user = storage.update(UserModel, username, {UserModel.disabled.attr_name: {"BOOL": True}})
+    if user is None:
+        raise AdminError(f"no user {username}")
+    return storage.revoke_user(username)
+
+
+def enable_user(username: str) -> UserModel:
+    """Enable a user again, and lift any lockout."""
+    return _update_user(username, {UserModel.disabled.attr_name: {"BOOL": False}, **_UNLOCKED})
+
+
+def set_password(username: str, password: str) -> int:
+    """Set a new password, lift any lockout and revoke the user's live tokens; returns how many."""
+    hashed = passwords.hash_password(validate_password(password, username))
+    _update_user(username, {UserModel.password_hash.attr_name: {"S": hashed}, **_UNLOCKED})
+    return storage.revoke_user(username)
+
+
+# -- statistics ---------------------------------------------------------------------------------
+
+
+def registered_users(client: ClientModel) -> dict:
+    """ "Registered Users for Application": distinct users who got tokens for the client through
+    the password grant, with the first and last time (epoch seconds)."""
+    registrations = sorted(storage.registrations(client.client_id), key=lambda r: r.username)
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "registered_users": len(registrations),
+        "first_token_at": min((int(r.first_at) for r in registrations), default=None),
+        "last_token_at": max((int(r.last_at) for r in registrations), default=None),
+        "users": [
+            {"username": r.username, "first_token_at": int(r.first_at), "last_token_at": int(r.last_at)}
+            for r in registrations
+        ],
+    }
+
+
+def stats(client_id: str | None = None) -> list[dict]:
+    if client_id is None:
+        return [registered_users(client) for client in list_clients()]
+    client = storage.get(ClientModel, client_id)
+    if client is None:
+        raise AdminError(f"no client {client_id}")
+    return [registered_users(client)]

@@ -17,6 +17,13 @@ TABLE_DEFAULTS = {
     TOKENS_TABLE: "tokenservice-tokens",
 }
 
+# The template's Outputs naming each table (`tokenctl --stack NAME` reads them).
+STACK_OUTPUTS = {
+    USERS_TABLE: "UsersTableName",
+    CLIENTS_TABLE: "ClientsTableName",
+    TOKENS_TABLE: "TokensTableName",
+}
+
 # Token lifetimes (seconds) for clients created without their own.
 DEFAULT_ACCESS_TTL = "DEFAULT_ACCESS_TTL"
 DEFAULT_REFRESH_TTL = "DEFAULT_REFRESH_TTL"

@@ -70,7 +70,9 @@ class PasswordGrant:
         granted = scopes.grant(requested, scopes.parse(user.scope), scopes.parse(client.scope))
         issued = _issue(client, user.username, scopes.format_scope(granted), self.GRANT_TYPE)
         storage.save_tokens(
-            issued.records, reset_failures_of=user.username if lockout.needs_reset(user) else None
+            issued.records,
+            registration=(client.client_id, user.username),
+            reset_failures_of=user.username if lockout.needs_reset(user) else None,
         )
         return issued
 

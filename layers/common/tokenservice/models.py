@@ -6,7 +6,7 @@ Scopes and grant types are stored as space-delimited strings, as OAuth writes th
 """
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from tokenservice import config
@@ -51,14 +51,18 @@ class ClientModel(Model):
         return int(self.refresh_ttl or config.refresh_ttl_default())
 
 
-class GrantIndex(GlobalSecondaryIndex):
-    """Tokens by grant (family), to revoke a family: keys only, the rest is read by key."""
+class UserTokensIndex(GlobalSecondaryIndex):
+    """A user's tokens by expiry: to revoke a user's live tokens, or a grant family, by a query.
+
+    Sparse: client_credentials tokens (no username) and registrations (no expiry) are not in it.
+    """
 
     class Meta:
-        index_name = "by_grant"
-        projection = KeysOnlyProjection()
+        index_name = "by_user"
+        projection = IncludeProjection(["grant_id", "kind", "client_id"])
 
-    grant_id = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
 
 
 class TokenModel(Model):
@@ -80,10 +84,54 @@ class TokenModel(Model):
     used = BooleanAttribute(default=False)  # a rotated refresh token
     replaced_by = UnicodeSetAttribute(null=True)  # hashes of the tokens a rotation issued
 
-    by_grant = GrantIndex()
+    by_user = UserTokensIndex()
 
 
-MODELS: tuple[type[Model], ...] = (UserModel, ClientModel, TokenModel)
+class RegistrationsIndex(GlobalSecondaryIndex):
+    """Registered users per client ("Registered Users for Application"), by a query."""
+
+    class Meta:
+        index_name = "registrations"
+        projection = IncludeProjection(["first_at", "last_at"])
+
+    registered_client = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
+class RegistrationModel(Model):
+    """That a user obtained tokens for a client through the password grant, once per pair.
+
+    Lives in the tokens table under a key no token hash can take; written inside the grant's
+    own transaction, never expires.
+    """
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "registration:" + sha256(client_id \n username)
+    kind = UnicodeAttribute(default="registration")
+    registered_client = UnicodeAttribute()
+    username = UnicodeAttribute()
+    first_at = NumberAttribute()
+    last_at = NumberAttribute()
+
+    registrations = RegistrationsIndex()
+
+
+MODELS: tuple[type[Model], ...] = (UserModel, ClientModel, TokenModel, RegistrationModel)
+
+# The models stored in each table, by the environment variable that names the table.
+TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
+    config.USERS_TABLE: (UserModel,),
+    config.CLIENTS_TABLE: (ClientModel,),
+    config.TOKENS_TABLE: (TokenModel, RegistrationModel),
+}
+
+
+def use_table(variable: str, name: str) -> None:
+    """Point the models of one table at another table name (e.g. a deployed stack's)."""
+    for model in TABLE_MODELS[variable]:
+        model.Meta.table_name = name
 
 
 def hash_key_name(model: type[Model]) -> str:

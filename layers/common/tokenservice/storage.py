@@ -10,17 +10,19 @@ as `TemporarilyUnavailable` (503).
 
 import functools
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.models import Model
 
-from tokenservice import config
+from tokenservice import config, credentials
 from tokenservice.errors import TemporarilyUnavailable
-from tokenservice.models import ClientModel, TokenModel, UserModel, hash_key_name
+from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel, hash_key_name
 
 CLIENT_CONFIG = Config(
     connect_timeout=1,
@@ -109,42 +111,210 @@ def get_with_client[M: Model](
 
 def _put_new(model: Model) -> dict:
     """A Put that fails rather than overwrite an existing item."""
-    name = hash_key_name(type(model))
     return {
         "TableName": _table(type(model)),
         "Item": model.serialize(),
         "ConditionExpression": "attribute_not_exists(#k)",
-        "ExpressionAttributeNames": {"#k": name},
+        "ExpressionAttributeNames": {"#k": hash_key_name(type(model))},
     }
 
 
-def save_tokens(tokens: list[TokenModel], reset_failures_of: str | None = None) -> None:
-    """Store every token of a grant at once, and reset a user's failure counters (one
-    TransactWriteItems)."""
+def _update(
+    model: type[Model],
+    key: str,
+    values: Mapping[str, dict] | None = None,
+    remove: Iterable[str] = (),
+    if_not_exists: Iterable[str] = (),
+    must_exist: bool = True,
+) -> dict:
+    """An UpdateItem request: SET `values` (attribute → AttributeValue), REMOVE `remove`;
+    attributes in `if_not_exists` keep a value they already have. By default the item must exist."""
+    names = {"#key": hash_key_name(model)} if must_exist else {}
+    actions, attribute_values = [], {}
+    for index, (name, value) in enumerate((values or {}).items()):
+        names[f"#a{index}"] = name
+        attribute_values[f":v{index}"] = value
+        target = f"if_not_exists(#a{index}, :v{index})" if name in if_not_exists else f":v{index}"
+        actions.append(f"#a{index} = {target}")
+    expression = f"SET {', '.join(actions)}" if actions else ""
+    removed = []
+    for index, name in enumerate(remove):
+        names[f"#r{index}"] = name
+        removed.append(f"#r{index}")
+    if removed:
+        expression += f" REMOVE {', '.join(removed)}"
+    request = {
+        "TableName": _table(model),
+        "Key": _key(model, key),
+        "UpdateExpression": expression.strip(),
+        "ExpressionAttributeNames": names,
+    }
+    if must_exist:
+        request["ConditionExpression"] = "attribute_exists(#key)"
+    if attribute_values:
+        request["ExpressionAttributeValues"] = attribute_values
+    return request
+
+
+def update[M: Model](
+    model: type[M], key: str, values: Mapping[str, dict] | None = None, remove: Iterable[str] = ()
+) -> M | None:
+    """Update an existing item; returns it as it now is, None when there is no such item."""
+    try:
+        with available():
+            answer = dynamodb().update_item(**_update(model, key, values, remove), ReturnValues="ALL_NEW")
+    except ClientError:
+        return None
+    return model.from_raw_data(answer["Attributes"])
+
+
+def create(model: Model) -> None:
+    """Create an item; AlreadyExists when its key is taken."""
+    try:
+        with available():
+            dynamodb().put_item(**_put_new(model))
+    except ClientError as error:
+        raise AlreadyExists(model) from error
+
+
+def save(model: Model) -> None:
+    """Create or replace an item."""
+    with available():
+        dynamodb().put_item(TableName=_table(type(model)), Item=model.serialize())
+
+
+def delete(model: type[Model], key: str) -> bool:
+    """Delete an item; False when there was none."""
+    try:
+        with available():
+            dynamodb().delete_item(
+                TableName=_table(model),
+                Key=_key(model, key),
+                ConditionExpression="attribute_exists(#k)",
+                ExpressionAttributeNames={"#k": hash_key_name(model)},
+            )
+    except ClientError:
+        return False
+    return True
+
+
+def scan[M: Model](model: type[M], **filters: str) -> Iterator[M]:
+    """Every item of a table, optionally those whose string attributes equal `filters`
+    (administration only, never on a request path)."""
+    request: dict = {"TableName": _table(model), "ConsistentRead": True}
+    if filters:
+        request["FilterExpression"] = " AND ".join(f"#f{i} = :f{i}" for i in range(len(filters)))
+        request["ExpressionAttributeNames"] = {f"#f{i}": name for i, name in enumerate(filters)}
+        request["ExpressionAttributeValues"] = {
+            f":f{i}": {"S": value} for i, value in enumerate(filters.values())
+        }
+    paginator = dynamodb().get_paginator("scan")
+    with available():
+        for page in paginator.paginate(**request):
+            for item in page.get("Items", []):
+                yield model.from_raw_data(item)
+
+
+def _query(index: str, condition: str, names: dict, values: dict, table: str) -> Iterator[dict]:
+    paginator = dynamodb().get_paginator("query")
+    with available():
+        for page in paginator.paginate(
+            TableName=table,
+            IndexName=index,
+            KeyConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        ):
+            yield from page.get("Items", [])
+
+
+# -- grants: what the token endpoint writes ------------------------------------------------------
+
+
+def registration_key(client_id: str, username: str) -> str:
+    """The key of a (client, user) registration: unambiguous, and never a token's hash."""
+    return "registration:" + credentials.digest(f"{client_id}\n{username}")
+
+
+def _registration(client_id: str, username: str, now: int) -> dict:
+    """Record once per (client, user) that the user got tokens through the password grant."""
+    model = RegistrationModel
+    return _update(
+        model,
+        registration_key(client_id, username),
+        {
+            model.kind.attr_name: {"S": "registration"},
+            model.registered_client.attr_name: {"S": client_id},
+            model.username.attr_name: {"S": username},
+            model.first_at.attr_name: {"N": str(now)},
+            model.last_at.attr_name: {"N": str(now)},
+        },
+        if_not_exists=[model.first_at.attr_name],
+        must_exist=False,
+    )
+
+
+def _reset_failures(username: str) -> dict:
+    zero = {"N": "0"}
+    return _update(
+        UserModel,
+        username,
+        {UserModel.failed_attempts.attr_name: zero, UserModel.lockouts.attr_name: zero},
+        remove=[UserModel.locked_until.attr_name],
+    )
+
+
+def save_tokens(
+    tokens: list[TokenModel],
+    *,
+    reset_failures_of: str | None = None,
+    registration: tuple[str, str] | None = None,
+) -> None:
+    """Store every token of a grant, the (client, user) registration and a reset of the user's
+    failure counters, all at once (one TransactWriteItems)."""
     items = [{"Put": _put_new(token)} for token in tokens]
+    if registration is not None:
+        items.append({"Update": _registration(*registration, now=int(tokens[0].issued_at))})
     if reset_failures_of is not None:
         items.append({"Update": _reset_failures(reset_failures_of)})
     with available():
         dynamodb().transact_write_items(TransactItems=items)
 
 
-_USER_NAMES = {
-    "#user": hash_key_name(UserModel),
-    "#failed": UserModel.failed_attempts.attr_name,
-    "#lockouts": UserModel.lockouts.attr_name,
-    "#until": UserModel.locked_until.attr_name,
-}
+class AlreadyUsed(Exception):
+    """The refresh token was rotated or revoked meanwhile (a concurrent or replayed refresh)."""
 
 
-def _reset_failures(username: str) -> dict:
-    return {
-        "TableName": _table(UserModel),
-        "Key": _key(UserModel, username),
-        "UpdateExpression": "SET #failed = :zero, #lockouts = :zero REMOVE #until",
-        "ConditionExpression": "attribute_exists(#user)",
-        "ExpressionAttributeNames": _USER_NAMES,
-        "ExpressionAttributeValues": {":zero": {"N": "0"}},
+def rotate(old: TokenModel, new: list[TokenModel]) -> None:
+    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems).
+
+    The condition makes two concurrent rotations of one token yield exactly one success; the
+    successors' hashes are kept on the old token so a later reuse can find and revoke them.
+    """
+    spent = _update(
+        TokenModel,
+        old.token_hash,
+        {
+            TokenModel.used.attr_name: {"BOOL": True},
+            TokenModel.replaced_by.attr_name: {"SS": [t.token_hash for t in new]},
+        },
+    )
+    spent["ConditionExpression"] = "attribute_exists(#key) AND NOT #used = :true AND NOT #revoked = :true"
+    spent["ExpressionAttributeNames"] |= {
+        "#used": TokenModel.used.attr_name,
+        "#revoked": TokenModel.revoked.attr_name,
     }
+    spent["ExpressionAttributeValues"][":true"] = {"BOOL": True}
+    try:
+        with available():
+            dynamodb().transact_write_items(
+                TransactItems=[{"Update": spent}, *({"Put": _put_new(t)} for t in new)]
+            )
+    except ClientError as error:
+        raise AlreadyUsed() from error
+
+
+# -- lockout counters --------------------------------------------------------------------------
 
 
 def add_failed_attempt(username: str, now: float) -> UserModel | None:
@@ -187,7 +357,11 @@ def lock_user(username: str, threshold: int, until: int) -> bool:
                 Key=_key(UserModel, username),
                 UpdateExpression="SET #until = :until, #failed = :zero ADD #lockouts :one",
                 ConditionExpression="#failed >= :threshold",
-                ExpressionAttributeNames={k: v for k, v in _USER_NAMES.items() if k != "#user"},
+                ExpressionAttributeNames={
+                    "#failed": UserModel.failed_attempts.attr_name,
+                    "#lockouts": UserModel.lockouts.attr_name,
+                    "#until": UserModel.locked_until.attr_name,
+                },
                 ExpressionAttributeValues={
                     ":until": {"N": str(until)},
                     ":zero": {"N": "0"},
@@ -200,88 +374,47 @@ def lock_user(username: str, threshold: int, until: int) -> bool:
     return True
 
 
-class AlreadyUsed(Exception):
-    """The refresh token was rotated or revoked meanwhile (a concurrent or replayed refresh)."""
+def reset_failures(username: str) -> None:
+    with available():
+        dynamodb().update_item(**_reset_failures(username))
 
 
-def rotate(old: TokenModel, new: list[TokenModel]) -> None:
-    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems).
+# -- revocation ---------------------------------------------------------------------------------
 
-    The condition makes two concurrent rotations of one token yield exactly one success; the
-    successors' hashes are kept on the old token so a later reuse can find and revoke them.
-    """
-    update = {
-        "TableName": _table(TokenModel),
-        "Key": _key(TokenModel, old.token_hash),
-        "UpdateExpression": "SET #used = :true, #next = :next",
-        "ConditionExpression": "attribute_exists(#key) AND NOT #used = :true AND NOT #revoked = :true",
-        "ExpressionAttributeNames": {
-            "#key": hash_key_name(TokenModel),
-            "#used": TokenModel.used.attr_name,
-            "#revoked": TokenModel.revoked.attr_name,
-            "#next": TokenModel.replaced_by.attr_name,
-        },
-        "ExpressionAttributeValues": {
-            ":true": {"BOOL": True},
-            ":next": {"SS": [token.token_hash for token in new]},
-        },
-    }
-    try:
-        with available():
-            dynamodb().transact_write_items(
-                TransactItems=[{"Update": update}, *({"Put": _put_new(token)} for token in new)]
-            )
-    except ClientError as error:
-        raise AlreadyUsed() from error
+
+class TokenRef(NamedTuple):
+    token_hash: str
+    kind: str
+    grant_id: str
+    client_id: str
+
+
+def user_tokens(username: str, now: float | None = None) -> list[TokenRef]:
+    """A user's unexpired tokens, by a query of the by_user index (eventually consistent)."""
+    now = time.time() if now is None else now
+    items = _query(
+        TokenModel.by_user.Meta.index_name,
+        "#user = :user AND #expires > :now",
+        {"#user": TokenModel.username.attr_name, "#expires": TokenModel.expires_at.attr_name},
+        {":user": {"S": username}, ":now": {"N": str(int(now))}},
+        _table(TokenModel),
+    )
+    fields = (hash_key_name(TokenModel), "kind", "grant_id", "client_id")
+    return [TokenRef(*(item.get(name, {}).get("S", "") for name in fields)) for item in items]
 
 
 def revoke(token_hash: str) -> TokenModel | None:
     """Mark one token revoked; returns it as it now is (None if it no longer exists)."""
-    try:
-        with available():
-            answer = dynamodb().update_item(
-                TableName=_table(TokenModel),
-                Key=_key(TokenModel, token_hash),
-                UpdateExpression="SET #revoked = :true",
-                ConditionExpression="attribute_exists(#key)",
-                ExpressionAttributeNames={
-                    "#key": hash_key_name(TokenModel),
-                    "#revoked": TokenModel.revoked.attr_name,
-                },
-                ExpressionAttributeValues={":true": {"BOOL": True}},
-                ReturnValues="ALL_NEW",
-            )
-    except ClientError:
-        return None
-    return TokenModel.from_raw_data(answer["Attributes"])
+    return update(TokenModel, token_hash, {TokenModel.revoked.attr_name: {"BOOL": True}})
 
 
-def grant_token_hashes(grant_id: str) -> list[str]:
-    """Every token of one grant (family), from the by-grant index (eventually consistent)."""
-    index = TokenModel.by_grant.Meta.index_name
-    paginator = dynamodb().get_paginator("query")
-    hashes = []
-    with available():
-        for page in paginator.paginate(
-            TableName=_table(TokenModel),
-            IndexName=index,
-            KeyConditionExpression="#grant = :grant",
-            ExpressionAttributeNames={"#grant": TokenModel.grant_id.attr_name},
-            ExpressionAttributeValues={":grant": {"S": grant_id}},
-        ):
-            hashes.extend(item[hash_key_name(TokenModel)]["S"] for item in page.get("Items", []))
-    return hashes
+def revoke_all(token_hashes: Iterable[str], limit: int = 10_000) -> int:
+    """Revoke tokens and, following `replaced_by`, everything their rotations issued.
 
-
-def revoke_grant(record: TokenModel, limit: int = 1000) -> int:
-    """Revoke a whole grant family; returns how many tokens were revoked.
-
-    The by-grant index finds the family's older tokens; following `replaced_by` from the given
-    token with strongly consistent updates finds the newest ones even before the index has
-    caught up, and a rotation racing with this either lands before a token is revoked (and is
-    followed) or fails its condition.
+    Each revocation is a strongly consistent update: a rotation racing with it either lands
+    first (and its successors are followed) or fails its condition.
     """
-    pending = [record.token_hash, *(record.replaced_by or ()), *grant_token_hashes(record.grant_id)]
+    pending = list(token_hashes)
     seen: set[str] = set()
     while pending and len(seen) < limit:
         token_hash = pending.pop()
@@ -294,25 +427,33 @@ def revoke_grant(record: TokenModel, limit: int = 1000) -> int:
     return len(seen)
 
 
-def create(model: Model) -> None:
-    """Create an item; AlreadyExists when its key is taken."""
-    try:
-        with available():
-            dynamodb().put_item(**_put_new(model))
-    except ClientError as error:
-        raise AlreadyExists(model) from error
+def revoke_grant(record: TokenModel) -> int:
+    """Revoke a whole grant family: its older tokens from the by_user index, its newest by
+    following rotations from `record` (found even before the index has caught up)."""
+    family = [ref.token_hash for ref in user_tokens(record.username) if ref.grant_id == record.grant_id]
+    return revoke_all([record.token_hash, *(record.replaced_by or ()), *family])
 
 
-def save(model: Model) -> None:
-    """Create or replace an item."""
-    with available():
-        dynamodb().put_item(TableName=_table(type(model)), Item=model.serialize())
+def revoke_user(username: str) -> int:
+    """Revoke every live token of a user (by a query, no scan)."""
+    return revoke_all(ref.token_hash for ref in user_tokens(username))
 
 
-def scan[M: Model](model: type[M]) -> Iterator[M]:
-    """Every item of a table (administration only, never on a request path)."""
-    paginator = dynamodb().get_paginator("scan")
-    with available():
-        for page in paginator.paginate(TableName=_table(model), ConsistentRead=True):
-            for item in page.get("Items", []):
-                yield model.from_raw_data(item)
+def revoke_client(client_id: str) -> int:
+    """Revoke every token issued to a client (a filtered scan: a rare administrative act)."""
+    return revoke_all(token.token_hash for token in scan(TokenModel, client_id=client_id))
+
+
+# -- statistics ---------------------------------------------------------------------------------
+
+
+def registrations(client_id: str) -> list[RegistrationModel]:
+    """The users who got tokens for a client through the password grant (a query)."""
+    items = _query(
+        RegistrationModel.registrations.Meta.index_name,
+        "#client = :client",
+        {"#client": RegistrationModel.registered_client.attr_name},
+        {":client": {"S": client_id}},
+        _table(RegistrationModel),
+    )
+    return [RegistrationModel.from_raw_data(item) for item in items]
