@@ -76,9 +76,8 @@ def main(argv: list[str] | None = None) -> None:
 
     tmpl = template.load()
     apply_environment(tmpl, {})
-    from tokenservice import storage  # after the environment is in place
-
     from localrun.tables import ensure_tables
+    from tokenservice import storage  # after the environment is in place
 
     try:
         created = ensure_tables(storage.dynamodb(), tmpl)

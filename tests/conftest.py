@@ -43,6 +43,7 @@ def lambda_context():
 def aws(monkeypatch):
     """moto's mock_aws with the template's tables, dummy credentials, no endpoint override."""
     from moto import mock_aws
+
     from tokenservice import storage
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -59,6 +60,22 @@ def aws(monkeypatch):
         ensure_tables(storage.dynamodb())
         yield storage.dynamodb()
     storage.dynamodb.cache_clear()
+
+
+@pytest.fixture
+def atomic_requests(aws, monkeypatch):
+    """DynamoDB applies each request atomically; moto in-process does not, so serialise requests
+    (threads still interleave between them, which is the race that matters)."""
+    import threading
+
+    lock = threading.Lock()
+    make_api_call = aws._make_api_call
+
+    def locked(operation, params):
+        with lock:
+            return make_api_call(operation, params)
+
+    monkeypatch.setattr(aws, "_make_api_call", locked)
 
 
 class Provisioned:

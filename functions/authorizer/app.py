@@ -1,6 +1,7 @@
 """Lambda TOKEN authorizer: bearer token → IAM policy over every route its scopes allow."""
 
 from aws_lambda_powertools import Logger
+
 from tokenservice import authorizer
 
 logger = Logger()

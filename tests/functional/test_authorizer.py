@@ -4,12 +4,12 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from tokenservice import credentials, storage, tokens
-from tokenservice.models import TokenModel
-from tokenservice.routes import PROTECTED_ROUTES
 
 from localrun.gateway import _policy_allows
 from tests.conftest import handler, load_event
+from tokenservice import credentials, storage, tokens
+from tokenservice.models import TokenModel
+from tokenservice.routes import PROTECTED_ROUTES
 
 authorizer_handler = handler("authorizer")
 API = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1"

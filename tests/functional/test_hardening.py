@@ -6,10 +6,10 @@ import time
 
 import pytest
 from argon2 import PasswordHasher
-from tokenservice import storage
-from tokenservice.models import UserModel
 
 from tests.conftest import Provisioned, handler, post_form, token_event
+from tokenservice import storage
+from tokenservice.models import UserModel
 
 
 def login(ctx, p: Provisioned, password: str | None = None, username: str | None = None):
@@ -77,19 +77,6 @@ def test_threshold_zero_disables_lockout(provisioned, lambda_context, monkeypatc
     monkeypatch.setenv("LOCKOUT_THRESHOLD", "0")
     fail(lambda_context, provisioned, 8)
     assert login(lambda_context, provisioned)[0] == 200
-
-
-@pytest.fixture
-def atomic_requests(aws, monkeypatch):
-    """DynamoDB applies each request atomically; moto in-process does not: serialise requests."""
-    lock = threading.Lock()
-    make_api_call = aws._make_api_call
-
-    def locked(operation, params):
-        with lock:
-            return make_api_call(operation, params)
-
-    monkeypatch.setattr(aws, "_make_api_call", locked)
 
 
 def test_concurrent_failures_are_all_counted(provisioned, lambda_context, atomic_requests, monkeypatch):

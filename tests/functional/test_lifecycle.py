@@ -5,11 +5,9 @@ import base64
 import threading
 import time
 
-import pytest
+from tests.conftest import Provisioned, handler, load_event, post_form
 from tokenservice import credentials, storage
 from tokenservice.models import TokenModel
-
-from tests.conftest import Provisioned, handler, load_event, post_form
 
 authorizer_handler = handler("authorizer")
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1/GET/whoami"
@@ -90,20 +88,6 @@ def test_reuse_revokes_successors_even_before_the_index_has_them(provisioned, la
     refresh(lambda_context, provisioned, first["refresh_token"])
     assert not bearer_works(lambda_context, second["access_token"])
     assert refresh(lambda_context, provisioned, second["refresh_token"])[2]["error"] == "invalid_grant"
-
-
-@pytest.fixture
-def atomic_requests(aws, monkeypatch):
-    """DynamoDB applies each request atomically; moto in-process does not, so serialise requests
-    (threads still interleave between them, which is the race that matters)."""
-    lock = threading.Lock()
-    make_api_call = aws._make_api_call
-
-    def locked(operation, params):
-        with lock:
-            return make_api_call(operation, params)
-
-    monkeypatch.setattr(aws, "_make_api_call", locked)
 
 
 def test_concurrent_refreshes_of_one_token_yield_exactly_one_success(

@@ -4,10 +4,10 @@ import io
 import json
 
 import pytest
-from tokenservice import credentials, passwords, storage
-from tokenservice.models import ClientModel, UserModel
 
 from tokenctl.cli import main
+from tokenservice import credentials, passwords, storage
+from tokenservice.models import ClientModel, UserModel
 
 
 def run(capsys, monkeypatch, *argv, stdin=""):

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import Provisioned, handler, load_event, post_form
 from tokenctl.cli import main
 from tokenservice import credentials, storage
-from tokenservice.models import ClientModel, UserModel
+from tokenservice.models import ClientModel
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import base64
 
 import pytest
+
 from tokenservice import client_auth, credentials
 from tokenservice.errors import InvalidClient, InvalidRequest
 from tokenservice.models import ClientModel

@@ -1,6 +1,7 @@
 import hashlib
 
 from argon2 import extract_parameters
+
 from tokenservice import credentials, passwords
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from tokenservice.errors import InvalidRequest
 from tokenservice.http import MAX_BODY_BYTES, Request
 

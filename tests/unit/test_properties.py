@@ -5,6 +5,7 @@ import contextlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tokenservice import authorizer, client_auth, scopes
 from tokenservice.errors import InvalidClient, InvalidRequest, InvalidScope, OAuthError
 from tokenservice.http import Request

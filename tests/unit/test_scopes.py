@@ -1,4 +1,5 @@
 import pytest
+
 from tokenservice import scopes
 from tokenservice.errors import InvalidScope
 

@@ -1,11 +1,11 @@
 """template.yaml agrees with the code: key schemas, protected routes, lifetimes, least privilege."""
 
 import pytest
+
+from localrun import template
 from tokenservice import config
 from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel
 from tokenservice.routes import PROTECTED_ROUTES
-
-from localrun import template
 
 TMPL = template.load()
 TABLES = {

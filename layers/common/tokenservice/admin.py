@@ -21,6 +21,10 @@ class AdminError(Exception):
     """Bad input or a conflict, with a message fit for one line on stderr."""
 
 
+class AlreadyExists(AdminError):
+    """The client id or username is taken."""
+
+
 @dataclass(frozen=True)
 class NewClient:
     client: ClientModel
@@ -113,7 +117,7 @@ def _store(model, replace: bool, conflict: str) -> None:
     try:
         storage.create(model)
     except storage.AlreadyExists as error:
-        raise AdminError(conflict) from error
+        raise AlreadyExists(conflict) from error
 
 
 # -- clients ------------------------------------------------------------------------------------

@@ -39,6 +39,11 @@ LOCKOUT_THRESHOLD_DEFAULT = 5
 LOCKOUT_SECONDS_DEFAULT = 900
 LOCKOUT_MAX_SECONDS_DEFAULT = 86400
 
+# Self sign-up (POST /signup): off unless "true"; new users get SIGNUP_SCOPES.
+SELF_SIGNUP_ENABLED = "SELF_SIGNUP_ENABLED"
+SIGNUP_SCOPES = "SIGNUP_SCOPES"
+SIGNUP_SCOPES_DEFAULT = "read"
+
 # The realm named in WWW-Authenticate challenges.
 AUTH_REALM = "AUTH_REALM"
 AUTH_REALM_DEFAULT = "tokenservice"
@@ -78,3 +83,11 @@ def lockout_seconds() -> int:
 
 def lockout_max_seconds() -> int:
     return int_setting(LOCKOUT_MAX_SECONDS, LOCKOUT_MAX_SECONDS_DEFAULT)
+
+
+def self_signup_enabled() -> bool:
+    return os.environ.get(SELF_SIGNUP_ENABLED, "").strip().lower() == "true"
+
+
+def signup_scopes() -> str:
+    return os.environ.get(SIGNUP_SCOPES, SIGNUP_SCOPES_DEFAULT)

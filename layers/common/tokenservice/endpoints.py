@@ -10,14 +10,16 @@ from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import client_auth, credentials, grants, storage, tokens
+from tokenservice import admin, client_auth, config, credentials, grants, storage, tokens
 from tokenservice.errors import (
     NO_STORE,
+    InvalidRequest,
     MethodNotAllowed,
     NotFound,
     OAuthError,
     ServerError,
     TemporarilyUnavailable,
+    UserExists,
 )
 from tokenservice.http import Request, json_response
 from tokenservice.models import ClientModel, TokenModel
@@ -115,6 +117,32 @@ def introspect(request: Request) -> dict:
     return json_response(200, answer)
 
 
+@oauth_endpoint
+def signup(request: Request) -> dict:
+    """POST /signup: self sign-up, when SELF_SIGNUP_ENABLED=true (WSO2: "if enabled by an admin").
+
+    Client-authenticated (a client allowed the password grant); form `username`, `password`.
+    Passwords follow NIST SP 800-63B (8 to 1024 characters, any Unicode, not the username).
+    A taken username is 409; a conditional write makes a race on one name create one account.
+    """
+    if not config.self_signup_enabled():
+        raise NotFound()
+    form = request.form()
+    presented = client_auth.extract(request.headers, form)
+    username, password = grants.required(form, "username"), grants.required(form, "password")
+    client, _ = storage.get_with_client(presented.client_id)
+    client = client_auth.authenticate(presented, client)
+    client_auth.require_grant_type(client, grants.PasswordGrant.GRANT_TYPE)
+    try:
+        user = admin.create_user(username, password, config.signup_scopes())
+    except admin.AlreadyExists as error:
+        raise UserExists() from error
+    except admin.AdminError as error:
+        raise InvalidRequest(str(error)) from error
+    logger.info("User signed up", extra={"client_id": client.client_id, "username": user.username})
+    return json_response(201, {"username": user.username, "scope": user.scope})
+
+
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
@@ -143,6 +171,7 @@ ROUTES: dict[str, tuple[str, Callable[[Mapping], dict]]] = {
     "/revoke": ("POST", revoke),
     "/introspect": ("POST", introspect),
     "/.well-known/oauth-authorization-server": ("GET", metadata),
+    "/signup": ("POST", signup),
 }
 
 

@@ -70,6 +70,14 @@ class InvalidScope(OAuthError):
     default_description = "The requested scope is invalid, unknown or malformed"
 
 
+class UserExists(OAuthError):
+    """Self sign-up with a username that is taken."""
+
+    error = "user_exists"
+    status_code = 409
+    default_description = "The username is taken"
+
+
 class MethodNotAllowed(OAuthError):
     """RFC 6749 §3.2: the token endpoint (and RFC 7009/7662's) take POST only."""
 
