@@ -2,11 +2,12 @@
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import authorizer
+from tokenservice import authorizer, observability
 
 logger = Logger()
 
 
+@observability.traced
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict, context) -> dict:
     try:

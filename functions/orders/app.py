@@ -11,6 +11,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.logging import correlation_paths
 
+from tokenservice import observability
+
 logger = Logger()
 app = APIGatewayRestResolver()
 
@@ -53,6 +55,7 @@ def whoami() -> dict:
     return caller()
 
 
+@observability.traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def lambda_handler(event: dict, context) -> dict:
     return app.resolve(event, context)

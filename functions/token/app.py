@@ -3,11 +3,12 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice import endpoints
+from tokenservice import endpoints, observability
 
 logger = Logger()
 
 
+@observability.traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def lambda_handler(event: dict, context) -> dict:
     return endpoints.dispatch(event)

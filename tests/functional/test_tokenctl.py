@@ -12,6 +12,7 @@ from tokenservice.models import ClientModel, UserModel
 
 def run(capsys, monkeypatch, *argv, stdin=""):
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    capsys.readouterr()  # only what this command prints (request handlers print metrics)
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err

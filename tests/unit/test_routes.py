@@ -16,3 +16,20 @@ def test_route_scope_rules():
 def test_any_valid_token_route_needs_no_scope():
     assert Route("GET", "/whoami", None).allows(frozenset())
     assert not Route("POST", "/orders", "update").allows(frozenset({"read"}))
+
+
+def test_route_matching_by_method_and_path():
+    route = Route("GET", "/orders/{id}", "read")
+    assert route.matches("GET", "/orders/42")
+    assert not route.matches("POST", "/orders/42")
+    assert not route.matches("GET", "/orders")
+    assert not route.matches("GET", "/orders/42/items")
+    assert Route("GET", "/orders", "read").matches("GET", "/orders")
+
+
+def test_the_called_route_comes_from_the_method_arn():
+    from tokenservice.authorizer import called_route
+
+    assert called_route(f"{PREFIX}/POST/orders") == Route("POST", "/orders", "update")
+    assert called_route(f"{PREFIX}/DELETE/orders") is None
+    assert called_route("garbage") is None

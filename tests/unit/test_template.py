@@ -157,3 +157,32 @@ def test_stack_outputs_name_every_table_as_tokenctl_expects():
     outputs = TMPL["Outputs"]
     for variable, output in config.STACK_OUTPUTS.items():
         assert outputs[output]["Value"] == {"Ref": template.table_env_variables(TMPL)[variable]}
+
+
+def test_every_function_has_a_log_group_with_retention():
+    groups = template.resources("AWS::Logs::LogGroup", TMPL)
+    named = {g["Properties"]["LogGroupName"]["Fn::Sub"] for g in groups.values()}
+    functions = template.resources("AWS::Serverless::Function", TMPL)
+    assert named == {f"/aws/lambda/${{{name}}}" for name in functions}
+    assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values())
+
+
+def test_the_5xx_alarm_watches_the_metric_the_token_endpoint_emits():
+    from tokenservice import observability
+
+    alarm = TMPL["Resources"]["TokenEndpoint5xxAlarm"]["Properties"]
+    stats = {m["Id"]: m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m}
+    service = TMPL["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    assert stats["answers"]["MetricName"] == observability.SERVER_ERRORS
+    assert stats["answers"]["Dimensions"] == [{"Name": "service", "Value": service}]
+    assert stats["answers"]["Namespace"] == {"Ref": "MetricsNamespace"}
+    assert stats["failures"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "TokenFunction"}}]
+
+
+def test_tracer_and_self_signup_are_off_by_default():
+    variables = TMPL["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["TRACER_ENABLED"] == {"Ref": "PowertoolsTracer"}
+    assert TMPL["Parameters"]["PowertoolsTracer"]["Default"] == "false"
+    token_env = TMPL["Resources"]["TokenFunction"]["Properties"]["Environment"]["Variables"]
+    assert token_env["SELF_SIGNUP_ENABLED"] == {"Ref": "SelfSignupEnabled"}
+    assert TMPL["Parameters"]["SelfSignupEnabled"]["Default"] == "false"

@@ -10,9 +10,9 @@ answers 500: the authorizer never allows without a successful lookup.
 
 import re
 
-from tokenservice import credentials, scopes, storage, tokens
+from tokenservice import credentials, observability, scopes, storage, tokens
 from tokenservice.models import TokenModel
-from tokenservice.routes import PROTECTED_ROUTES
+from tokenservice.routes import PROTECTED_ROUTES, Route
 
 # RFC 6750 §2.1: "Bearer" 1*SP b64token
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,512}=*)")
@@ -33,11 +33,27 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def authorize(authorization: str | None, method_arn: str) -> dict:
-    token = bearer_token(authorization)
-    record = storage.get(TokenModel, credentials.digest(token))
-    if not tokens.is_active(record, tokens.ACCESS):
-        raise Unauthorized()
+    try:
+        token = bearer_token(authorization)
+        record = storage.get(TokenModel, credentials.digest(token))
+        if not tokens.is_active(record, tokens.ACCESS):
+            raise Unauthorized()
+    except Unauthorized:
+        observability.count(observability.AUTHORIZER_UNAUTHORIZED)
+        raise
+    route = called_route(method_arn)
+    allowed = route is not None and route.allows(scopes.permissions(record.scope))
+    observability.count(observability.AUTHORIZER_ALLOW if allowed else observability.AUTHORIZER_DENY)
     return policy(record, method_arn)
+
+
+def called_route(method_arn: str) -> Route | None:
+    """The protected route a method ARN (arn:...:api/stage/METHOD/path) calls."""
+    parts = method_arn.split("/", 3)
+    if len(parts) < 3:
+        return None
+    path = "/" + (parts[3] if len(parts) > 3 else "")
+    return next((route for route in PROTECTED_ROUTES if route.matches(parts[2], path)), None)
 
 
 def policy(record: TokenModel, method_arn: str) -> dict:

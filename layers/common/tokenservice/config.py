@@ -44,6 +44,9 @@ SELF_SIGNUP_ENABLED = "SELF_SIGNUP_ENABLED"
 SIGNUP_SCOPES = "SIGNUP_SCOPES"
 SIGNUP_SCOPES_DEFAULT = "read"
 
+# The Powertools Tracer (X-Ray SDK) is imported only when this is "true".
+TRACER_ENABLED = "TRACER_ENABLED"
+
 # The realm named in WWW-Authenticate challenges.
 AUTH_REALM = "AUTH_REALM"
 AUTH_REALM_DEFAULT = "tokenservice"
@@ -91,3 +94,7 @@ def self_signup_enabled() -> bool:
 
 def signup_scopes() -> str:
     return os.environ.get(SIGNUP_SCOPES, SIGNUP_SCOPES_DEFAULT)
+
+
+def tracer_enabled() -> bool:
+    return os.environ.get(TRACER_ENABLED, "").strip().lower() == "true"

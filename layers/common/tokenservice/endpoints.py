@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import admin, client_auth, config, credentials, grants, storage, tokens
+from tokenservice import admin, client_auth, config, credentials, grants, observability, storage, tokens
 from tokenservice.errors import (
     NO_STORE,
     InvalidRequest,
@@ -26,6 +26,10 @@ from tokenservice.models import ClientModel, TokenModel
 from tokenservice.routes import PROTECTED_ROUTES
 
 logger = Logger(child=True)
+REFUSAL_METRICS = {
+    "invalid_grant": observability.INVALID_GRANT,
+    "invalid_client": observability.INVALID_CLIENT,
+}
 
 
 def oauth_endpoint(endpoint: Callable[[Request], dict]) -> Callable[[Mapping], dict]:
@@ -36,12 +40,16 @@ def oauth_endpoint(endpoint: Callable[[Request], dict]) -> Callable[[Mapping], d
         except TemporarilyUnavailable as error:
             cause = type(error.__cause__).__name__ if error.__cause__ else None
             logger.warning("Storage unavailable", extra={"cause": cause})
+            observability.count(observability.SERVER_ERRORS)
             return error.response()
         except OAuthError as error:
             logger.info("Request refused", extra={"error": error.error, "status": error.status_code})
+            if error.error in REFUSAL_METRICS:
+                observability.count(REFUSAL_METRICS[error.error])
             return error.response()
         except Exception:
             logger.exception("Unexpected error")
+            observability.count(observability.SERVER_ERRORS)
             return ServerError().response()
 
     return handle
@@ -54,6 +62,7 @@ def token(request: Request) -> dict:
     presented = client_auth.extract(request.headers, form)
     grant = grants.for_type(form.get("grant_type"))
     issued = grant.issue(form, presented)
+    observability.count(observability.TOKENS_ISSUED, grant_type=grant.GRANT_TYPE)
     logger.info(
         "Token issued",
         extra={"grant_type": grant.GRANT_TYPE, "client_id": presented.client_id, "scope": issued.scope},

@@ -8,7 +8,7 @@ demands, and issues tokens (one write).
 import time
 from collections.abc import Mapping
 
-from tokenservice import client_auth, credentials, lockout, passwords, scopes, storage, tokens
+from tokenservice import client_auth, credentials, lockout, observability, passwords, scopes, storage, tokens
 from tokenservice.client_auth import ClientCredentials
 from tokenservice.errors import InvalidGrant, InvalidRequest, InvalidScope, UnsupportedGrantType
 from tokenservice.http import printable
@@ -99,8 +99,7 @@ class RefreshTokenGrant:
         if record is None or record.kind != tokens.REFRESH or record.client_id != client.client_id:
             raise InvalidGrant(BAD_REFRESH_TOKEN)
         if record.used or record.revoked:
-            storage.revoke_grant(record)
-            raise InvalidGrant(BAD_REFRESH_TOKEN)
+            self._reused(record)
         if record.expires_at <= time.time():
             raise InvalidGrant(BAD_REFRESH_TOKEN)
 
@@ -112,9 +111,15 @@ class RefreshTokenGrant:
         try:
             storage.rotate(record, issued.records)
         except storage.AlreadyUsed:
-            storage.revoke_grant(storage.get(TokenModel, record.token_hash) or record)
-            raise InvalidGrant(BAD_REFRESH_TOKEN) from None
+            self._reused(storage.get(TokenModel, record.token_hash) or record)
         return issued
+
+    @staticmethod
+    def _reused(record: TokenModel) -> None:
+        """A spent or revoked refresh token came back: revoke its whole family."""
+        observability.count(observability.REFRESH_REUSE)
+        storage.revoke_grant(record)
+        raise InvalidGrant(BAD_REFRESH_TOKEN)
 
 
 class ClientCredentialsGrant:

@@ -8,7 +8,7 @@ failure path costs the same whoever the username names. A success resets the cou
 the grant's own write, and only when they are non-zero.
 """
 
-from tokenservice import config, storage
+from tokenservice import config, observability, storage
 from tokenservice.models import UserModel
 
 
@@ -27,7 +27,8 @@ def record_failure(username: str, now: float) -> None:
     counted = storage.add_failed_attempt(username, now)
     if counted is None or threshold <= 0 or (counted.failed_attempts or 0) < threshold:
         return
-    storage.lock_user(username, threshold, int(now) + lock_seconds(int(counted.lockouts or 0)))
+    if storage.lock_user(username, threshold, int(now) + lock_seconds(int(counted.lockouts or 0))):
+        observability.count(observability.LOCKOUTS)
 
 
 def needs_reset(user: UserModel) -> bool:
