@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import admin, client_auth, config, credentials, grants, observability, storage, tokens
+from tokenservice import client_auth, config, credentials, grants, observability, storage, tokens
 from tokenservice.errors import (
     NO_STORE,
     InvalidRequest,
@@ -142,6 +142,8 @@ def signup(request: Request) -> dict:
     client, _ = storage.get_with_client(presented.client_id)
     client = client_auth.authenticate(presented, client)
     client_auth.require_grant_type(client, grants.PasswordGrant.GRANT_TYPE)
+    from tokenservice import admin  # only sign-up needs it: kept off the cold start
+
     try:
         user = admin.create_user(username, password, config.signup_scopes())
     except admin.AlreadyExists as error:

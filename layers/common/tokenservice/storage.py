@@ -29,6 +29,7 @@ CLIENT_CONFIG = Config(
     read_timeout=2,
     retries={"mode": "standard", "total_max_attempts": 3},
     max_pool_connections=20,
+    parameter_validation=False,  # requests are built here, not by users: ~0.3 ms CPU per call saved
 )
 MAX_BATCH_ROUNDS = 3
 
