@@ -133,3 +133,27 @@ def post_form(lambda_context, resource: str, form: dict, authorization: str | No
     )
     body = json.loads(response["body"]) if response["body"] else None
     return response["statusCode"], response["headers"], body
+
+
+def login(
+    ctx, p: "Provisioned", password: str | None = None, username: str | None = None, scope: str | None = None
+):
+    """A password grant for a provisioned client and user: (status, headers, JSON)."""
+    form = {"grant_type": "password", "username": username or p.username, "password": password or p.password}
+    if scope:
+        form["scope"] = scope
+    return post_form(ctx, "/token", form, p.basic)
+
+
+def bearer_works(ctx, token: str, method_arn: str | None = None) -> bool:
+    """Whether the authorizer accepts the token (it raises exactly "Unauthorized" otherwise)."""
+    event = load_event("authorizer_token")
+    event["authorizationToken"] = f"Bearer {token}"
+    if method_arn:
+        event["methodArn"] = method_arn
+    try:
+        handler("authorizer")(event, ctx)
+    except Exception as error:
+        assert str(error) == "Unauthorized"
+        return False
+    return True

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120
@@ -89,3 +90,29 @@ def start_make_run(extra_env: dict[str, str] | None = None):
 @pytest.fixture(scope="session")
 def local_api():
     yield from start_make_run()
+
+
+def tokenctl(api: LocalApi, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """The installed tokenctl against the server's DynamoDB, with no AWS configuration at all."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = api.dynamodb_url
+    return subprocess.run(
+        [str(ROOT / ".venv/bin/tokenctl"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def password_token(api: LocalApi, scope: str | None = None, **overrides: str) -> requests.Response:
+    """POST /token with the demo client (Basic) and the demo user's password grant."""
+    demo = api.demo
+    form = {"grant_type": "password", "username": demo["username"], "password": demo["password"]}
+    if scope:
+        form["scope"] = scope
+    form.update(overrides)
+    return requests.post(
+        f"{api.url}/token", data=form, auth=(demo["client_id"], demo["client_secret"]), timeout=30
+    )

@@ -2,31 +2,16 @@
 disabling through tokenctl against its embedded DynamoDB."""
 
 import json
-import os
-import subprocess
 
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, start_make_run
+from tests.e2e.conftest import start_make_run, tokenctl
 
 
 @pytest.fixture(scope="module")
 def signup_api():
     yield from start_make_run({"SELF_SIGNUP_ENABLED": "true"})
-
-
-def tokenctl(api, *args, stdin=None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = api.dynamodb_url
-    return subprocess.run(
-        [str(ROOT / ".venv/bin/tokenctl"), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
 
 
 def test_signup_is_404_when_not_enabled(local_api):

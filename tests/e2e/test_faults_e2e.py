@@ -4,7 +4,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from tests.e2e.conftest import free_port, start_make_run
+from tests.e2e.conftest import free_port, password_token, start_make_run
 
 
 @pytest.fixture(scope="module")
@@ -21,29 +21,14 @@ def outage():
     next(api_runner, None)
 
 
-def get_token(api) -> requests.Response:
-    demo = api.demo
-    return requests.post(
-        f"{api.url}/token",
-        data={
-            "grant_type": "password",
-            "username": demo["username"],
-            "password": demo["password"],
-            "scope": "read",
-        },
-        auth=(demo["client_id"], demo["client_secret"]),
-        timeout=30,
-    )
-
-
 def test_outage_is_503_at_the_token_endpoint_and_fails_closed_at_the_authorizer(outage):
     api, state = outage
-    token = get_token(api).json()["access_token"]
+    token = password_token(api, scope="read").json()["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}
     assert requests.get(f"{api.url}/orders", headers=bearer, timeout=30).status_code == 200
 
     state["server"].stop()
-    down = get_token(api)
+    down = password_token(api, scope="read")
     assert down.status_code == 503
     assert down.json()["error"] == "temporarily_unavailable" and down.headers["Retry-After"].isdigit()
     assert requests.get(f"{api.url}/orders", headers=bearer, timeout=30).status_code == 500  # never an Allow
@@ -51,4 +36,4 @@ def test_outage_is_503_at_the_token_endpoint_and_fails_closed_at_the_authorizer(
     state["server"] = ThreadedMotoServer(ip_address="127.0.0.1", port=state["port"], verbose=False)
     state["server"].start()
     assert requests.get(f"{api.url}/orders", headers=bearer, timeout=30).status_code == 200
-    assert get_token(api).status_code == 200
+    assert password_token(api, scope="read").status_code == 200

@@ -1,7 +1,6 @@
 """The password grant end to end through `make run`: curl, requests-oauthlib, authlib, tokenctl."""
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -10,23 +9,12 @@ from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from oauthlib.oauth2 import LegacyApplicationClient
 from requests_oauthlib import OAuth2Session
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import password_token, tokenctl
 
 
 @pytest.fixture(autouse=True)
 def _plain_http_is_fine_on_loopback(monkeypatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # requests-oauthlib refuses http:// otherwise
-
-
-def password_token(api, scope=None, **overrides) -> requests.Response:
-    demo = api.demo
-    form = {"grant_type": "password", "username": demo["username"], "password": demo["password"]}
-    if scope:
-        form["scope"] = scope
-    form.update(overrides)
-    return requests.post(
-        f"{api.url}/token", data=form, auth=(demo["client_id"], demo["client_secret"]), timeout=10
-    )
 
 
 def test_the_printed_curl_command_returns_a_wso2_shaped_token(local_api):
@@ -136,19 +124,6 @@ def test_wrong_secret_is_401_invalid_client(local_api):
     )
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
     assert response.headers["WWW-Authenticate"].startswith("Basic")
-
-
-def tokenctl(api, *args, stdin=None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = api.dynamodb_url
-    return subprocess.run(
-        [str(ROOT / ".venv/bin/tokenctl"), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
 
 
 def test_tokenctl_provisions_a_client_and_user_that_can_get_tokens_and_nothing_leaks(local_api):

@@ -7,14 +7,9 @@ import time
 import pytest
 from argon2 import PasswordHasher
 
-from tests.conftest import Provisioned, handler, post_form, token_event
+from tests.conftest import Provisioned, handler, login, post_form, token_event
 from tokenservice import storage
 from tokenservice.models import UserModel
-
-
-def login(ctx, p: Provisioned, password: str | None = None, username: str | None = None):
-    form = {"grant_type": "password", "username": username or p.username, "password": password or p.password}
-    return post_form(ctx, "/token", form, p.basic)
 
 
 def user(p: Provisioned) -> UserModel:

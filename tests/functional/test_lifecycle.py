@@ -5,17 +5,15 @@ import base64
 import threading
 import time
 
-from tests.conftest import Provisioned, handler, load_event, post_form
+from tests.conftest import Provisioned, bearer_works, handler, load_event, login, post_form
 from tokenservice import credentials, storage
 from tokenservice.models import TokenModel
 
 authorizer_handler = handler("authorizer")
-METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1/GET/whoami"
 
 
 def password_tokens(ctx, p: Provisioned, scope="read update") -> dict:
-    form = {"grant_type": "password", "username": p.username, "password": p.password, "scope": scope}
-    status, _, body = post_form(ctx, "/token", form, p.basic)
+    status, _, body = login(ctx, p, scope=scope)
     assert status == 200, body
     return body
 
@@ -24,18 +22,6 @@ def refresh(ctx, p: Provisioned, refresh_token: str, **extra):
     return post_form(
         ctx, "/token", {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}, p.basic
     )
-
-
-def bearer_works(ctx, access_token: str) -> bool:
-    event = load_event("authorizer_token")
-    event["authorizationToken"] = f"Bearer {access_token}"
-    event["methodArn"] = METHOD_ARN
-    try:
-        authorizer_handler(event, ctx)
-    except Exception as error:
-        assert str(error) == "Unauthorized"
-        return False
-    return True
 
 
 def introspect(ctx, p: Provisioned, token: str, **extra) -> dict:

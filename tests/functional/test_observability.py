@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import Provisioned, handler, load_event, post_form
+from tests.conftest import handler, load_event, login, post_form
 from tokenservice import observability
 
 
@@ -26,16 +26,6 @@ def metrics(capfd) -> list[tuple[str, dict]]:
 
 def names(capfd) -> list[str]:
     return [name for name, _ in metrics(capfd)]
-
-
-def login(ctx, p: Provisioned, password=None, scope="read"):
-    form = {
-        "grant_type": "password",
-        "username": p.username,
-        "password": password or p.password,
-        "scope": scope,
-    }
-    return post_form(ctx, "/token", form, p.basic)
 
 
 def test_tokens_issued_are_counted_by_grant_type(provisioned, lambda_context, capfd):

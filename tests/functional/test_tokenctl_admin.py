@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from tests.conftest import Provisioned, handler, load_event, post_form
+from tests.conftest import Provisioned, bearer_works, login, post_form
 from tokenctl.cli import main
 from tokenservice import credentials, storage
 from tokenservice.models import ClientModel
@@ -23,21 +23,6 @@ def run(capsys, monkeypatch):
         return code, out, err
 
     return run
-
-
-def login(ctx, p: Provisioned, password: str | None = None):
-    form = {"grant_type": "password", "username": p.username, "password": password or p.password}
-    return post_form(ctx, "/token", form, p.basic)
-
-
-def bearer_works(ctx, token: str) -> bool:
-    event = load_event("authorizer_token")
-    event["authorizationToken"] = f"Bearer {token}"
-    try:
-        handler("authorizer")(event, ctx)
-    except Exception:
-        return False
-    return True
 
 
 def test_client_list_never_shows_secrets(provisioned, run):
