@@ -213,3 +213,12 @@ def test_unexpected_failure_is_a_plain_500_without_a_traceback(provisioned, lamb
     )
     assert response["statusCode"] == 500
     assert "internal detail" not in response["body"] and "Traceback" not in response["body"]
+
+
+def test_an_over_long_username_is_a_wrong_password_but_client_authentication_comes_first(
+    provisioned, lambda_context
+):
+    long_name = "\U0001f600" * 600  # 2,400 UTF-8 bytes: more than any user has, or DynamoDB keys allow
+    assert login(lambda_context, provisioned, username=long_name)[2]["error"] == "invalid_grant"
+    form = {"grant_type": "password", "username": long_name, "password": "x"}
+    assert post_form(lambda_context, "/token", form, "Basic " + "eDp5")[2]["error"] == "invalid_client"

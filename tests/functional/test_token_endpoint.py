@@ -260,3 +260,23 @@ def test_failed_token_write_is_503_and_stores_nothing(provisioned, lambda_contex
     status, _, body = call(lambda_context, password_form(provisioned), provisioned.basic)
     assert (status, body["error"]) == (503, "temporarily_unavailable")
     assert aws.scan(TableName="tokenservice-tokens")["Count"] == 0
+
+
+def test_a_permanent_database_error_is_a_plain_500_not_a_retry(provisioned, lambda_context, aws):
+    fail(aws, "BatchGetItem", "ResourceNotFoundException")
+    status, headers, body = call(lambda_context, password_form(provisioned), provisioned.basic)
+    assert (status, body["error"]) == (500, "server_error")
+    assert "Retry-After" not in headers
+
+
+def test_a_transaction_cancelled_by_throttling_is_503(provisioned, lambda_context, aws):
+    def cancel(**_):
+        response = {
+            "Error": {"Code": "TransactionCanceledException", "Message": "injected"},
+            "CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}],
+        }
+        raise ClientError(response, "TransactWriteItems")
+
+    aws.meta.events.register("before-call.dynamodb.TransactWriteItems", cancel)
+    status, _, body = call(lambda_context, password_form(provisioned), provisioned.basic)
+    assert (status, body["error"]) == (503, "temporarily_unavailable")

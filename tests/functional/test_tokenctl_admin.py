@@ -156,6 +156,9 @@ def test_stats_queries_not_scans_the_tokens_table(provisioned, run, lambda_conte
         ("user", "enable", "nobody"),
         ("stats", "--client", "nope"),
         ("user", "set-password", "alice"),
+        ("client", "rotate-secret", "x" * 3000),
+        ("user", "disable", "\U0001f600" * 700),
+        ("stats", "--client", ""),
     ],
 )
 def test_unknown_targets_are_one_line_errors(provisioned, run, argv):

@@ -6,14 +6,13 @@ Secrets are returned once, to be shown once; only their hashes are stored.
 import time
 from dataclasses import dataclass
 
-from tokenservice import credentials, passwords, scopes, storage
+from tokenservice import config, credentials, passwords, scopes, storage
 from tokenservice.errors import InvalidScope
 from tokenservice.models import ClientModel, UserModel
 
 GRANT_TYPES = ("password", "refresh_token", "client_credentials")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
-MAX_USERNAME_LENGTH = 128
 MAX_TTL = 366 * 86400
 
 
@@ -78,10 +77,9 @@ def create_client(
 
 
 def validate_username(username: str) -> str:
-    if not username or len(username) > MAX_USERNAME_LENGTH or username != username.strip():
-        raise AdminError(
-            f"a username of 1 to {MAX_USERNAME_LENGTH} characters, without surrounding spaces, is required"
-        )
+    if not username or len(username) > config.MAX_USERNAME_LENGTH or username != username.strip():
+        limit = config.MAX_USERNAME_LENGTH
+        raise AdminError(f"a username of 1 to {limit} characters, without surrounding spaces, is required")
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in username):
         raise AdminError("a username cannot contain control characters")
     return username
@@ -122,6 +120,21 @@ def _store(model, replace: bool, conflict: str) -> None:
 
 # -- clients ------------------------------------------------------------------------------------
 
+MAX_CLIENT_ID_LENGTH = 256
+
+
+def _client_id(client_id: str) -> str:
+    """A client id fit to be a key (no client has a longer or empty one)."""
+    if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
+        raise AdminError(f"no client {client_id[:40]!r}")
+    return client_id
+
+
+def _username(username: str) -> str:
+    if not username or len(username) > config.MAX_USERNAME_LENGTH:
+        raise AdminError(f"no user {username[:40]!r}")
+    return username
+
 
 def client_document(client: ClientModel) -> dict:
     """What may be shown of a client: never its secret (nor the secret's hash)."""
@@ -145,7 +158,9 @@ def rotate_secret(client_id: str) -> NewClient:
     """A new secret; the old one stops working at once. Issued tokens stay valid."""
     secret = credentials.new_client_secret()
     client = storage.update(
-        ClientModel, client_id, {ClientModel.secret_hash.attr_name: {"S": credentials.digest(secret)}}
+        ClientModel,
+        _client_id(client_id),
+        {ClientModel.secret_hash.attr_name: {"S": credentials.digest(secret)}},
     )
     if client is None:
         raise AdminError(f"no client {client_id}")
@@ -154,7 +169,7 @@ def rotate_secret(client_id: str) -> NewClient:
 
 def delete_client(client_id: str) -> int:
     """Delete a client and revoke every token issued to it; returns how many were revoked."""
-    if not storage.delete(ClientModel, client_id):
+    if not storage.delete(ClientModel, _client_id(client_id)):
         raise AdminError(f"no client {client_id}")
     return storage.revoke_client(client_id)
 
@@ -182,7 +197,7 @@ _UNLOCKED = {UserModel.failed_attempts.attr_name: {"N": "0"}, UserModel.lockouts
 
 
 def _update_user(username: str, values: dict) -> UserModel:
-    user = storage.update(UserModel, username, values, remove=[UserModel.locked_until.attr_name])
+    user = storage.update(UserModel, _username(username), values, remove=[UserModel.locked_until.attr_name])
     if user is None:
         raise AdminError(f"no user {username}")
     return user
@@ -190,7 +205,7 @@ def _update_user(username: str, values: dict) -> UserModel:
 
 def disable_user(username: str) -> int:
     """Disable a user and revoke their live tokens (found by a query); returns how many."""
-    user = storage.update(UserModel, username, {UserModel.disabled.attr_name: {"BOOL": True}})
+    user = storage.update(UserModel, _username(username), {UserModel.disabled.attr_name: {"BOOL": True}})
     if user is None:
         raise AdminError(f"no user {username}")
     return storage.revoke_user(username)
@@ -231,7 +246,7 @@ def registered_users(client: ClientModel) -> dict:
 def stats(client_id: str | None = None) -> list[dict]:
     if client_id is None:
         return [registered_users(client) for client in list_clients()]
-    client = storage.get(ClientModel, client_id)
+    client = storage.get(ClientModel, _client_id(client_id))
     if client is None:
         raise AdminError(f"no client {client_id}")
     return [registered_users(client)]

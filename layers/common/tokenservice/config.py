@@ -24,6 +24,9 @@ STACK_OUTPUTS = {
     TOKENS_TABLE: "TokensTableName",
 }
 
+# The longest username (characters): at most 512 bytes of UTF-8, well inside DynamoDB's key limit.
+MAX_USERNAME_LENGTH = 128
+
 # Token lifetimes (seconds) for clients created without their own.
 DEFAULT_ACCESS_TTL = "DEFAULT_ACCESS_TTL"
 DEFAULT_REFRESH_TTL = "DEFAULT_REFRESH_TTL"

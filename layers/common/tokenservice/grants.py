@@ -8,13 +8,22 @@ demands, and issues tokens (one write).
 import time
 from collections.abc import Mapping
 
-from tokenservice import client_auth, credentials, lockout, observability, passwords, scopes, storage, tokens
+from tokenservice import (
+    client_auth,
+    config,
+    credentials,
+    lockout,
+    observability,
+    passwords,
+    scopes,
+    storage,
+    tokens,
+)
 from tokenservice.client_auth import ClientCredentials
 from tokenservice.errors import InvalidGrant, InvalidRequest, InvalidScope, UnsupportedGrantType
 from tokenservice.http import printable
 from tokenservice.models import ClientModel, TokenModel, UserModel
 
-MAX_USERNAME_LENGTH = 128
 BAD_CREDENTIALS = "Invalid username or password"
 BAD_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked"
 
@@ -52,10 +61,9 @@ class PasswordGrant:
         username = required(form, "username")
         password = required(form, "password")
         requested = scopes.parse(form.get("scope"))
-        if len(username) > MAX_USERNAME_LENGTH:
-            raise InvalidGrant(BAD_CREDENTIALS)
-
-        client, user = storage.get_with_client(presented.client_id, UserModel, username)
+        # No user has a longer name (and DynamoDB keys are bounded): look up the client alone.
+        lookup = username if len(username) <= config.MAX_USERNAME_LENGTH else None
+        client, user = storage.get_with_client(presented.client_id, UserModel, lookup)
         client = client_auth.authenticate(presented, client)
         client_auth.require_grant_type(client, self.GRANT_TYPE)
 
@@ -64,7 +72,8 @@ class PasswordGrant:
         now = time.time()
         usable = user is not None and not user.disabled and not lockout.is_locked(user, now)
         if not passwords.verify(user.password_hash if usable else None, password):
-            lockout.record_failure(username, now)
+            if lookup is not None:
+                lockout.record_failure(lookup, now)
             raise InvalidGrant(BAD_CREDENTIALS)
 
         granted = scopes.grant(requested, scopes.parse(user.scope), scopes.parse(client.scope))

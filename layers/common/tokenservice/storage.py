@@ -34,6 +34,10 @@ CLIENT_CONFIG = Config(
 MAX_BATCH_ROUNDS = 3
 
 
+class ConditionFailed(Exception):
+    """A conditional write found the item not as it required (the write did not happen)."""
+
+
 class AlreadyExists(Exception):
     """A conditional create found an item with the same key."""
 
@@ -49,14 +53,41 @@ def dynamodb():
     return session.create_client("dynamodb", region_name=region, endpoint_url=endpoint, config=CLIENT_CONFIG)
 
 
+# Errors that retrying will not cure: a bug or a misconfiguration, answered as a plain 500.
+PERMANENT_ERRORS = frozenset(
+    {
+        "ValidationException",
+        "ResourceNotFoundException",
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+    }
+)
+
+
+def _condition_failed(error: ClientError) -> bool:
+    """A conditional write (or a transaction's condition) found the item not as required."""
+    code = error.response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = error.response.get("CancellationReasons") or []
+    return code == "TransactionCanceledException" and any(
+        reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
+    )
+
+
 @contextmanager
 def available() -> Iterator[None]:
-    """Turn throttling, timeouts and outages into TemporarilyUnavailable."""
+    """Turn throttling, timeouts and outages into TemporarilyUnavailable (503, retry).
+
+    Failed conditions become ConditionFailed, for the caller; permanent errors pass through.
+    """
     try:
         yield
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+        if _condition_failed(error):
+            raise ConditionFailed() from error
+        if error.response.get("Error", {}).get("Code") in PERMANENT_ERRORS:
             raise
         raise TemporarilyUnavailable() from error
     except BotoCoreError as error:
@@ -164,7 +195,7 @@ def update[M: Model](
     try:
         with available():
             answer = dynamodb().update_item(**_update(model, key, values, remove), ReturnValues="ALL_NEW")
-    except ClientError:
+    except ConditionFailed:
         return None
     return model.from_raw_data(answer["Attributes"])
 
@@ -174,7 +205,7 @@ def create(model: Model) -> None:
     try:
         with available():
             dynamodb().put_item(**_put_new(model))
-    except ClientError as error:
+    except ConditionFailed as error:
         raise AlreadyExists(model) from error
 
 
@@ -194,7 +225,7 @@ def delete(model: type[Model], key: str) -> bool:
                 ConditionExpression="attribute_exists(#k)",
                 ExpressionAttributeNames={"#k": hash_key_name(model)},
             )
-    except ClientError:
+    except ConditionFailed:
         return False
     return True
 
@@ -311,7 +342,7 @@ def rotate(old: TokenModel, new: list[TokenModel]) -> None:
             dynamodb().transact_write_items(
                 TransactItems=[{"Update": spent}, *({"Put": _put_new(t)} for t in new)]
             )
-    except ClientError as error:
+    except ConditionFailed as error:
         raise AlreadyUsed() from error
 
 
@@ -344,7 +375,7 @@ def add_failed_attempt(username: str, now: float) -> UserModel | None:
                 },
                 ReturnValues="ALL_NEW",
             )
-    except ClientError:
+    except ConditionFailed:
         return None
     return UserModel.from_raw_data(answer["Attributes"])
 
@@ -370,7 +401,7 @@ def lock_user(username: str, threshold: int, until: int) -> bool:
                     ":threshold": {"N": str(threshold)},
                 },
             )
-    except ClientError:
+    except ConditionFailed:
         return False
     return True
 
