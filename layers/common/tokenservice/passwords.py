@@ -32,7 +32,3 @@ def verify(stored_hash: str | None, password: str) -> bool:
         return _hasher.verify(stored_hash or DUMMY_HASH, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)

@@ -406,11 +406,6 @@ def lock_user(username: str, threshold: int, until: int) -> bool:
     return True
 
 
-def reset_failures(username: str) -> None:
-    with available():
-        dynamodb().update_item(**_reset_failures(username))
-
-
 # -- revocation ---------------------------------------------------------------------------------
 
 
