@@ -8,6 +8,7 @@ With AWS_ENDPOINT_URL_DYNAMODB set, that endpoint is used instead of the embedde
 import argparse
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -58,6 +59,10 @@ def _start_embedded_dynamodb(port: int) -> object:
     return server
 
 
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m localrun", description=__doc__)
     parser.add_argument("--setup-only", action="store_true", help="create tables, seed demo data, exit")
@@ -100,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {route.method:<6} http://{HOST}:{port}{route.resource}  ({guard})")
     print(demo.banner(credentials, f"http://{HOST}:{port}"))
     print(f"Serving on http://{HOST}:{port} (Ctrl-C stops)", flush=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
