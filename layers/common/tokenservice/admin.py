@@ -6,8 +6,9 @@ Secrets are returned once, to be shown once; only their hashes are stored.
 import time
 from dataclasses import dataclass
 
-from tokenservice import config, credentials, passwords, scopes, storage
+from tokenservice import config, credentials, lockout, passwords, scopes, storage
 from tokenservice.errors import InvalidScope
+from tokenservice.http import has_control_characters
 from tokenservice.models import ClientModel, UserModel
 
 GRANT_TYPES = ("password", "refresh_token", "client_credentials")
@@ -80,7 +81,7 @@ def validate_username(username: str) -> str:
     if not username or len(username) > config.MAX_USERNAME_LENGTH or username != username.strip():
         limit = config.MAX_USERNAME_LENGTH
         raise AdminError(f"a username of 1 to {limit} characters, without surrounding spaces, is required")
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in username):
+    if has_control_characters(username):
         raise AdminError("a username cannot contain control characters")
     return username
 
@@ -179,7 +180,7 @@ def delete_client(client_id: str) -> int:
 
 def user_document(user: UserModel, now: float | None = None) -> dict:
     now = time.time() if now is None else now
-    locked = bool(user.locked_until and user.locked_until > now)
+    locked = lockout.is_locked(user, now)
     return {
         "username": user.username,
         "scope": user.scope,

@@ -13,6 +13,7 @@ from urllib.parse import unquote_plus
 
 from tokenservice import credentials
 from tokenservice.errors import InvalidClient, InvalidRequest, UnauthorizedClient
+from tokenservice.http import has_control_characters
 from tokenservice.models import ClientModel
 
 MAX_CREDENTIAL_LENGTH = 256
@@ -61,7 +62,7 @@ def _decode_basic(encoded: str) -> tuple[str, str]:
 def _check_length(client_id: str, client_secret: str) -> None:
     if len(client_id) > MAX_CREDENTIAL_LENGTH or len(client_secret) > MAX_CREDENTIAL_LENGTH:
         raise InvalidClient()
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in client_id + client_secret):
+    if has_control_characters(client_id + client_secret):
         raise InvalidClient()
 
 

@@ -71,7 +71,7 @@ class Request:
                 raise InvalidRequest(f"The parameter '{printable(name)}' is repeated")
             if len(value) > MAX_FIELD_LENGTH or len(name) > MAX_FIELD_LENGTH:
                 raise InvalidRequest("A parameter is too long")
-            if _has_control_characters(name) or _has_control_characters(value):
+            if has_control_characters(name) or has_control_characters(value):
                 error = InvalidScope if name == "scope" else InvalidRequest  # RFC 6749 §3.3
                 raise error(f"The parameter '{printable(name)}' contains control characters")
             if value:
@@ -92,7 +92,8 @@ def _base_url(headers: Mapping[str, str], context: Mapping, path: str) -> str:
     return f"{scheme}://{host}{prefix.rstrip('/')}"
 
 
-def _has_control_characters(value: str) -> bool:
+def has_control_characters(value: str) -> bool:
+    """C0 controls or DEL: never part of a name, secret or parameter."""
     return any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
 
 
