@@ -101,11 +101,8 @@ def function_environment(tmpl: dict, parameters: dict[str, str]) -> dict[str, st
     Table references are left out: the caller names local tables. Later definitions win.
     """
     tables = template.table_env_variables(tmpl)
-    variables = dict(tmpl.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
-    for function in template.resources("AWS::Serverless::Function", tmpl).values():
-        variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
     env = {}
-    for name, value in variables.items():
+    for name, value in template.function_variables(tmpl).items():
         resolved = _resolve(value, parameters)
         if name not in tables and resolved is not None:
             env[name] = str(resolved)

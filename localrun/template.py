@@ -93,17 +93,24 @@ def table_definition(logical_id: str, template: dict | None = None) -> dict:
     return definition
 
 
-def table_env_variables(template: dict | None = None) -> dict[str, str]:
-    """Environment variable → table logical id, from the functions' `!Ref <Table>` variables."""
+def function_variables(template: dict | None = None) -> dict:
+    """Every environment variable the functions get (Globals, then each function's; later wins),
+    with its template value (a string or an intrinsic such as `{"Ref": ...}`)."""
     template = template or load()
-    tables = resources("AWS::DynamoDB::Table", template)
     variables = dict(
         template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     )
     for function in resources("AWS::Serverless::Function", template).values():
         variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
+    return variables
+
+
+def table_env_variables(template: dict | None = None) -> dict[str, str]:
+    """Environment variable → table logical id, from the functions' `!Ref <Table>` variables."""
+    template = template or load()
+    tables = resources("AWS::DynamoDB::Table", template)
     return {
         name: value["Ref"]
-        for name, value in variables.items()
+        for name, value in function_variables(template).items()
         if isinstance(value, dict) and value.get("Ref") in tables
     }
