@@ -6,6 +6,7 @@ not asserted. Handler CPU excludes the time spent inside DynamoDB calls (moto ru
 and shows the argon2id verification apart.
 """
 
+import base64
 import contextlib
 import io
 import json
@@ -17,6 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_RUNS = 15
@@ -182,16 +184,73 @@ def measure(name: str, call, meter: Meter, requests: int) -> PathResult:
     return PathResult(name, len(operations), operations, walls, cpus, hashes)
 
 
-def request_paths() -> tuple[list[PathResult], float, float]:
-    import base64
-    import json
-    from urllib.parse import urlencode
+@dataclass
+class Bench:
+    """The handlers under measurement, a provisioned client and user, and the meter."""
 
+    meter: Meter
+    token_handler: object
+    authorizer_handler: object
+    basic: str
+    context: object
+
+    def event(self, form: dict) -> dict:
+        from localrun.events import token_event
+
+        return token_event(urlencode(form), self.basic)
+
+    def post(self, prepared: dict) -> dict:  # events are built outside the measured call
+        response = self.token_handler(prepared, self.context)
+        assert response["statusCode"] == 200, response["body"]
+        return json.loads(response["body"])
+
+    def login(self) -> dict:
+        form = {"grant_type": "password", "username": BENCH_USER, "password": BENCH_PASSWORD, "scope": "read"}
+        return self.event(form)
+
+
+BENCH_USER = "bench-user"
+BENCH_PASSWORD = "a bench password"
+
+
+def password_grant(bench: Bench) -> PathResult:
+    login = bench.login()
+    return measure("password grant", lambda: bench.post(login), bench.meter, WARM_REQUESTS)
+
+
+def refresh_grant(bench: Bench) -> PathResult:
+    login = bench.login()
+    pending = iter(
+        [
+            bench.event({"grant_type": "refresh_token", "refresh_token": bench.post(login)["refresh_token"]})
+            for _ in range(WARM_REQUESTS)
+        ]
+    )
+    return measure("refresh grant", lambda: bench.post(next(pending)), bench.meter, WARM_REQUESTS)
+
+
+def client_credentials(bench: Bench) -> PathResult:
+    service = bench.event({"grant_type": "client_credentials"})
+    return measure("client credentials", lambda: bench.post(service), bench.meter, WARM_REQUESTS)
+
+
+def authorizer(bench: Bench) -> PathResult:
+    from localrun.events import load_event
+
+    event = load_event("authorizer_token")
+    event["authorizationToken"] = f"Bearer {bench.post(bench.login())['access_token']}"
+    call = lambda: bench.authorizer_handler(event, bench.context)  # noqa: E731
+    return measure("authorizer", call, bench.meter, WARM_REQUESTS * 3)
+
+
+PATHS = (password_grant, refresh_grant, client_credentials, authorizer)
+
+
+@contextmanager
+def argon2_timed(meter: Meter):
+    """Count the wall and CPU time of argon2 verifications into the meter."""
     from argon2 import PasswordHasher
 
-    from tokenservice import admin, passwords
-
-    meter = Meter()
     verify = PasswordHasher.verify
 
     def timed_verify(self, *args, **kwargs):
@@ -203,68 +262,49 @@ def request_paths() -> tuple[list[PathResult], float, float]:
             meter.hash_cpu += time.thread_time() - cpu
 
     PasswordHasher.verify = timed_verify
-    sys.path.insert(0, str(ROOT))
-    from tests.conftest import FakeLambdaContext, load_event, token_event
+    try:
+        yield
+    finally:
+        PasswordHasher.verify = verify
 
-    results = []
-    with environment() as client, contextlib.redirect_stdout(io.StringIO()):  # the EMF metric lines
+
+def request_paths() -> list[PathResult]:
+    """Each request path measured warm against in-process moto."""
+    import importlib
+
+    from localrun.events import LambdaContext
+    from tokenservice import admin
+
+    meter = Meter()
+    with environment() as client, argon2_timed(meter), contextlib.redirect_stdout(io.StringIO()):
         client.meta.events.register("before-call.dynamodb", meter.before)
         client.meta.events.register("after-call.dynamodb", meter.after)
-        import importlib
-
-        token_handler = importlib.import_module(HANDLERS["token"]).lambda_handler
-        authorizer_handler = importlib.import_module(HANDLERS["authorizer"]).lambda_handler
-        context = FakeLambdaContext()
-
         new = admin.create_client("bench", "read update")
-        admin.create_user("bench-user", "a bench password", "read update")
-        basic = "Basic " + base64.b64encode(f"{new.client.client_id}:{new.client_secret}".encode()).decode()
-
-        def event(form: dict) -> dict:
-            return token_event(urlencode(form), basic)
-
-        def post(prepared: dict) -> dict:  # events are built outside the measured call
-            response = token_handler(prepared, context)
-            assert response["statusCode"] == 200, response["body"]
-            return json.loads(response["body"])
-
-        login = event(
-            {
-                "grant_type": "password",
-                "username": "bench-user",
-                "password": "a bench password",
-                "scope": "read",
-            }
+        admin.create_user(BENCH_USER, BENCH_PASSWORD, "read update")
+        bench = Bench(
+            meter,
+            importlib.import_module(HANDLERS["token"]).lambda_handler,
+            importlib.import_module(HANDLERS["authorizer"]).lambda_handler,
+            "Basic " + base64.b64encode(f"{new.client.client_id}:{new.client_secret}".encode()).decode(),
+            LambdaContext("bench"),
         )
-        tokens = post(login)
-        results.append(measure("password grant", lambda: post(login), meter, WARM_REQUESTS))
+        return [path(bench) for path in PATHS]
 
-        refresh_events = [
-            event({"grant_type": "refresh_token", "refresh_token": post(login)["refresh_token"]})
-            for _ in range(WARM_REQUESTS)
-        ]
-        pending = iter(refresh_events)
-        results.append(measure("refresh grant", lambda: post(next(pending)), meter, WARM_REQUESTS))
-        service = event({"grant_type": "client_credentials"})
-        results.append(measure("client credentials", lambda: post(service), meter, WARM_REQUESTS))
 
-        event = load_event("authorizer_token")
-        event["authorizationToken"] = f"Bearer {tokens['access_token']}"
-        results.append(
-            measure("authorizer", lambda: authorizer_handler(event, context), meter, WARM_REQUESTS * 3)
-        )
+def argon2_costs() -> tuple[float, float]:
+    """Median milliseconds to hash and to verify a password."""
+    from tokenservice import passwords
 
-    PasswordHasher.verify = verify
-    stored = passwords.hash_password("a bench password")
+    stored = passwords.hash_password(BENCH_PASSWORD)
     hash_runs, verify_runs = [], []
     for _ in range(HASH_RUNS):
         start = time.perf_counter()
-        passwords.hash_password("a bench password")
+        passwords.hash_password(BENCH_PASSWORD)
         hash_runs.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
-        passwords.verify(stored, "a bench password")
+        passwords.verify(stored, BENCH_PASSWORD)
         verify_runs.append((time.perf_counter() - start) * 1000)
-    return results, statistics.median(hash_runs), statistics.median(verify_runs)
+    return statistics.median(hash_runs), statistics.median(verify_runs)
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -279,10 +319,7 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
-def main() -> int:
-    started = time.perf_counter()
-    print(f"tokenservice bench — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-
+def report_imports() -> None:
     times = import_times(["boto3", *HANDLERS.values()])
     baseline, baseline_min = statistics.median(times["boto3"]), min(times["boto3"])
     rows = [["import boto3 (baseline)", f"{baseline:.1f}", "1.00", f"{baseline_min:.1f}", "1.00"]]
@@ -302,7 +339,6 @@ def main() -> int:
         ["module", "median ms", "x boto3", "min ms", "x boto3"],
         rows,
     )
-
     steps = import_breakdown()
     table(
         "What the token handler's import is made of (median ms, each step after the ones above)",
@@ -311,7 +347,12 @@ def main() -> int:
         + [["total", f"{sum(steps):.1f}", f"{sum(steps) / baseline:.2f}"]],
     )
 
-    results, hash_ms, verify_ms = request_paths()
+
+def report_requests() -> list[PathResult]:
+    from tokenservice import passwords
+
+    results = request_paths()
+    hash_ms, verify_ms = argon2_costs()
     table(
         f"Warm requests ({WARM_REQUESTS}+ each; DynamoDB is in-process moto)",
         ["path", "DynamoDB round trips", "wall p50 / p95 ms", "handler CPU p50 / p95 ms*", "argon2 ms"],
@@ -321,15 +362,16 @@ def main() -> int:
         "* CPU of the handler itself: minus the time inside DynamoDB calls and inside argon2id."
         " Targets: token endpoint ≤ 2 ms, authorizer ≤ 1 ms."
     )
-    from tokenservice import passwords
-
     table(
         f"argon2id (m={passwords.MEMORY_COST_KIB} KiB, t={passwords.TIME_COST}, p={passwords.PARALLELISM}),"
         f" median of {HASH_RUNS}",
         ["operation", "ms"],
         [["hash", f"{hash_ms:.1f}"], ["verify", f"{verify_ms:.1f}"]],
     )
+    return results
 
+
+def over_budget(results: list[PathResult]) -> list[str]:
     failures = [
         f"{result.name}: {result.round_trips} round trips > budget {BUDGETS[result.name]}"
         for result in results
@@ -337,6 +379,14 @@ def main() -> int:
     ]
     print(f"\nRound-trip budgets: {'; '.join(f'{k} ≤ {v}' for k, v in BUDGETS.items())}")
     print("\n".join(f"OVER BUDGET: {failure}" for failure in failures) or "All round-trip budgets hold.")
+    return failures
+
+
+def main() -> int:
+    started = time.perf_counter()
+    print(f"tokenservice bench — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    report_imports()
+    failures = over_budget(report_requests())
     print(f"(bench took {time.perf_counter() - started:.0f} s)")
     return 1 if failures else 0
 

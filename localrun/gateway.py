@@ -12,18 +12,14 @@ import importlib.util
 import json
 import os
 import re
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
-from localrun import template
+from localrun import events, template
+from localrun.events import LambdaContext, ProxyRequest
 
 ANY_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")  # what API Gateway's ANY covers
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-API_ID = "local"
 MAX_PAYLOAD = 10 * 1024 * 1024
 
 # Response types API Gateway produces itself, with its default status and body.
@@ -45,23 +41,6 @@ class HttpResponse:
     body: bytes
 
 
-class LambdaContext:
-    """What the Lambda runtime passes as `context`, enough for Powertools."""
-
-    def __init__(self, function_name: str, memory_mb: int, timeout_s: int):
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
-        self.memory_limit_in_mb = memory_mb
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
 @dataclass
 class Function:
     name: str
@@ -81,7 +60,9 @@ class Authorizer:
 
 
 @dataclass
-class Route:
+class GatewayRoute:
+    """A method and resource path of the REST API, the function behind it and its authorizer."""
+
     method: str
     resource: str
     pattern: re.Pattern
@@ -89,21 +70,15 @@ class Route:
     authorizer: Authorizer | None
 
 
-def _resolve(value, parameters: dict[str, str]):
-    if isinstance(value, dict) and "Ref" in value:
-        return parameters.get(value["Ref"])
-    return value if isinstance(value, str | int | float) else None
-
-
 def function_environment(tmpl: dict, parameters: dict[str, str]) -> dict[str, str]:
-    """The functions' environment variables, with `!Ref Parameter` resolved to its default.
+    """The functions' environment variables, with `!Ref Parameter` resolved to its value.
 
     Table references are left out: the caller names local tables. Later definitions win.
     """
     tables = template.table_env_variables(tmpl)
     env = {}
     for name, value in template.function_variables(tmpl).items():
-        resolved = _resolve(value, parameters)
+        resolved = template.resolve(value, parameters)
         if name not in tables and resolved is not None:
             env[name] = str(resolved)
     return env
@@ -155,10 +130,10 @@ def _policy_allows(policy: dict, method_arn: str) -> bool:
 class Gateway:
     def __init__(self, tmpl: dict | None = None):
         self.template = tmpl or template.load()
-        self.parameters = template.parameter_defaults(self.template)
+        self.parameters = template.parameter_values(self.template)
         apis = template.resources("AWS::Serverless::Api", self.template)
         api = next(iter(apis.values()))["Properties"]
-        self.stage = str(_resolve(api.get("StageName", "Prod"), self.parameters))
+        self.stage = str(template.resolve(api.get("StageName", "Prod"), self.parameters))
         self.gateway_responses = api.get("GatewayResponses", {})
         self._functions: dict[str, Function] = {}
         authorizers = {
@@ -166,7 +141,7 @@ class Gateway:
             for name, spec in (api.get("Auth", {}).get("Authorizers") or {}).items()
         }
         self.routes = [
-            Route(
+            GatewayRoute(
                 endpoint.method,
                 endpoint.path,
                 _path_pattern(endpoint.path),
@@ -202,30 +177,24 @@ class Gateway:
 
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str):
         raw_path, _, query = target.partition("?")
-        path = unquote(raw_path) or "/"
+        request = ProxyRequest(method, unquote(raw_path) or "/", query, headers, body, source_ip)
         if len(body) > MAX_PAYLOAD:
             return self.gateway_response("REQUEST_TOO_LARGE")
-        route, path_parameters = self._match(method, path)
+        route, path_parameters = self._match(request.method, request.path)
         if route is None:
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN")
-        request_id = str(uuid.uuid4())
         authorizer_context = None
         if route.authorizer is not None:
-            outcome = self._authorize(route, method, path, headers)
+            outcome = self._authorize(route, request)
             if isinstance(outcome, HttpResponse):
                 return outcome
             authorizer_context = outcome
-        event = self._proxy_event(
-            route,
-            method,
-            path,
-            query,
-            headers,
-            body,
-            source_ip,
-            request_id,
-            path_parameters,
-            authorizer_context,
+        event = events.proxy_event(
+            request,
+            resource=route.resource,
+            stage=self.stage,
+            path_parameters=path_parameters,
+            authorizer=authorizer_context,
         )
         try:
             result = route.function.invoke(event)
@@ -240,16 +209,15 @@ class Gateway:
                 return route, match.groupdict() or None
         return None, None
 
-    def _authorize(self, route: Route, method: str, path: str, headers: list[tuple[str, str]]):
+    def _authorize(self, route: GatewayRoute, request: ProxyRequest):
         authorizer = route.authorizer
-        token = next((value for name, value in headers if name.lower() == authorizer.header.lower()), "")
+        header = authorizer.header.lower()
+        token = next((value for name, value in request.headers if name.lower() == header), "")
         if not token or (authorizer.validation and not authorizer.validation.fullmatch(token)):
             return self.gateway_response("UNAUTHORIZED")
-        method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{self.stage}/{method}{path}"
+        method_arn = events.method_arn(self.stage, request.method, request.path)
         try:
-            result = authorizer.function.invoke(
-                {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
-            )
+            result = authorizer.function.invoke(events.authorizer_event(token, method_arn))
         except Exception as error:
             return self.gateway_response(
                 "UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE"
@@ -264,58 +232,6 @@ class Gateway:
             return self.gateway_response("ACCESS_DENIED")
         context["integrationLatency"] = 0
         return context
-
-    def _proxy_event(
-        self, route, method, path, query, headers, body, source_ip, request_id, path_parameters, authorizer
-    ) -> dict:
-        single_headers: dict[str, str] = {}
-        multi_headers: dict[str, list[str]] = {}
-        # API Gateway adds these; the emulator serves plain HTTP.
-        forwarded = [("X-Forwarded-For", source_ip), ("X-Forwarded-Proto", "http")]
-        for name, value in [*headers, *forwarded]:
-            single_headers[name] = value
-            multi_headers.setdefault(name, []).append(value)
-        single_query: dict[str, str] = {}
-        multi_query: dict[str, list[str]] = {}
-        for name, value in parse_qsl(query, keep_blank_values=True):
-            single_query[name] = value
-            multi_query.setdefault(name, []).append(value)
-        try:
-            text, encoded = body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            text, encoded = base64.b64encode(body).decode("ascii"), True
-        now = time.time()
-        request_context = {
-            "accountId": ACCOUNT,
-            "apiId": API_ID,
-            "domainName": single_headers.get("Host", "127.0.0.1"),
-            "httpMethod": method,
-            "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent")},
-            "path": path,  # locally the stage is not part of the URL (as with sam local)
-            "protocol": "HTTP/1.1",
-            "requestId": request_id,
-            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "requestTimeEpoch": int(now * 1000),
-            "resourceId": "local",
-            "resourcePath": route.resource,
-            "stage": self.stage,
-        }
-        if authorizer is not None:
-            request_context["authorizer"] = authorizer
-        return {
-            "resource": route.resource,
-            "path": path,
-            "httpMethod": method,
-            "headers": single_headers or None,
-            "multiValueHeaders": multi_headers or None,
-            "queryStringParameters": single_query or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": path_parameters,
-            "stageVariables": None,
-            "requestContext": request_context,
-            "body": text if body else None,
-            "isBase64Encoded": encoded,
-        }
 
     def _proxy_result(self, result) -> HttpResponse:
         if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
@@ -337,7 +253,7 @@ class Gateway:
         status = int(custom.get("StatusCode", status))
         headers = [("Content-Type", "application/json")]
         for name, value in (custom.get("ResponseParameters", {}).get("Headers") or {}).items():
-            headers.append((name, str(value).strip("'")))
+            headers.append((name, str(template.resolve(value, self.parameters)).strip("'")))
         body = (custom.get("ResponseTemplates") or {}).get("application/json") or json.dumps(default_body)
         return HttpResponse(status, headers, body.encode("utf-8"))
 

@@ -5,6 +5,9 @@ CloudFormation's short-form tags (`!Ref`, `!GetAtt`, `!Sub`, ...) load as their 
 """
 
 import functools
+import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +51,35 @@ def resources(kind: str, template: dict | None = None) -> dict[str, dict]:
 def parameter_defaults(template: dict | None = None) -> dict[str, str]:
     template = template or load()
     return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+
+
+def parameter_values(template: dict | None = None, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The parameters as this process runs the stack: their defaults, except where the function
+    variable a parameter feeds (`NAME: !Ref Parameter`) is set in the environment."""
+    template = template or load()
+    values = parameter_defaults(template)
+    for name, value in function_variables(template).items():
+        if isinstance(value, dict) and value.get("Ref") in values and environ.get(name):
+            values[value["Ref"]] = environ[name]
+    return values
+
+
+_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+def resolve(value, parameters: Mapping[str, str]) -> str | None:
+    """A template value as a string: plain scalars, `!Ref Parameter` and `!Sub` over parameters;
+    None for anything else (other intrinsics, unknown names)."""
+    if isinstance(value, dict) and "Ref" in value:
+        return parameters.get(value["Ref"])
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        text = value["Fn::Sub"]
+        if any(name not in parameters for name in _SUB_VARIABLE.findall(text)):
+            return None
+        return _SUB_VARIABLE.sub(lambda match: parameters[match.group(1)], text)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if isinstance(value, str | int | float) else None
 
 
 @dataclass(frozen=True)

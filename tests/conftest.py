@@ -1,37 +1,22 @@
 """Shared fixtures: API Gateway events from tests/events/, moto-backed tables, provisioning."""
 
 import base64
-import copy
 import importlib
 import json
-from pathlib import Path
 
 import pytest
 
-EVENTS = Path(__file__).parent / "events"
+from localrun.events import LambdaContext, load_event, token_event
 
+__all__ = ["load_event", "token_event"]
 
-def load_event(name: str) -> dict:
-    """A real API Gateway payload from tests/events/<name>.json (a fresh copy)."""
-    return copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
+# The context every functional test passes to a handler.
+FakeLambdaContext = LambdaContext
 
 
 def handler(function: str):
     """A Lambda handler, imported as functions.<function>.app (never functions/ on sys.path)."""
     return importlib.import_module(f"functions.{function}.app").lambda_handler
-
-
-class FakeLambdaContext:
-    function_name = "test"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    memory_limit_in_mb = 256
-    aws_request_id = "test-request"
-    log_group_name = "/aws/lambda/test"
-    log_stream_name = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 @pytest.fixture
@@ -99,29 +84,6 @@ class Provisioned:
 @pytest.fixture
 def provisioned(aws) -> Provisioned:
     return Provisioned()
-
-
-def token_event(
-    body: str,
-    authorization: str | None = None,
-    content_type="application/x-www-form-urlencoded",
-    resource: str = "/token",
-):
-    """A real POST /token event (tests/events/token_password.json), re-targeted at `resource`."""
-    event = load_event("token_password")
-    event["resource"] = event["path"] = event["requestContext"]["resourcePath"] = resource
-    event["requestContext"]["path"] = "/v1" + resource
-    for headers in (event["headers"], event["multiValueHeaders"]):
-        headers.pop("Authorization")
-        headers.pop("Content-Type")
-    if authorization is not None:
-        event["headers"]["Authorization"] = authorization
-        event["multiValueHeaders"]["Authorization"] = [authorization]
-    if content_type is not None:
-        event["headers"]["Content-Type"] = content_type
-        event["multiValueHeaders"]["Content-Type"] = [content_type]
-    event["body"] = body
-    return event
 
 
 def post_form(lambda_context, resource: str, form: dict, authorization: str | None = None, **kw):

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from tokenservice import admin, config
+from tokenservice import admin, config, grant_types
 from tokenservice.errors import TemporarilyUnavailable
 from tokenservice.models import use_table
 
@@ -56,14 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--scopes", required=True, help='space-separated, e.g. "read update"')
     create.add_argument(
         "--grant-types",
-        default=" ".join(admin.GRANT_TYPES),
-        help=f'space-separated (default: "{" ".join(admin.GRANT_TYPES)}")',
+        default=" ".join(grant_types.ALL),
+        help=f'space-separated (default: "{" ".join(grant_types.ALL)}")',
     )
     create.add_argument(
-        "--access-ttl", type=_seconds, help="access-token lifetime, s (default: the service's, 3600)"
+        "--access-ttl",
+        type=_seconds,
+        help=f"access-token lifetime, s (default: the service's, {config.ACCESS_TTL.default})",
     )
     create.add_argument(
-        "--refresh-ttl", type=_seconds, help="refresh-token lifetime, s (default: the service's, 86400)"
+        "--refresh-ttl",
+        type=_seconds,
+        help=f"refresh-token lifetime, s (default: the service's, {config.REFRESH_TTL.default})",
     )
     create.add_argument(
         "--introspect-any",

@@ -25,7 +25,7 @@ def issue(scope="read update", username="alice", **kw) -> str:
         refresh_ttl=60,
         **kw,
     )
-    storage.save_tokens(issued.records)
+    tokens.save(issued.records)
     return issued.access_token
 
 
@@ -100,7 +100,7 @@ def test_missing_or_unknown_token_raises_unauthorized(aws, lambda_context, autho
 def test_expired_token_raises_unauthorized(aws, lambda_context):
     token = credentials.new_token()
     now = int(time.time())
-    storage.save_tokens(
+    tokens.save(
         [
             TokenModel(
                 token_hash=credentials.digest(token),
@@ -132,7 +132,7 @@ def test_refresh_token_is_not_an_access_token(aws, lambda_context):
     issued = tokens.issue(
         client_id="c", username="u", scope="read", grant_type="password", access_ttl=60, refresh_ttl=60
     )
-    storage.save_tokens(issued.records)
+    tokens.save(issued.records)
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(lambda_context, f"Bearer {issued.refresh_token}")
 

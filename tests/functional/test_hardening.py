@@ -207,7 +207,7 @@ def test_unexpected_failure_is_a_plain_500_without_a_traceback(provisioned, lamb
     def broken(*_args, **_kw):
         raise RuntimeError("internal detail that must not leak")
 
-    monkeypatch.setattr(storage, "get_with_client", broken)
+    monkeypatch.setattr(storage, "get_many", broken)
     response = handler("token")(
         token_event("grant_type=password&username=a&password=b", provisioned.basic), lambda_context
     )

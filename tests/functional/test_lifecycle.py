@@ -6,7 +6,7 @@ import threading
 import time
 
 from tests.conftest import Provisioned, bearer_works, handler, load_event, login, post_form
-from tokenservice import credentials, storage
+from tokenservice import credentials, revocation, storage
 from tokenservice.models import TokenModel
 
 authorizer_handler = handler("authorizer")
@@ -70,7 +70,7 @@ def test_reusing_a_refresh_token_revokes_the_whole_family(provisioned, lambda_co
 def test_reuse_revokes_successors_even_before_the_index_has_them(provisioned, lambda_context, monkeypatch):
     first = password_tokens(lambda_context, provisioned)
     _, _, second = refresh(lambda_context, provisioned, first["refresh_token"])
-    monkeypatch.setattr(storage, "user_tokens", lambda username, now=None: [])  # a lagging GSI
+    monkeypatch.setattr(revocation, "user_tokens", lambda username, now=None: [])  # a lagging GSI
     refresh(lambda_context, provisioned, first["refresh_token"])
     assert not bearer_works(lambda_context, second["access_token"])
     assert refresh(lambda_context, provisioned, second["refresh_token"])[2]["error"] == "invalid_grant"
@@ -152,7 +152,7 @@ def test_client_without_the_refresh_grant_is_unauthorized_client(aws, lambda_con
         access_ttl=60,
         refresh_ttl=60,
     )
-    storage.save_tokens(tokens_.records)
+    tokens.save(tokens_.records)
     status, _, body = refresh(lambda_context, p, tokens_.refresh_token)
     assert (status, body["error"]) == (400, "unauthorized_client")
 

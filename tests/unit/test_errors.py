@@ -3,6 +3,7 @@ import json
 import pytest
 
 from tokenservice import errors
+from tokenservice.http import error_response
 
 
 @pytest.mark.parametrize(
@@ -19,7 +20,7 @@ from tokenservice import errors
     ],
 )
 def test_each_error_becomes_its_rfc6749_response(cls, status, code):
-    response = cls("why").response()
+    response = error_response(cls("why"))
     assert response["statusCode"] == status
     assert json.loads(response["body"]) == {"error": code, "error_description": "why"}
     assert response["headers"]["Cache-Control"] == "no-store"
@@ -27,8 +28,10 @@ def test_each_error_becomes_its_rfc6749_response(cls, status, code):
 
 def test_invalid_client_challenges_with_basic_realm(monkeypatch):
     monkeypatch.setenv("AUTH_REALM", "shop")
-    assert errors.InvalidClient().response()["headers"]["WWW-Authenticate"].startswith('Basic realm="shop"')
+    assert error_response(errors.InvalidClient())["headers"]["WWW-Authenticate"].startswith(
+        'Basic realm="shop"'
+    )
 
 
 def test_temporarily_unavailable_says_when_to_retry():
-    assert errors.TemporarilyUnavailable().response()["headers"]["Retry-After"] == "1"
+    assert error_response(errors.TemporarilyUnavailable())["headers"]["Retry-After"] == "1"

@@ -124,3 +124,11 @@ def test_handler_crash_is_502(gateway):
 
     next(r for r in gateway.routes if r.resource == "/token").function.handler = crash
     assert gateway.handle("POST", "/token", [], b"", "127.0.0.1").status == 502
+
+
+def test_the_bearer_challenge_names_the_realm_the_functions_are_given(monkeypatch):
+    monkeypatch.setenv("AUTH_REALM", "shop")  # what make run passes the functions for AuthRealm
+    gw = Gateway(template.load())
+    response = gw.handle("GET", "/orders", [], b"", "127.0.0.1")
+    assert response.status == 401
+    assert dict(response.headers)["WWW-Authenticate"] == 'Bearer realm="shop"'

@@ -86,15 +86,14 @@ def test_authorizer_is_a_token_authorizer_on_the_bearer_header_with_bounded_cach
     assert authorizer["Identity"]["ReauthorizeEvery"] == {"Ref": "AuthorizerCacheTtl"}
     cache = TMPL["Parameters"]["AuthorizerCacheTtl"]
     assert cache["Default"] == 300
-    assert cache["MaxValue"] <= config.ACCESS_TTL_DEFAULT
+    assert cache["MaxValue"] <= config.ACCESS_TTL.default
 
 
 def test_gateway_responses_carry_rfc6750_challenges():
     responses = TMPL["Resources"]["Api"]["Properties"]["GatewayResponses"]
     assert responses["UNAUTHORIZED"]["StatusCode"] == 401
-    assert responses["UNAUTHORIZED"]["ResponseParameters"]["Headers"]["WWW-Authenticate"].startswith(
-        "'Bearer realm="
-    )
+    challenge = responses["UNAUTHORIZED"]["ResponseParameters"]["Headers"]["WWW-Authenticate"]
+    assert template.resolve(challenge, {"AuthRealm": "shop"}) == "'Bearer realm=\"shop\"'"
     assert responses["ACCESS_DENIED"]["StatusCode"] == 403
     assert responses["ACCESS_DENIED"]["ResponseParameters"]["Headers"]["WWW-Authenticate"] == (
         "'Bearer error=\"insufficient_scope\"'"
@@ -186,3 +185,25 @@ def test_tracer_and_self_signup_are_off_by_default():
     token_env = TMPL["Resources"]["TokenFunction"]["Properties"]["Environment"]["Variables"]
     assert token_env["SELF_SIGNUP_ENABLED"] == {"Ref": "SelfSignupEnabled"}
     assert TMPL["Parameters"]["SelfSignupEnabled"]["Default"] == "false"
+
+
+def test_one_realm_setting_names_both_the_basic_and_the_bearer_challenge():
+    variables = TMPL["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["AUTH_REALM"] == {"Ref": "AuthRealm"}
+    assert TMPL["Parameters"]["AuthRealm"]["Default"] == config.AUTH_REALM.default
+    challenge = TMPL["Resources"]["Api"]["Properties"]["GatewayResponses"]["UNAUTHORIZED"]
+    assert "${AuthRealm}" in challenge["ResponseParameters"]["Headers"]["WWW-Authenticate"]["Fn::Sub"]
+
+
+@pytest.mark.parametrize(
+    "parameter,setting", [("AccessTokenTtl", config.ACCESS_TTL), ("RefreshTokenTtl", config.REFRESH_TTL)]
+)
+def test_lifetime_parameters_have_the_bounds_tokenctl_accepts(parameter, setting):
+    spec = TMPL["Parameters"][parameter]
+    assert (spec["Default"], spec["MinValue"], spec["MaxValue"]) == (
+        setting.default,
+        setting.minimum,
+        setting.maximum,
+    )
+    variables = TMPL["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables[setting.variable] == {"Ref": parameter}

@@ -6,15 +6,13 @@ Secrets are returned once, to be shown once; only their hashes are stored.
 import time
 from dataclasses import dataclass
 
-from tokenservice import config, credentials, lockout, passwords, scopes, storage
+from tokenservice import config, credentials, grant_types, lockout, passwords, revocation, scopes, storage
 from tokenservice.errors import InvalidScope
-from tokenservice.http import has_control_characters
-from tokenservice.models import ClientModel, UserModel
+from tokenservice.models import ClientModel, RegistrationModel, RegistrationsIndex, UserModel
+from tokenservice.text import has_control_characters
 
-GRANT_TYPES = ("password", "refresh_token", "client_credentials")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
-MAX_TTL = 366 * 86400
 
 
 class AdminError(Exception):
@@ -38,16 +36,17 @@ def _scope(value: str) -> str:
         raise AdminError(f"invalid scopes: {error.description}") from error
 
 
-def _ttl(value: int | None, what: str) -> int | None:
-    if value is not None and not 0 < value <= MAX_TTL:
-        raise AdminError(f"{what} must be between 1 and {MAX_TTL} seconds")
+def _ttl(value: int | None, setting: config.Number, what: str) -> int | None:
+    """A client's own token lifetime, within the bounds the service's default has."""
+    if value is not None and not setting.accepts(value):
+        raise AdminError(f"{what} must be between {setting.minimum} and {setting.maximum} seconds")
     return value
 
 
 def create_client(
     name: str,
     scope: str,
-    grant_types: str | None = None,
+    allowed_grants: str | None = None,
     access_ttl: int | None = None,
     refresh_ttl: int | None = None,
     *,
@@ -57,20 +56,20 @@ def create_client(
 ) -> NewClient:
     if not name.strip() or len(name) > 200:
         raise AdminError("a client name of 1 to 200 characters is required")
-    kinds = (grant_types or " ".join(GRANT_TYPES)).split()
-    unknown = sorted(set(kinds) - set(GRANT_TYPES))
+    kinds = (allowed_grants or " ".join(grant_types.ALL)).split()
+    unknown = sorted(set(kinds) - set(grant_types.ALL))
     if unknown or not kinds:
-        raise AdminError(f"grant types must be among: {' '.join(GRANT_TYPES)}")
+        raise AdminError(f"grant types must be among: {' '.join(grant_types.ALL)}")
     secret = credentials.new_client_secret()
     client = ClientModel(
         client_id=client_id or credentials.new_client_id(),
         name=name.strip(),
         secret_hash=credentials.digest(secret),
         scope=_scope(scope),
-        grant_types=" ".join(kind for kind in GRANT_TYPES if kind in kinds),
+        grant_types=" ".join(kind for kind in grant_types.ALL if kind in kinds),
         introspect_any=introspect_any,
-        access_ttl=_ttl(access_ttl, "--access-ttl"),
-        refresh_ttl=_ttl(refresh_ttl, "--refresh-ttl"),
+        access_ttl=_ttl(access_ttl, config.ACCESS_TTL, "--access-ttl"),
+        refresh_ttl=_ttl(refresh_ttl, config.REFRESH_TTL, "--refresh-ttl"),
         created_at=int(time.time()),
     )
     _store(client, replace, f"client {client.client_id} already exists")
@@ -115,18 +114,16 @@ def _store(model, replace: bool, conflict: str) -> None:
         return
     try:
         storage.create(model)
-    except storage.AlreadyExists as error:
+    except storage.KeyTaken as error:
         raise AlreadyExists(conflict) from error
 
 
 # -- clients ------------------------------------------------------------------------------------
 
-MAX_CLIENT_ID_LENGTH = 256
-
 
 def _client_id(client_id: str) -> str:
     """A client id fit to be a key (no client has a longer or empty one)."""
-    if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
+    if not client_id or len(client_id) > credentials.MAX_LENGTH:
         raise AdminError(f"no client {client_id[:40]!r}")
     return client_id
 
@@ -159,9 +156,7 @@ def rotate_secret(client_id: str) -> NewClient:
     """A new secret; the old one stops working at once. Issued tokens stay valid."""
     secret = credentials.new_client_secret()
     client = storage.update(
-        ClientModel,
-        _client_id(client_id),
-        {ClientModel.secret_hash.attr_name: {"S": credentials.digest(secret)}},
+        ClientModel, _client_id(client_id), [ClientModel.secret_hash.set(credentials.digest(secret))]
     )
     if client is None:
         raise AdminError(f"no client {client_id}")
@@ -172,7 +167,7 @@ def delete_client(client_id: str) -> int:
     """Delete a client and revoke every token issued to it; returns how many were revoked."""
     if not storage.delete(ClientModel, _client_id(client_id)):
         raise AdminError(f"no client {client_id}")
-    return storage.revoke_client(client_id)
+    return revocation.revoke_client(client_id)
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -194,11 +189,7 @@ def list_users() -> list[UserModel]:
     return sorted(storage.scan(UserModel), key=lambda user: user.username)
 
 
-_UNLOCKED = {UserModel.failed_attempts.attr_name: {"N": "0"}, UserModel.lockouts.attr_name: {"N": "0"}}
-
-
-def _update_user(username: str, values: dict) -> UserModel:
-    user = storage.update(UserModel, _username(username), values, remove=[UserModel.locked_until.attr_name])
+def _found(user: UserModel | None, username: str) -> UserModel:
     if user is None:
         raise AdminError(f"no user {username}")
     return user
@@ -206,31 +197,39 @@ def _update_user(username: str, values: dict) -> UserModel:
 
 def disable_user(username: str) -> int:
     """Disable a user and revoke their live tokens (found by a query); returns how many."""
-    user = storage.update(UserModel, _username(username), {UserModel.disabled.attr_name: {"BOOL": True}})
-    if user is None:
-        raise AdminError(f"no user {username}")
-    return storage.revoke_user(username)
+    _found(storage.update(UserModel, _username(username), [UserModel.disabled.set(True)]), username)
+    return revocation.revoke_user(username)
 
 
 def enable_user(username: str) -> UserModel:
     """Enable a user again, and lift any lockout."""
-    return _update_user(username, {UserModel.disabled.attr_name: {"BOOL": False}, **_UNLOCKED})
+    return _found(lockout.unlock(_username(username), [UserModel.disabled.set(False)]), username)
 
 
 def set_password(username: str, password: str) -> int:
     """Set a new password, lift any lockout and revoke the user's live tokens; returns how many."""
     hashed = passwords.hash_password(validate_password(password, username))
-    _update_user(username, {UserModel.password_hash.attr_name: {"S": hashed}, **_UNLOCKED})
-    return storage.revoke_user(username)
+    _found(lockout.unlock(_username(username), [UserModel.password_hash.set(hashed)]), username)
+    return revocation.revoke_user(username)
 
 
 # -- statistics ---------------------------------------------------------------------------------
 
 
+def _registrations(client_id: str) -> list[RegistrationModel]:
+    """The users who got tokens for a client through the password grant (a query)."""
+    items = storage.query(
+        RegistrationModel,
+        RegistrationsIndex.Meta.index_name,
+        RegistrationModel.registered_client == client_id,
+    )
+    return [RegistrationModel.from_raw_data(item) for item in items]
+
+
 def registered_users(client: ClientModel) -> dict:
     """ "Registered Users for Application": distinct users who got tokens for the client through
     the password grant, with the first and last time (epoch seconds)."""
-    registrations = sorted(storage.registrations(client.client_id), key=lambda r: r.username)
+    registrations = sorted(_registrations(client.client_id), key=lambda r: r.username)
     return {
         "client_id": client.client_id,
         "name": client.name,

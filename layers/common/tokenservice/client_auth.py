@@ -3,6 +3,10 @@
 Two methods: HTTP Basic (`client_secret_basic`: base64 of `id:secret`, each part
 form-urlencoded first) and `client_id` + `client_secret` in the body (`client_secret_post`).
 Using both at once is `invalid_request`; any failure to authenticate is `invalid_client` (401).
+
+`authenticate_token_endpoint_client` is the one step every client-authenticated endpoint takes:
+read the client (and the one item the endpoint needs with it, in the same round trip), check
+its secret, check it may use the grant.
 """
 
 import base64
@@ -11,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from tokenservice import credentials
-from tokenservice.errors import InvalidClient, InvalidRequest, UnauthorizedClient
-from tokenservice.http import has_control_characters
-from tokenservice.models import ClientModel
+from pynamodb.models import Model
 
-MAX_CREDENTIAL_LENGTH = 256
+from tokenservice import credentials, storage
+from tokenservice.errors import InvalidClient, InvalidRequest, UnauthorizedClient
+from tokenservice.http import Request
+from tokenservice.models import ClientModel
+from tokenservice.text import has_control_characters
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,12 @@ class ClientCredentials:
     client_id: str
     client_secret: str
     method: str  # "client_secret_basic" | "client_secret_post"
+
+
+def presented(request: Request) -> tuple[dict[str, str], ClientCredentials]:
+    """The form of a client-authenticated request and the client credentials it presents."""
+    form = request.form()
+    return form, extract(request.headers, form)
 
 
 def extract(headers: Mapping[str, str], form: Mapping[str, str]) -> ClientCredentials:
@@ -60,7 +71,7 @@ def _decode_basic(encoded: str) -> tuple[str, str]:
 
 
 def _check_length(client_id: str, client_secret: str) -> None:
-    if len(client_id) > MAX_CREDENTIAL_LENGTH or len(client_secret) > MAX_CREDENTIAL_LENGTH:
+    if len(client_id) > credentials.MAX_LENGTH or len(client_secret) > credentials.MAX_LENGTH:
         raise InvalidClient()
     if has_control_characters(client_id + client_secret):
         raise InvalidClient()
@@ -76,3 +87,20 @@ def authenticate(presented: ClientCredentials, client: ClientModel | None) -> Cl
 def require_grant_type(client: ClientModel, grant_type: str) -> None:
     if grant_type not in client.grant_types.split():
         raise UnauthorizedClient(f"This client may not use the {grant_type} grant")
+
+
+def authenticate_token_endpoint_client[M: Model](
+    presented: ClientCredentials,
+    grant_type: str | None = None,
+    also: tuple[type[M], str | None] | None = None,
+) -> tuple[ClientModel, M | None]:
+    """The authenticated client, allowed `grant_type` (when given), and the item `also` names
+    (model, key; None when there is none, or no key to look up), read in one BatchGetItem."""
+    wanted: list[tuple[type[Model], str]] = [(ClientModel, presented.client_id)]
+    if also is not None and also[1] is not None:
+        wanted.append(also)
+    client, *other = storage.get_many(wanted)
+    client = authenticate(presented, client)
+    if grant_type is not None:
+        require_grant_type(client, grant_type)
+    return client, other[0] if other else None

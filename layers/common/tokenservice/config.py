@@ -1,12 +1,59 @@
-"""Configuration: the environment variable names, in one place.
+"""Configuration: every environment variable the service reads, each declared once with its
+default and bounds.
 
 The template passes these names to the functions, the local runner (`make run`) sets them the
-same way, and `tokenctl` reads them too. Defaults are the local ones.
+same way, and `tokenctl` reads them too. Defaults are the local ones. A test checks that the
+template's parameters have the same bounds as the settings here.
 """
 
 import os
+from dataclasses import dataclass
 
-# Table names (the template passes `!Ref <Table>`; locally these defaults are used).
+
+@dataclass(frozen=True)
+class Number:
+    """A whole-number setting; anything that is not a non-negative integer means the default."""
+
+    variable: str
+    default: int
+    minimum: int = 0
+    maximum: int | None = None
+
+    def value(self) -> int:
+        raw = os.environ.get(self.variable, "").strip()
+        return int(raw) if raw.isdigit() else self.default
+
+    def accepts(self, value: int) -> bool:
+        return self.minimum <= value and (self.maximum is None or value <= self.maximum)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string setting; unset means the default (`empty_is_default`: so does an empty value)."""
+
+    variable: str
+    default: str
+    empty_is_default: bool = True
+
+    def value(self) -> str:
+        raw = os.environ.get(self.variable)
+        if raw is None or (self.empty_is_default and not raw):
+            return self.default
+        return raw
+
+
+@dataclass(frozen=True)
+class Flag:
+    """On only when set to "true" (any case)."""
+
+    variable: str
+
+    def on(self) -> bool:
+        return os.environ.get(self.variable, "").strip().lower() == "true"
+
+
+# -- tables -------------------------------------------------------------------------------------
+# The template passes `!Ref <Table>`; locally these defaults are used.
 USERS_TABLE = "USERS_TABLE"
 CLIENTS_TABLE = "CLIENTS_TABLE"
 TOKENS_TABLE = "TOKENS_TABLE"
@@ -24,80 +71,36 @@ STACK_OUTPUTS = {
     TOKENS_TABLE: "TokensTableName",
 }
 
-# The longest username (characters): at most 512 bytes of UTF-8, well inside DynamoDB's key limit.
-MAX_USERNAME_LENGTH = 128
-
-# Token lifetimes (seconds) for clients created without their own.
-DEFAULT_ACCESS_TTL = "DEFAULT_ACCESS_TTL"
-DEFAULT_REFRESH_TTL = "DEFAULT_REFRESH_TTL"
-ACCESS_TTL_DEFAULT = 3600
-REFRESH_TTL_DEFAULT = 86400
-
-# Brute-force protection: lock a user after this many consecutive failed passwords (0: never)
-# for LOCKOUT_SECONDS, doubling on each further lockout up to LOCKOUT_MAX_SECONDS.
-LOCKOUT_THRESHOLD = "LOCKOUT_THRESHOLD"
-LOCKOUT_SECONDS = "LOCKOUT_SECONDS"
-LOCKOUT_MAX_SECONDS = "LOCKOUT_MAX_SECONDS"
-LOCKOUT_THRESHOLD_DEFAULT = 5
-LOCKOUT_SECONDS_DEFAULT = 900
-LOCKOUT_MAX_SECONDS_DEFAULT = 86400
-
-# Self sign-up (POST /signup): off unless "true"; new users get SIGNUP_SCOPES.
-SELF_SIGNUP_ENABLED = "SELF_SIGNUP_ENABLED"
-SIGNUP_SCOPES = "SIGNUP_SCOPES"
-SIGNUP_SCOPES_DEFAULT = "read"
-
-# The Powertools Tracer (X-Ray SDK) is imported only when this is "true".
-TRACER_ENABLED = "TRACER_ENABLED"
-
-# The realm named in WWW-Authenticate challenges.
-AUTH_REALM = "AUTH_REALM"
-AUTH_REALM_DEFAULT = "tokenservice"
-
-# The DynamoDB endpoint (DynamoDB Local, moto server); unset or empty means AWS.
-DYNAMODB_ENDPOINT = "AWS_ENDPOINT_URL_DYNAMODB"
-
 
 def table_name(variable: str) -> str:
     return os.environ.get(variable) or TABLE_DEFAULTS[variable]
 
 
-def int_setting(variable: str, default: int) -> int:
-    value = os.environ.get(variable, "").strip()
-    return int(value) if value.isdigit() else default
+# The DynamoDB endpoint (DynamoDB Local, moto server); unset or empty means AWS.
+DYNAMODB_ENDPOINT = "AWS_ENDPOINT_URL_DYNAMODB"
 
+# -- token lifetimes (seconds), for clients created without their own ------------------------------
+# The bounds are the template parameters' MinValue/MaxValue and what `tokenctl` accepts per client.
+ACCESS_TTL = Number("DEFAULT_ACCESS_TTL", 3600, minimum=1, maximum=86400)
+REFRESH_TTL = Number("DEFAULT_REFRESH_TTL", 86400, minimum=1, maximum=31536000)
 
-def access_ttl_default() -> int:
-    return int_setting(DEFAULT_ACCESS_TTL, ACCESS_TTL_DEFAULT)
+# -- brute-force protection -----------------------------------------------------------------------
+# Lock a user after LOCKOUT_THRESHOLD consecutive failed passwords (0: never) for LOCKOUT_SECONDS,
+# doubling on each further lockout up to LOCKOUT_MAX_SECONDS.
+LOCKOUT_THRESHOLD = Number("LOCKOUT_THRESHOLD", 5)
+LOCKOUT_SECONDS = Number("LOCKOUT_SECONDS", 900, minimum=1)
+LOCKOUT_MAX_SECONDS = Number("LOCKOUT_MAX_SECONDS", 86400, minimum=1)
 
+# -- self sign-up (POST /signup): off unless "true"; new users get SIGNUP_SCOPES ---------------------
+SELF_SIGNUP_ENABLED = Flag("SELF_SIGNUP_ENABLED")
+SIGNUP_SCOPES = Text("SIGNUP_SCOPES", "read", empty_is_default=False)
 
-def refresh_ttl_default() -> int:
-    return int_setting(DEFAULT_REFRESH_TTL, REFRESH_TTL_DEFAULT)
+# The Powertools Tracer (X-Ray SDK) is imported only when this is "true".
+TRACER_ENABLED = Flag("TRACER_ENABLED")
 
+# The realm named in WWW-Authenticate challenges (Basic from the token endpoint, Bearer from the
+# gateway responses: the template passes its AuthRealm parameter to both).
+AUTH_REALM = Text("AUTH_REALM", "tokenservice")
 
-def realm() -> str:
-    return os.environ.get(AUTH_REALM) or AUTH_REALM_DEFAULT
-
-
-def lockout_threshold() -> int:
-    return int_setting(LOCKOUT_THRESHOLD, LOCKOUT_THRESHOLD_DEFAULT)
-
-
-def lockout_seconds() -> int:
-    return int_setting(LOCKOUT_SECONDS, LOCKOUT_SECONDS_DEFAULT)
-
-
-def lockout_max_seconds() -> int:
-    return int_setting(LOCKOUT_MAX_SECONDS, LOCKOUT_MAX_SECONDS_DEFAULT)
-
-
-def self_signup_enabled() -> bool:
-    return os.environ.get(SELF_SIGNUP_ENABLED, "").strip().lower() == "true"
-
-
-def signup_scopes() -> str:
-    return os.environ.get(SIGNUP_SCOPES, SIGNUP_SCOPES_DEFAULT)
-
-
-def tracer_enabled() -> bool:
-    return os.environ.get(TRACER_ENABLED, "").strip().lower() == "true"
+# Usernames: at most 128 characters (at most 512 bytes of UTF-8, well inside DynamoDB's key limit).
+MAX_USERNAME_LENGTH = 128

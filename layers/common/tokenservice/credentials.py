@@ -11,6 +11,8 @@ import secrets
 import string
 
 TOKEN_BYTES = 32
+# The longest client id or client secret anyone may present or create (no real one is longer).
+MAX_LENGTH = 256
 _CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 
 

@@ -10,9 +10,17 @@ from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import client_auth, config, credentials, grants, observability, storage, tokens
+from tokenservice import (
+    client_auth,
+    config,
+    credentials,
+    grant_types,
+    grants,
+    observability,
+    revocation,
+    tokens,
+)
 from tokenservice.errors import (
-    NO_STORE,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
@@ -21,7 +29,7 @@ from tokenservice.errors import (
     TemporarilyUnavailable,
     UserExists,
 )
-from tokenservice.http import Request, json_response
+from tokenservice.http import NO_STORE, Request, error_response, json_response, required
 from tokenservice.models import ClientModel, TokenModel
 from tokenservice.routes import PROTECTED_ROUTES
 
@@ -41,16 +49,16 @@ def oauth_endpoint(endpoint: Callable[[Request], dict]) -> Callable[[Mapping], d
             cause = type(error.__cause__).__name__ if error.__cause__ else None
             logger.warning("Storage unavailable", extra={"cause": cause})
             observability.count(observability.SERVER_ERRORS)
-            return error.response()
+            return error_response(error)
         except OAuthError as error:
             logger.info("Request refused", extra={"error": error.error, "status": error.status_code})
             if error.error in REFUSAL_METRICS:
                 observability.count(REFUSAL_METRICS[error.error])
-            return error.response()
+            return error_response(error)
         except Exception:
             logger.exception("Unexpected error")
             observability.count(observability.SERVER_ERRORS)
-            return ServerError().response()
+            return error_response(ServerError())
 
     return handle
 
@@ -58,8 +66,7 @@ def oauth_endpoint(endpoint: Callable[[Request], dict]) -> Callable[[Mapping], d
 @oauth_endpoint
 def token(request: Request) -> dict:
     """POST /token (RFC 6749 §3.2)."""
-    form = request.form()
-    presented = client_auth.extract(request.headers, form)
+    form, presented = client_auth.presented(request)
     grant = grants.for_type(form.get("grant_type"))
     issued = grant.issue(form, presented)
     observability.count(observability.TOKENS_ISSUED, grant_type=grant.GRANT_TYPE)
@@ -67,16 +74,14 @@ def token(request: Request) -> dict:
         "Token issued",
         extra={"grant_type": grant.GRANT_TYPE, "client_id": presented.client_id, "scope": issued.scope},
     )
-    return json_response(200, issued.response())
+    return json_response(200, issued.body())
 
 
 def _client_and_token(request: Request) -> tuple[ClientModel, TokenModel | None]:
     """The authenticated client and the record of the `token` parameter (one round trip)."""
-    form = request.form()
-    presented = client_auth.extract(request.headers, form)
-    token_value = grants.required(form, "token")
-    client, record = storage.get_with_client(presented.client_id, TokenModel, credentials.digest(token_value))
-    return client_auth.authenticate(presented, client), record
+    form, presented = client_auth.presented(request)
+    token_hash = credentials.digest(required(form, "token"))
+    return client_auth.authenticate_token_endpoint_client(presented, also=(TokenModel, token_hash))
 
 
 @oauth_endpoint
@@ -89,9 +94,9 @@ def revoke(request: Request) -> dict:
     client, record = _client_and_token(request)
     if record is not None and record.client_id == client.client_id:
         if record.kind == tokens.REFRESH:
-            storage.revoke_grant(record)
+            revocation.revoke_grant(record)
         elif not record.revoked:
-            storage.revoke(record.token_hash)
+            revocation.revoke(record.token_hash)
         logger.info("Token revoked", extra={"client_id": client.client_id, "kind": record.kind})
     return {"statusCode": 200, "headers": dict(NO_STORE), "body": ""}
 
@@ -134,18 +139,15 @@ def signup(request: Request) -> dict:
     Passwords follow NIST SP 800-63B (8 to 1024 characters, any Unicode, not the username).
     A taken username is 409; a conditional write makes a race on one name create one account.
     """
-    if not config.self_signup_enabled():
+    if not config.SELF_SIGNUP_ENABLED.on():
         raise NotFound()
-    form = request.form()
-    presented = client_auth.extract(request.headers, form)
-    username, password = grants.required(form, "username"), grants.required(form, "password")
-    client, _ = storage.get_with_client(presented.client_id)
-    client = client_auth.authenticate(presented, client)
-    client_auth.require_grant_type(client, grants.PasswordGrant.GRANT_TYPE)
+    form, presented = client_auth.presented(request)
+    username, password = required(form, "username"), required(form, "password")
+    client, _ = client_auth.authenticate_token_endpoint_client(presented, grant_types.PASSWORD)
     from tokenservice import admin  # only sign-up needs it: kept off the cold start
 
     try:
-        user = admin.create_user(username, password, config.signup_scopes())
+        user = admin.create_user(username, password, config.SIGNUP_SCOPES.value())
     except admin.AlreadyExists as error:
         raise UserExists() from error
     except admin.AdminError as error:
@@ -167,7 +169,7 @@ def metadata(request: Request) -> dict:
         "token_endpoint": f"{base}/token",
         "revocation_endpoint": f"{base}/revoke",
         "introspection_endpoint": f"{base}/introspect",
-        "grant_types_supported": list(grants.GRANTS),
+        "grant_types_supported": list(grant_types.ALL),
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
@@ -190,7 +192,7 @@ def dispatch(event: Mapping) -> dict:
     """Route an API Gateway event to its endpoint by resource; other methods get 405."""
     method, endpoint = ROUTES.get(str(event.get("resource", "")), (None, None))
     if endpoint is None:
-        return NotFound().response()
+        return error_response(NotFound())
     if str(event.get("httpMethod", "")).upper() != method:
-        return MethodNotAllowed().response()
+        return error_response(MethodNotAllowed())
     return endpoint(event)

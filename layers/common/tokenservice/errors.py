@@ -1,14 +1,11 @@
 """OAuth 2.0 errors (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1), one class per error code.
 
 Each error carries its `error` code, a human readable `description`, the HTTP `status_code`
-and any header the RFC demands. `response()` is the one place an error becomes HTTP.
+and any header the RFC demands; `body()` is its JSON document. `http.error_response` is the one
+place an error becomes an HTTP response.
 """
 
-import json
-
 from tokenservice import config
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class OAuthError(Exception):
@@ -23,10 +20,8 @@ class OAuthError(Exception):
     def headers(self) -> dict[str, str]:
         return {}
 
-    def response(self) -> dict:
-        body = {"error": self.error, "error_description": self.description}
-        headers = {"Content-Type": "application/json", **NO_STORE, **self.headers()}
-        return {"statusCode": self.status_code, "headers": headers, "body": json.dumps(body)}
+    def body(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
 
 
 class InvalidRequest(OAuthError):
@@ -43,7 +38,7 @@ class InvalidClient(OAuthError):
     default_description = "Client authentication failed"
 
     def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": f'Basic realm="{config.realm()}", charset="UTF-8"'}
+        return {"WWW-Authenticate": f'Basic realm="{config.AUTH_REALM.value()}", charset="UTF-8"'}
 
 
 class InvalidGrant(OAuthError):

@@ -12,42 +12,36 @@ from tokenservice import (
     client_auth,
     config,
     credentials,
+    grant_types,
     lockout,
     observability,
     passwords,
+    revocation,
     scopes,
     storage,
     tokens,
 )
 from tokenservice.client_auth import ClientCredentials
-from tokenservice.errors import InvalidGrant, InvalidRequest, InvalidScope, UnsupportedGrantType
-from tokenservice.http import printable
+from tokenservice.errors import InvalidGrant, InvalidRequest, UnsupportedGrantType
+from tokenservice.http import required
 from tokenservice.models import ClientModel, TokenModel, UserModel
+from tokenservice.text import printable
 
 BAD_CREDENTIALS = "Invalid username or password"
 BAD_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked"
 
 
-def required(form: Mapping[str, str], name: str) -> str:
-    value = form.get(name)
-    if not value:
-        raise InvalidRequest(f"The '{name}' parameter is required")
-    return value
-
-
 def _issue(
     client: ClientModel, username: str | None, scope: str, grant_type: str, **kw
 ) -> tokens.IssuedTokens:
-    refresh = (
-        "refresh_token" in client.grant_types.split() and grant_type != ClientCredentialsGrant.GRANT_TYPE
-    )
+    access_ttl, refresh_ttl = tokens.lifetimes(client, grant_type)
     return tokens.issue(
         client_id=client.client_id,
         username=username,
         scope=scope,
         grant_type=grant_type,
-        access_ttl=client.access_lifetime(),
-        refresh_ttl=client.refresh_lifetime() if refresh else None,
+        access_ttl=access_ttl,
+        refresh_ttl=refresh_ttl,
         **kw,
     )
 
@@ -55,7 +49,7 @@ def _issue(
 class PasswordGrant:
     """Resource Owner Password Credentials (RFC 6749 §4.3), as WSO2's Token API offers it."""
 
-    GRANT_TYPE = "password"
+    GRANT_TYPE = grant_types.PASSWORD
 
     def issue(self, form: Mapping[str, str], presented: ClientCredentials) -> tokens.IssuedTokens:
         username = required(form, "username")
@@ -63,9 +57,9 @@ class PasswordGrant:
         requested = scopes.parse(form.get("scope"))
         # No user has a longer name (and DynamoDB keys are bounded): look up the client alone.
         lookup = username if len(username) <= config.MAX_USERNAME_LENGTH else None
-        client, user = storage.get_with_client(presented.client_id, UserModel, lookup)
-        client = client_auth.authenticate(presented, client)
-        client_auth.require_grant_type(client, self.GRANT_TYPE)
+        client, user = client_auth.authenticate_token_endpoint_client(
+            presented, self.GRANT_TYPE, (UserModel, lookup)
+        )
 
         # Unknown, disabled and locked users cost one (dummy) argon2 verification and one
         # counting round trip, exactly like a wrong password, and get the same answer.
@@ -78,11 +72,10 @@ class PasswordGrant:
 
         granted = scopes.grant(requested, scopes.parse(user.scope), scopes.parse(client.scope))
         issued = _issue(client, user.username, scopes.format_scope(granted), self.GRANT_TYPE)
-        storage.save_tokens(
-            issued.records,
-            registration=(client.client_id, user.username),
-            reset_failures_of=user.username if lockout.needs_reset(user) else None,
-        )
+        also = [tokens.registration(client.client_id, user.username, int(issued.records[0].issued_at))]
+        if lockout.needs_reset(user):
+            also.append(lockout.reset(user.username))
+        tokens.save(issued.records, also)
         return issued
 
 
@@ -93,17 +86,14 @@ class RefreshTokenGrant:
     grant family: either the client or an attacker holds a copy, and the server cannot tell which.
     """
 
-    GRANT_TYPE = "refresh_token"
+    GRANT_TYPE = grant_types.REFRESH_TOKEN
 
     def issue(self, form: Mapping[str, str], presented: ClientCredentials) -> tokens.IssuedTokens:
         refresh_token = required(form, "refresh_token")
         requested = scopes.parse(form.get("scope"))
-
-        client, record = storage.get_with_client(
-            presented.client_id, TokenModel, credentials.digest(refresh_token)
+        client, record = client_auth.authenticate_token_endpoint_client(
+            presented, self.GRANT_TYPE, (TokenModel, credentials.digest(refresh_token))
         )
-        client = client_auth.authenticate(presented, client)
-        client_auth.require_grant_type(client, self.GRANT_TYPE)
 
         if record is None or record.kind != tokens.REFRESH or record.client_id != client.client_id:
             raise InvalidGrant(BAD_REFRESH_TOKEN)
@@ -112,14 +102,11 @@ class RefreshTokenGrant:
         if record.expires_at <= time.time():
             raise InvalidGrant(BAD_REFRESH_TOKEN)
 
-        original = scopes.permissions(record.scope)
-        if requested - original - {scopes.DEFAULT_SCOPE}:
-            raise InvalidScope("The requested scope exceeds the scope originally granted")
-        scope = scopes.format_scope(scopes.grant(requested, original) if requested else original)
+        scope = scopes.format_scope(scopes.narrow(requested, scopes.permissions(record.scope)))
         issued = _issue(client, record.username, scope, record.grant_type, grant_id=record.grant_id)
         try:
-            storage.rotate(record, issued.records)
-        except storage.AlreadyUsed:
+            tokens.rotate(record, issued.records)
+        except tokens.AlreadyUsed:
             self._reused(storage.get(TokenModel, record.token_hash) or record)
         return issued
 
@@ -127,23 +114,21 @@ class RefreshTokenGrant:
     def _reused(record: TokenModel) -> None:
         """A spent or revoked refresh token came back: revoke its whole family."""
         observability.count(observability.REFRESH_REUSE)
-        storage.revoke_grant(record)
+        revocation.revoke_grant(record)
         raise InvalidGrant(BAD_REFRESH_TOKEN)
 
 
 class ClientCredentialsGrant:
     """Client Credentials (RFC 6749 §4.4): the client acts for itself; no refresh token."""
 
-    GRANT_TYPE = "client_credentials"
+    GRANT_TYPE = grant_types.CLIENT_CREDENTIALS
 
     def issue(self, form: Mapping[str, str], presented: ClientCredentials) -> tokens.IssuedTokens:
         requested = scopes.parse(form.get("scope"))
-        client, _ = storage.get_with_client(presented.client_id)
-        client = client_auth.authenticate(presented, client)
-        client_auth.require_grant_type(client, self.GRANT_TYPE)
+        client, _ = client_auth.authenticate_token_endpoint_client(presented, self.GRANT_TYPE)
         granted = scopes.grant(requested, scopes.parse(client.scope))
         issued = _issue(client, None, scopes.format_scope(granted), self.GRANT_TYPE)
-        storage.save_tokens(issued.records)
+        tokens.save(issued.records)
         return issued
 
 

@@ -2,7 +2,8 @@
 
 Form bodies follow RFC 6749 §3.1/§3.2 and Appendix B: `application/x-www-form-urlencoded`,
 UTF-8, parameters without a value are treated as omitted, and a repeated parameter is
-`invalid_request`. Sizes are capped so that bad input is a 400, never a 5xx.
+`invalid_request`. Sizes are capped so that bad input is a 400, never a 5xx. Every response,
+errors included, is rendered by `json_response`.
 """
 
 import base64
@@ -12,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from tokenservice.errors import NO_STORE, InvalidRequest, InvalidScope
+from tokenservice.errors import InvalidRequest, InvalidScope, OAuthError
+from tokenservice.text import has_control_characters, printable
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_FIELD_LENGTH = 1024
@@ -92,14 +96,12 @@ def _base_url(headers: Mapping[str, str], context: Mapping, path: str) -> str:
     return f"{scheme}://{host}{prefix.rstrip('/')}"
 
 
-def has_control_characters(value: str) -> bool:
-    """C0 controls or DEL: never part of a name, secret or parameter."""
-    return any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
-
-
-def printable(value: str) -> str:
-    """A short ASCII rendering of untrusted input, safe to echo in an error description."""
-    return value[:40].encode("ascii", "backslashreplace").decode("ascii")
+def required(form: Mapping[str, str], name: str) -> str:
+    """A form parameter that must be present (and, as every parameter, non-empty)."""
+    value = form.get(name)
+    if not value:
+        raise InvalidRequest(f"The '{name}' parameter is required")
+    return value
 
 
 def json_response(status_code: int, body: object, headers: Mapping[str, str] | None = None) -> dict:
@@ -109,3 +111,8 @@ def json_response(status_code: int, body: object, headers: Mapping[str, str] | N
         "headers": {"Content-Type": "application/json", **NO_STORE, **(headers or {})},
         "body": json.dumps(body),
     }
+
+
+def error_response(error: OAuthError) -> dict:
+    """An OAuth error as its HTTP response: its status, its headers, its JSON body."""
+    return json_response(error.status_code, error.body(), error.headers())

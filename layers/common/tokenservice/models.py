@@ -9,7 +9,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from tokenservice import config
+from tokenservice import config, credentials
 
 
 class UserModel(Model):
@@ -40,15 +40,9 @@ class ClientModel(Model):
     scope = UnicodeAttribute(default="")
     grant_types = UnicodeAttribute()
     introspect_any = BooleanAttribute(default=False)  # a resource server: may introspect any access token
-    access_ttl = NumberAttribute(null=True)  # None: the service default (DEFAULT_ACCESS_TTL)
-    refresh_ttl = NumberAttribute(null=True)  # None: the service default (DEFAULT_REFRESH_TTL)
+    access_ttl = NumberAttribute(null=True)  # None: the service default (config.ACCESS_TTL)
+    refresh_ttl = NumberAttribute(null=True)  # None: the service default (config.REFRESH_TTL)
     created_at = NumberAttribute()
-
-    def access_lifetime(self) -> int:
-        return int(self.access_ttl or config.access_ttl_default())
-
-    def refresh_lifetime(self) -> int:
-        return int(self.refresh_ttl or config.refresh_ttl_default())
 
 
 class UserTokensIndex(GlobalSecondaryIndex):
@@ -118,7 +112,10 @@ class RegistrationModel(Model):
     registrations = RegistrationsIndex()
 
 
-MODELS: tuple[type[Model], ...] = (UserModel, ClientModel, TokenModel, RegistrationModel)
+def registration_key(client_id: str, username: str) -> str:
+    """The key of a (client, user) registration: unambiguous, and never a token's hash."""
+    return "registration:" + credentials.digest(f"{client_id}\n{username}")
+
 
 # The models stored in each table, by the environment variable that names the table.
 TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {

@@ -47,7 +47,7 @@ def count(name: str, **dimensions: str) -> None:
 
 def traced(handler: Callable) -> Callable:
     """The handler, wrapped by the Powertools Tracer only when tracing is switched on."""
-    if not config.tracer_enabled():
+    if not config.TRACER_ENABLED.on():
         return handler
     from aws_lambda_powertools import Tracer
 

@@ -44,3 +44,12 @@ def grant(requested: frozenset[str], *allowed: frozenset[str]) -> frozenset[str]
 def permissions(scope: str) -> frozenset[str]:
     """The scopes a token's stored scope string actually grants ("default" grants none)."""
     return frozenset(scope.split()) - {DEFAULT_SCOPE}
+
+
+def narrow(requested: frozenset[str], original: frozenset[str]) -> frozenset[str]:
+    """The scope of a refreshed token (RFC 6749 §6): the requested scopes, which must all be within
+    the originally granted ones (oauthlib's `is_within_original_scope`); all of them when none is
+    requested."""
+    if requested - original - {DEFAULT_SCOPE}:
+        raise InvalidScope("The requested scope exceeds the scope originally granted")
+    return grant(requested, original) if requested else original

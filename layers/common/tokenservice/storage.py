@@ -1,28 +1,32 @@
-"""Storage behind a small interface, so grant logic reads as OAuth rather than DynamoDB.
+"""The DynamoDB gateway: one client, the error mapping, and generic item operations.
 
 One botocore client per execution environment, created on first use, with deliberate retries
 (standard mode, 3 attempts, 1 s to connect, 2 s to read: at most ~12 s with back-off, inside the
-functions' 15 s timeout and API Gateway's 29 s). The PynamoDB
-models declare the items; reads and writes go through the low-level API so that a password
-grant costs one `BatchGetItem` and one `TransactWriteItems`. Throttling and outages surface
-as `TemporarilyUnavailable` (503).
+functions' 15 s timeout and API Gateway's 29 s). The PynamoDB models declare the items and
+PynamoDB's expressions build conditions and updates; requests go through the low-level API so
+that, for example, a password grant costs one `BatchGetItem` and one `TransactWriteItems`.
+Throttling and outages surface as `TemporarilyUnavailable` (503); failed conditions as
+`ConditionFailed`, for the caller to interpret.
+
+This module speaks DynamoDB only: what a token, a lockout or a revocation means lives in the
+module named after it.
 """
 
 import functools
 import os
-import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import NamedTuple
 
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action, Update
 from pynamodb.models import Model
 
-from tokenservice import config, credentials
+from tokenservice import config
 from tokenservice.errors import TemporarilyUnavailable
-from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel, hash_key_name
+from tokenservice.models import hash_key_name
 
 CLIENT_CONFIG = Config(
     connect_timeout=1,
@@ -38,7 +42,7 @@ class ConditionFailed(Exception):
     """A conditional write found the item not as it required (the write did not happen)."""
 
 
-class AlreadyExists(Exception):
+class KeyTaken(Exception):
     """A conditional create found an item with the same key."""
 
 
@@ -94,134 +98,145 @@ def available() -> Iterator[None]:
         raise TemporarilyUnavailable() from error
 
 
-def _key(model: type[Model], value: str) -> dict:
+# -- requests ------------------------------------------------------------------------------------
+
+
+def key(model: type[Model], value: str) -> dict:
     return {hash_key_name(model): {"S": value}}
 
 
-def _table(model: type[Model]) -> str:
+def table(model: type[Model]) -> str:
     return model.Meta.table_name
 
 
-def get[M: Model](model: type[M], key: str) -> M | None:
+def _expressions(request: dict, names: dict[str, str], values: dict) -> dict:
+    """Add PynamoDB's placeholders (attribute name → placeholder) to a request."""
+    if names:
+        request["ExpressionAttributeNames"] = {placeholder: name for name, placeholder in names.items()}
+    if values:
+        request["ExpressionAttributeValues"] = values
+    return request
+
+
+def put_new_request(item: Model) -> dict:
+    """A Put that fails rather than overwrite an existing item."""
+    return {
+        "TableName": table(type(item)),
+        "Item": item.serialize(),
+        "ConditionExpression": "attribute_not_exists(#k)",
+        "ExpressionAttributeNames": {"#k": hash_key_name(type(item))},
+    }
+
+
+def update_request(
+    model: type[Model],
+    key_value: str,
+    actions: Sequence[Action],
+    condition: Condition | None = None,
+    *,
+    must_exist: bool = True,
+) -> dict:
+    """An UpdateItem request from PynamoDB actions (`Model.attr.set(...)`, `.add`, `.remove`)
+    under an optional condition; by default the item must exist."""
+    hash_key = getattr(model, hash_key_name(model))
+    if must_exist:
+        condition = hash_key.exists() if condition is None else hash_key.exists() & condition
+    names: dict[str, str] = {}
+    values: dict = {}
+    request = {
+        "TableName": table(model),
+        "Key": key(model, key_value),
+        "UpdateExpression": Update(*actions).serialize(names, values),
+    }
+    if condition is not None:
+        request["ConditionExpression"] = condition.serialize(names, values)
+    return _expressions(request, names, values)
+
+
+# -- operations ----------------------------------------------------------------------------------
+
+
+def get[M: Model](model: type[M], key_value: str) -> M | None:
     """One strongly consistent GetItem."""
     with available():
         item = (
             dynamodb()
-            .get_item(TableName=_table(model), Key=_key(model, key), ConsistentRead=True)
+            .get_item(TableName=table(model), Key=key(model, key_value), ConsistentRead=True)
             .get("Item")
         )
     return model.from_raw_data(item) if item else None
 
 
-def get_with_client[M: Model](
-    client_id: str, model: type[M] | None = None, key: str | None = None
-) -> tuple[ClientModel | None, M | None]:
-    """The client and (when asked) one item of another table, in one consistent BatchGetItem."""
-    wanted: dict[str, dict] = {
-        _table(ClientModel): {"Keys": [_key(ClientModel, client_id)], "ConsistentRead": True}
-    }
-    if model is not None and key is not None:
-        wanted[_table(model)] = {"Keys": [_key(model, key)], "ConsistentRead": True}
-    found: dict[str, list] = {}
+def get_many(wanted: Sequence[tuple[type[Model], str]]) -> list[Model | None]:
+    """Items of one or more tables in one strongly consistent BatchGetItem (retrying what
+    DynamoDB leaves unprocessed); None for each item that does not exist, in the order asked."""
+    request: dict[str, dict] = {}
+    for model, key_value in wanted:
+        request.setdefault(table(model), {"Keys": [], "ConsistentRead": True})["Keys"].append(
+            key(model, key_value)
+        )
+    hash_names = {table(model): hash_key_name(model) for model, _ in wanted}
+    found: dict[tuple[str, str], dict] = {}
     with available():
         for _ in range(MAX_BATCH_ROUNDS):
-            answer = dynamodb().batch_get_item(RequestItems=wanted)
-            for table, items in answer.get("Responses", {}).items():
-                found.setdefault(table, []).extend(items)
-            wanted = answer.get("UnprocessedKeys") or {}
-            if not wanted:
+            answer = dynamodb().batch_get_item(RequestItems=request)
+            for table_name, items in answer.get("Responses", {}).items():
+                for item in items:
+                    found[(table_name, item[hash_names[table_name]]["S"])] = item
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
                 break
         else:
             raise TemporarilyUnavailable()
-    clients = found.get(_table(ClientModel))
-    others = found.get(_table(model)) if model is not None else None
-    return (
-        ClientModel.from_raw_data(clients[0]) if clients else None,
-        model.from_raw_data(others[0]) if others else None,
-    )
+    return [
+        model.from_raw_data(item) if (item := found.get((table(model), key_value))) else None
+        for model, key_value in wanted
+    ]
 
 
-def _put_new(model: Model) -> dict:
-    """A Put that fails rather than overwrite an existing item."""
-    return {
-        "TableName": _table(type(model)),
-        "Item": model.serialize(),
-        "ConditionExpression": "attribute_not_exists(#k)",
-        "ExpressionAttributeNames": {"#k": hash_key_name(type(model))},
-    }
-
-
-def _update(
-    model: type[Model],
-    key: str,
-    values: Mapping[str, dict] | None = None,
-    remove: Iterable[str] = (),
-    if_not_exists: Iterable[str] = (),
-    must_exist: bool = True,
-) -> dict:
-    """An UpdateItem request: SET `values` (attribute → AttributeValue), REMOVE `remove`;
-    attributes in `if_not_exists` keep a value they already have. By default the item must exist."""
-    names = {"#key": hash_key_name(model)} if must_exist else {}
-    actions, attribute_values = [], {}
-    for index, (name, value) in enumerate((values or {}).items()):
-        names[f"#a{index}"] = name
-        attribute_values[f":v{index}"] = value
-        target = f"if_not_exists(#a{index}, :v{index})" if name in if_not_exists else f":v{index}"
-        actions.append(f"#a{index} = {target}")
-    expression = f"SET {', '.join(actions)}" if actions else ""
-    removed = []
-    for index, name in enumerate(remove):
-        names[f"#r{index}"] = name
-        removed.append(f"#r{index}")
-    if removed:
-        expression += f" REMOVE {', '.join(removed)}"
-    request = {
-        "TableName": _table(model),
-        "Key": _key(model, key),
-        "UpdateExpression": expression.strip(),
-        "ExpressionAttributeNames": names,
-    }
-    if must_exist:
-        request["ConditionExpression"] = "attribute_exists(#key)"
-    if attribute_values:
-        request["ExpressionAttributeValues"] = attribute_values
-    return request
+def transact(items: list[dict]) -> None:
+    """One TransactWriteItems: every write happens, or none."""
+    with available():
+        dynamodb().transact_write_items(TransactItems=items)
 
 
 def update[M: Model](
-    model: type[M], key: str, values: Mapping[str, dict] | None = None, remove: Iterable[str] = ()
+    model: type[M], key_value: str, actions: Sequence[Action], condition: Condition | None = None
 ) -> M | None:
-    """Update an existing item; returns it as it now is, None when there is no such item."""
+    """Update an existing item; returns it as it now is, None when there is no such item (or the
+    condition does not hold)."""
     try:
         with available():
-            answer = dynamodb().update_item(**_update(model, key, values, remove), ReturnValues="ALL_NEW")
+            answer = dynamodb().update_item(
+                **update_request(model, key_value, actions, condition), ReturnValues="ALL_NEW"
+            )
     except ConditionFailed:
         return None
     return model.from_raw_data(answer["Attributes"])
 
 
-def create(model: Model) -> None:
-    """Create an item; AlreadyExists when its key is taken."""
+def create(item: Model) -> None:
+    """Create an item; KeyTaken when its key is taken."""
     try:
         with available():
-            dynamodb().put_item(**_put_new(model))
+            dynamodb().put_item(**put_new_request(item))
     except ConditionFailed as error:
-        raise AlreadyExists(model) from error
+        raise KeyTaken(item) from error
 
 
-def save(model: Model) -> None:
+def save(item: Model) -> None:
     """Create or replace an item."""
     with available():
-        dynamodb().put_item(TableName=_table(type(model)), Item=model.serialize())
+        dynamodb().put_item(TableName=table(type(item)), Item=item.serialize())
 
 
-def delete(model: type[Model], key: str) -> bool:
+def delete(model: type[Model], key_value: str) -> bool:
     """Delete an item; False when there was none."""
     try:
         with available():
             dynamodb().delete_item(
-                TableName=_table(model),
-                Key=_key(model, key),
+                TableName=table(model),
+                Key=key(model, key_value),
                 ConditionExpression="attribute_exists(#k)",
                 ExpressionAttributeNames={"#k": hash_key_name(model)},
             )
@@ -230,257 +245,37 @@ def delete(model: type[Model], key: str) -> bool:
     return True
 
 
-def scan[M: Model](model: type[M], **filters: str) -> Iterator[M]:
-    """Every item of a table, optionally those whose string attributes equal `filters`
-    (administration only, never on a request path)."""
-    request: dict = {"TableName": _table(model), "ConsistentRead": True}
-    if filters:
-        request["FilterExpression"] = " AND ".join(f"#f{i} = :f{i}" for i in range(len(filters)))
-        request["ExpressionAttributeNames"] = {f"#f{i}": name for i, name in enumerate(filters)}
-        request["ExpressionAttributeValues"] = {
-            f":f{i}": {"S": value} for i, value in enumerate(filters.values())
-        }
-    paginator = dynamodb().get_paginator("scan")
+def scan[M: Model](model: type[M], condition: Condition | None = None) -> Iterator[M]:
+    """Every item of a table, optionally those matching `condition` (administration only, never
+    on a request path)."""
+    request: dict = {"TableName": table(model), "ConsistentRead": True}
+    if condition is not None:
+        names: dict[str, str] = {}
+        values: dict = {}
+        request["FilterExpression"] = condition.serialize(names, values)
+        _expressions(request, names, values)
     with available():
-        for page in paginator.paginate(**request):
+        for page in dynamodb().get_paginator("scan").paginate(**request):
             for item in page.get("Items", []):
                 yield model.from_raw_data(item)
 
 
-def _query(index: str, condition: str, names: dict, values: dict, table: str) -> Iterator[dict]:
-    paginator = dynamodb().get_paginator("query")
+def query(model: type[Model], index: str, condition: Condition) -> Iterator[dict]:
+    """The raw items of an index that match a key condition (index projections are partial, so
+    the caller decodes what it needs)."""
+    names: dict[str, str] = {}
+    values: dict = {}
+    request = {
+        "TableName": table(model),
+        "IndexName": index,
+        "KeyConditionExpression": condition.serialize(names, values),
+    }
+    _expressions(request, names, values)
     with available():
-        for page in paginator.paginate(
-            TableName=table,
-            IndexName=index,
-            KeyConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        ):
+        for page in dynamodb().get_paginator("query").paginate(**request):
             yield from page.get("Items", [])
 
 
-# -- grants: what the token endpoint writes ------------------------------------------------------
-
-
-def registration_key(client_id: str, username: str) -> str:
-    """The key of a (client, user) registration: unambiguous, and never a token's hash."""
-    return "registration:" + credentials.digest(f"{client_id}\n{username}")
-
-
-def _registration(client_id: str, username: str, now: int) -> dict:
-    """Record once per (client, user) that the user got tokens through the password grant."""
-    model = RegistrationModel
-    return _update(
-        model,
-        registration_key(client_id, username),
-        {
-            model.kind.attr_name: {"S": "registration"},
-            model.registered_client.attr_name: {"S": client_id},
-            model.username.attr_name: {"S": username},
-            model.first_at.attr_name: {"N": str(now)},
-            model.last_at.attr_name: {"N": str(now)},
-        },
-        if_not_exists=[model.first_at.attr_name],
-        must_exist=False,
-    )
-
-
-def _reset_failures(username: str) -> dict:
-    zero = {"N": "0"}
-    return _update(
-        UserModel,
-        username,
-        {UserModel.failed_attempts.attr_name: zero, UserModel.lockouts.attr_name: zero},
-        remove=[UserModel.locked_until.attr_name],
-    )
-
-
-def save_tokens(
-    tokens: list[TokenModel],
-    *,
-    reset_failures_of: str | None = None,
-    registration: tuple[str, str] | None = None,
-) -> None:
-    """Store every token of a grant, the (client, user) registration and a reset of the user's
-    failure counters, all at once (one TransactWriteItems)."""
-    items = [{"Put": _put_new(token)} for token in tokens]
-    if registration is not None:
-        items.append({"Update": _registration(*registration, now=int(tokens[0].issued_at))})
-    if reset_failures_of is not None:
-        items.append({"Update": _reset_failures(reset_failures_of)})
-    with available():
-        dynamodb().transact_write_items(TransactItems=items)
-
-
-class AlreadyUsed(Exception):
-    """The refresh token was rotated or revoked meanwhile (a concurrent or replayed refresh)."""
-
-
-def rotate(old: TokenModel, new: list[TokenModel]) -> None:
-    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems).
-
-    The condition makes two concurrent rotations of one token yield exactly one success; the
-    successors' hashes are kept on the old token so a later reuse can find and revoke them.
-    """
-    spent = _update(
-        TokenModel,
-        old.token_hash,
-        {
-            TokenModel.used.attr_name: {"BOOL": True},
-            TokenModel.replaced_by.attr_name: {"SS": [t.token_hash for t in new]},
-        },
-    )
-    spent["ConditionExpression"] = "attribute_exists(#key) AND NOT #used = :true AND NOT #revoked = :true"
-    spent["ExpressionAttributeNames"] |= {
-        "#used": TokenModel.used.attr_name,
-        "#revoked": TokenModel.revoked.attr_name,
-    }
-    spent["ExpressionAttributeValues"][":true"] = {"BOOL": True}
-    try:
-        with available():
-            dynamodb().transact_write_items(
-                TransactItems=[{"Update": spent}, *({"Put": _put_new(t)} for t in new)]
-            )
-    except ConditionFailed as error:
-        raise AlreadyUsed() from error
-
-
-# -- lockout counters --------------------------------------------------------------------------
-
-
-def add_failed_attempt(username: str, now: float) -> UserModel | None:
-    """Atomically count a failed password for an enabled, unlocked user; None for anyone else
-    (the same one round trip either way)."""
-    try:
-        with available():
-            answer = dynamodb().update_item(
-                TableName=_table(UserModel),
-                Key=_key(UserModel, username),
-                UpdateExpression="ADD #failed :one",
-                ConditionExpression=(
-                    "attribute_exists(#user) AND NOT #disabled = :true"
-                    " AND (attribute_not_exists(#until) OR #until <= :now)"
-                ),
-                ExpressionAttributeNames={
-                    "#user": hash_key_name(UserModel),
-                    "#failed": UserModel.failed_attempts.attr_name,
-                    "#until": UserModel.locked_until.attr_name,
-                    "#disabled": UserModel.disabled.attr_name,
-                },
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":true": {"BOOL": True},
-                    ":now": {"N": str(int(now))},
-                },
-                ReturnValues="ALL_NEW",
-            )
-    except ConditionFailed:
-        return None
-    return UserModel.from_raw_data(answer["Attributes"])
-
-
-def lock_user(username: str, threshold: int, until: int) -> bool:
-    """Lock a user whose counter reached the threshold; only one of concurrent failures does."""
-    try:
-        with available():
-            dynamodb().update_item(
-                TableName=_table(UserModel),
-                Key=_key(UserModel, username),
-                UpdateExpression="SET #until = :until, #failed = :zero ADD #lockouts :one",
-                ConditionExpression="#failed >= :threshold",
-                ExpressionAttributeNames={
-                    "#failed": UserModel.failed_attempts.attr_name,
-                    "#lockouts": UserModel.lockouts.attr_name,
-                    "#until": UserModel.locked_until.attr_name,
-                },
-                ExpressionAttributeValues={
-                    ":until": {"N": str(until)},
-                    ":zero": {"N": "0"},
-                    ":one": {"N": "1"},
-                    ":threshold": {"N": str(threshold)},
-                },
-            )
-    except ConditionFailed:
-        return False
-    return True
-
-
-# -- revocation ---------------------------------------------------------------------------------
-
-
-class TokenRef(NamedTuple):
-    token_hash: str
-    kind: str
-    grant_id: str
-    client_id: str
-
-
-def user_tokens(username: str, now: float | None = None) -> list[TokenRef]:
-    """A user's unexpired tokens, by a query of the by_user index (eventually consistent)."""
-    now = time.time() if now is None else now
-    items = _query(
-        TokenModel.by_user.Meta.index_name,
-        "#user = :user AND #expires > :now",
-        {"#user": TokenModel.username.attr_name, "#expires": TokenModel.expires_at.attr_name},
-        {":user": {"S": username}, ":now": {"N": str(int(now))}},
-        _table(TokenModel),
-    )
-    fields = (hash_key_name(TokenModel), "kind", "grant_id", "client_id")
-    return [TokenRef(*(item.get(name, {}).get("S", "") for name in fields)) for item in items]
-
-
-def revoke(token_hash: str) -> TokenModel | None:
-    """Mark one token revoked; returns it as it now is (None if it no longer exists)."""
-    return update(TokenModel, token_hash, {TokenModel.revoked.attr_name: {"BOOL": True}})
-
-
-def revoke_all(token_hashes: Iterable[str], limit: int = 10_000) -> int:
-    """Revoke tokens and, following `replaced_by`, everything their rotations issued.
-
-    Each revocation is a strongly consistent update: a rotation racing with it either lands
-    first (and its successors are followed) or fails its condition.
-    """
-    pending = list(token_hashes)
-    seen: set[str] = set()
-    while pending and len(seen) < limit:
-        token_hash = pending.pop()
-        if token_hash in seen:
-            continue
-        seen.add(token_hash)
-        revoked = revoke(token_hash)
-        if revoked is not None:
-            pending.extend(revoked.replaced_by or ())
-    return len(seen)
-
-
-def revoke_grant(record: TokenModel) -> int:
-    """Revoke a whole grant family: its older tokens from the by_user index, its newest by
-    following rotations from `record` (found even before the index has caught up)."""
-    family = [ref.token_hash for ref in user_tokens(record.username) if ref.grant_id == record.grant_id]
-    return revoke_all([record.token_hash, *(record.replaced_by or ()), *family])
-
-
-def revoke_user(username: str) -> int:
-    """Revoke every live token of a user (by a query, no scan)."""
-    return revoke_all(ref.token_hash for ref in user_tokens(username))
-
-
-def revoke_client(client_id: str) -> int:
-    """Revoke every token issued to a client (a filtered scan: a rare administrative act)."""
-    return revoke_all(token.token_hash for token in scan(TokenModel, client_id=client_id))
-
-
-# -- statistics ---------------------------------------------------------------------------------
-
-
-def registrations(client_id: str) -> list[RegistrationModel]:
-    """The users who got tokens for a client through the password grant (a query)."""
-    items = _query(
-        RegistrationModel.registrations.Meta.index_name,
-        "#client = :client",
-        {"#client": RegistrationModel.registered_client.attr_name},
-        {":client": {"S": client_id}},
-        _table(RegistrationModel),
-    )
-    return [RegistrationModel.from_raw_data(item) for item in items]
+def string_attributes(item: dict, names: Iterable[str]) -> tuple[str, ...]:
+    """String attributes of a raw item ("" where absent)."""
+    return tuple(item.get(name, {}).get("S", "") for name in names)
