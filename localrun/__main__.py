@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
 
     tmpl = template.load()
+    if not os.environ.get("ISSUER"):  # the issuer is this server's base URL, unless configured
+        os.environ["ISSUER"] = f"http://{HOST}:{port}"
     apply_environment(tmpl, {})
     from localrun.tables import ensure_tables
     from tokenservice import storage  # after the environment is in place

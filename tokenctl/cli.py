@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         "delete", parents=[json_flag], help="delete a client and revoke its tokens"
     )
     delete.add_argument("client_id", metavar="ID")
+    delete.add_argument(
+        "--no-wait",
+        action="store_true",
+        help=f"skip the second sweep {config.MAX_REQUEST_SECONDS + 1} s later, which catches tokens"
+        " that requests in flight at the deletion wrote after the first",
+    )
     delete.set_defaults(run=client_delete)
 
     user = areas.add_parser("user", help="resource owners (password grant users)")
@@ -153,8 +159,13 @@ def when(epoch: int | None) -> str | None:
 
 
 def read_password(args) -> str:
+    """The password from stdin: typed without echo at a terminal, else the first line of input."""
     if not args.password_stdin:
         raise admin.AdminError("--password-stdin is required: passwords are never taken from arguments")
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Password: ")
     password = sys.stdin.readline()
     return password.removesuffix("\n").removesuffix("\r")
 
@@ -209,6 +220,13 @@ def client_rotate(args) -> None:
 
 def client_delete(args) -> None:
     revoked = admin.delete_client(args.client_id)
+    if not args.no_wait:
+        print(
+            f"Deleted; a second sweep in {config.MAX_REQUEST_SECONDS + 1} s revokes what requests in flight"
+            " wrote (--no-wait skips it).",
+            file=sys.stderr,
+        )
+        revoked += admin.settle_deleted_client(args.client_id)
     if args.json:
         return emit_json({"client_id": args.client_id, "deleted": True, "revoked_tokens": revoked})
     print(f"Deleted client {args.client_id}; revoked {revoked} token(s).")

@@ -37,7 +37,7 @@ def list_orders() -> dict:
 def create_order() -> Response:
     try:
         body = app.current_event.json_body
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: JSON nested too deeply to parse
         raise BadRequestError("The body must be JSON") from error
     if not isinstance(body, dict) or not isinstance(body.get("item"), str) or not body["item"].strip():
         raise BadRequestError('The body must be a JSON object with an "item"')

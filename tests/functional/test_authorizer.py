@@ -7,8 +7,8 @@ from botocore.exceptions import ClientError
 
 from localrun.gateway import _policy_allows
 from tests.conftest import handler, load_event
-from tokenservice import credentials, storage, tokens
-from tokenservice.models import TokenModel
+from tokenservice import admin, credentials, storage, tokens
+from tokenservice.models import TokenModel, UserModel
 from tokenservice.routes import PROTECTED_ROUTES
 
 authorizer_handler = handler("authorizer")
@@ -16,6 +16,9 @@ API = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1"
 
 
 def issue(scope="read update", username="alice", **kw) -> str:
+    """A token as a grant issues it, for an existing user (a token counts only while its user does)."""
+    if username is not None and storage.get(UserModel, username) is None:
+        admin.create_user(username, "a long password", scope)
     issued = tokens.issue(
         client_id="client-1",
         username=username,
@@ -143,18 +146,33 @@ def test_storage_failure_fails_closed_with_an_error_not_a_policy(aws, lambda_con
     def throttle(**_):
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"}}, "GetItem")
 
-    aws.meta.events.register("before-call.dynamodb.GetItem", throttle)
+    aws.meta.events.register("before-call.dynamodb", throttle)
     with pytest.raises(Exception) as raised:
         authorize(lambda_context, f"Bearer {token}")
     assert str(raised.value) != "Unauthorized"  # 500 on API Gateway, never an Allow
 
 
-def test_lookup_is_one_consistent_get_item(aws, lambda_context):
-    token = issue("read")
+def _calls(aws) -> list:
     calls = []
     aws.meta.events.register(
         "before-parameter-build.dynamodb", lambda model, params, **_: calls.append((model.name, params))
     )
+    return calls
+
+
+def test_a_users_token_is_checked_with_its_user_in_one_consistent_batch_get(aws, lambda_context):
+    token = issue("read")
+    calls = _calls(aws)
+    authorize(lambda_context, f"Bearer {token}")
+    assert [name for name, _ in calls] == ["BatchGetItem"]
+    requested = calls[0][1]["RequestItems"]
+    assert sorted(requested) == ["tokenservice-tokens", "tokenservice-users"]
+    assert all(table["ConsistentRead"] is True for table in requested.values())
+
+
+def test_a_clients_token_is_one_consistent_get_item(aws, lambda_context):
+    token = issue("read", username=None)
+    calls = _calls(aws)
     authorize(lambda_context, f"Bearer {token}")
     assert [name for name, _ in calls] == ["GetItem"]
     assert calls[0][1]["ConsistentRead"] is True

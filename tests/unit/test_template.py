@@ -105,10 +105,11 @@ def policy_statements(function: str) -> list[dict]:
     return [statement for policy in policies for statement in policy["Statement"]]
 
 
-def test_authorizer_may_only_read_the_tokens_table():
+def test_authorizer_may_only_read_tokens_and_their_users():
     statements = policy_statements("AuthorizerFunction")
+    tables = [{"Fn::GetAtt": ["TokensTable", "Arn"]}, {"Fn::GetAtt": ["UsersTable", "Arn"]}]
     assert statements == [
-        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": {"Fn::GetAtt": ["TokensTable", "Arn"]}}
+        {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem"], "Resource": tables}
     ]
 
 

@@ -6,13 +6,20 @@ Secrets are returned once, to be shown once; only their hashes are stored.
 import time
 from dataclasses import dataclass
 
-from tokenservice import config, credentials, grant_types, lockout, passwords, revocation, scopes, storage
+from tokenservice import (
+    accounts,
+    config,
+    credentials,
+    grant_types,
+    identity,
+    lockout,
+    passwords,
+    revocation,
+    scopes,
+    storage,
+)
 from tokenservice.errors import InvalidScope
 from tokenservice.models import ClientModel, RegistrationModel, RegistrationsIndex, UserModel
-from tokenservice.text import has_control_characters
-
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
 
 
 class AdminError(Exception):
@@ -76,35 +83,46 @@ def create_client(
     return NewClient(client, secret)
 
 
-def validate_username(username: str) -> str:
-    if not username or len(username) > config.MAX_USERNAME_LENGTH or username != username.strip():
-        limit = config.MAX_USERNAME_LENGTH
-        raise AdminError(f"a username of 1 to {limit} characters, without surrounding spaces, is required")
-    if has_control_characters(username):
-        raise AdminError("a username cannot contain control characters")
-    return username
+def valid_username(username: str) -> str:
+    """The canonical form of a new username (RFC 8265), which may not be a client's id either."""
+    try:
+        canonical = identity.valid_username(username)
+    except identity.InvalidIdentity as error:
+        raise AdminError(str(error)) from error
+    if len(canonical) <= credentials.MAX_LENGTH and storage.get(ClientModel, canonical) is not None:
+        raise AlreadyExists(f"user {canonical} already exists")  # a principal of that name exists
+    return canonical
 
 
-def validate_password(password: str, username: str) -> str:
-    """NIST SP 800-63B: at least 8 characters, long ones allowed, Unicode allowed, not the username."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AdminError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise AdminError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
-    if password.casefold() == username.casefold():
-        raise AdminError("the password cannot be the username")
-    return password
+def valid_password(password: str, username: str) -> str:
+    try:
+        return identity.valid_new_password(password, username)
+    except identity.InvalidIdentity as error:
+        raise AdminError(str(error)) from error
 
 
 def create_user(username: str, password: str, scope: str, *, replace: bool = False) -> UserModel:
+    """Create a user (`replace`: or give an existing one this password and scope, which voids
+    their tokens as a password change does)."""
+    canonical = valid_username(username)
     user = UserModel(
-        username=validate_username(username),
-        password_hash=passwords.hash_password(validate_password(password, username)),
+        username=canonical,
+        password_hash=passwords.hash_password(valid_password(password, canonical)),
         scope=_scope(scope),
         disabled=False,
         created_at=int(time.time()),
     )
-    _store(user, replace, f"user {username} already exists")
+    try:
+        storage.create(user)
+    except storage.KeyTaken as error:
+        if not replace:
+            raise AlreadyExists(f"user {canonical} already exists") from error
+        replaced = accounts.set_password_hash(canonical, user.password_hash)
+        user = storage.update(
+            UserModel, canonical, [UserModel.scope.set(user.scope), UserModel.disabled.set(False)]
+        )
+        if replaced is None or user is None:
+            raise AdminError(f"user {canonical} changed meanwhile") from error
     return user
 
 
@@ -129,9 +147,10 @@ def _client_id(client_id: str) -> str:
 
 
 def _username(username: str) -> str:
+    """The key of an existing user named `username` (in any case or width)."""
     if not username or len(username) > config.MAX_USERNAME_LENGTH:
         raise AdminError(f"no user {username[:40]!r}")
-    return username
+    return identity.canonical_username(username)
 
 
 def client_document(client: ClientModel) -> dict:
@@ -164,9 +183,20 @@ def rotate_secret(client_id: str) -> NewClient:
 
 
 def delete_client(client_id: str) -> int:
-    """Delete a client and revoke every token issued to it; returns how many were revoked."""
+    """Delete a client and revoke every token issued to it; returns how many were revoked.
+
+    A grant that read the client just before the delete may still write its tokens after this
+    sweep: `settle_deleted_client` catches those.
+    """
     if not storage.delete(ClientModel, _client_id(client_id)):
         raise AdminError(f"no client {client_id}")
+    return revocation.revoke_client(client_id)
+
+
+def settle_deleted_client(client_id: str) -> int:
+    """After a client's deletion, wait until no request that read the client can still be running
+    (MAX_REQUEST_SECONDS) and revoke what such requests wrote; returns how many."""
+    time.sleep(config.MAX_REQUEST_SECONDS + 1)
     return revocation.revoke_client(client_id)
 
 
@@ -196,21 +226,24 @@ def _found(user: UserModel | None, username: str) -> UserModel:
 
 
 def disable_user(username: str) -> int:
-    """Disable a user and revoke their live tokens (found by a query); returns how many."""
-    _found(storage.update(UserModel, _username(username), [UserModel.disabled.set(True)]), username)
-    return revocation.revoke_user(username)
+    """Disable a user: their tokens stop counting at once (a new credential version); their live
+    tokens are also marked revoked (found by a query). Returns how many were marked."""
+    user = _found(accounts.disable(_username(username)), username)
+    return revocation.revoke_user(user.username)
 
 
 def enable_user(username: str) -> UserModel:
-    """Enable a user again, and lift any lockout."""
-    return _found(lockout.unlock(_username(username), [UserModel.disabled.set(False)]), username)
+    """Enable a user again, and lift any lockout (tokens from before the disable stay void)."""
+    return _found(accounts.enable(_username(username)), username)
 
 
 def set_password(username: str, password: str) -> int:
-    """Set a new password, lift any lockout and revoke the user's live tokens; returns how many."""
-    hashed = passwords.hash_password(validate_password(password, username))
-    _found(lockout.unlock(_username(username), [UserModel.password_hash.set(hashed)]), username)
-    return revocation.revoke_user(username)
+    """Set a new password and lift any lockout: the user's tokens stop counting at once, and their
+    live tokens are marked revoked. Returns how many were marked."""
+    key = _username(username)
+    hashed = passwords.hash_password(valid_password(password, key))
+    user = _found(accounts.set_password_hash(key, hashed), username)
+    return revocation.revoke_user(user.username)
 
 
 # -- statistics ---------------------------------------------------------------------------------

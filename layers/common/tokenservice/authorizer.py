@@ -1,7 +1,9 @@
 """The Lambda TOKEN authorizer for the protected API (RFC 6750).
 
-It hashes the bearer token and reads its record with one consistent GetItem. A missing, unknown,
-expired or revoked token raises `Unauthorized` (API Gateway answers 401). A valid token gets a
+It hashes the bearer token and reads its record, and the record of the user the token names, in
+one consistent round trip (GetItem for a client's token, BatchGetItem for a user's). A missing,
+unknown, expired or revoked token, or one whose user is disabled or changed password since it
+was issued, raises `Unauthorized` (API Gateway answers 401). A valid token gets a
 policy that covers every protected route: Allow where its scopes suffice, Deny elsewhere (403,
 insufficient_scope). API Gateway caches the policy per token and reuses it for other routes, so
 it must never be specific to the route being called. A storage failure raises, so API Gateway
@@ -10,12 +12,12 @@ answers 500: the authorizer never allows without a successful lookup.
 
 import re
 
-from tokenservice import credentials, observability, scopes, storage, tokens
+from tokenservice import accounts, observability, scopes, storage, tokens
 from tokenservice.models import TokenModel
 from tokenservice.routes import PROTECTED_ROUTES, Route
 
-# RFC 6750 §2.1: "Bearer" 1*SP b64token
-_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,512}=*)")
+# RFC 6750 §2.1: "Bearer" 1*SP b64token (a user's token is up to ~730 characters: see credentials)
+_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,1024}=*)")
 
 
 class Unauthorized(Exception):
@@ -34,9 +36,8 @@ def bearer_token(authorization: str | None) -> str:
 
 def authorize(authorization: str | None, method_arn: str) -> dict:
     try:
-        token = bearer_token(authorization)
-        record = storage.get(TokenModel, credentials.digest(token))
-        if not tokens.is_active(record, tokens.ACCESS):
+        record = active_access_token(bearer_token(authorization))
+        if record is None:
             raise Unauthorized()
     except Unauthorized:
         observability.count(observability.AUTHORIZER_UNAUTHORIZED)
@@ -45,6 +46,15 @@ def authorize(authorization: str | None, method_arn: str) -> dict:
     allowed = route is not None and route.allows(scopes.permissions(record.scope))
     observability.count(observability.AUTHORIZER_ALLOW if allowed else observability.AUTHORIZER_DENY)
     return policy(record, method_arn)
+
+
+def active_access_token(token: str) -> TokenModel | None:
+    """The record of an access token that counts: active, and its user (if any) still as it was."""
+    record, user = storage.get_many(tokens.lookup_keys(token))
+    user = tokens.user_of(record, user, token)
+    if not tokens.is_active(record, tokens.ACCESS) or not accounts.accepts(user, record):
+        return None
+    return record
 
 
 def called_route(method_arn: str) -> Route | None:

@@ -89,18 +89,16 @@ def require_grant_type(client: ClientModel, grant_type: str) -> None:
         raise UnauthorizedClient(f"This client may not use the {grant_type} grant")
 
 
-def authenticate_token_endpoint_client[M: Model](
+def authenticate_token_endpoint_client(
     presented: ClientCredentials,
     grant_type: str | None = None,
-    also: tuple[type[M], str | None] | None = None,
-) -> tuple[ClientModel, M | None]:
-    """The authenticated client, allowed `grant_type` (when given), and the item `also` names
-    (model, key; None when there is none, or no key to look up), read in one BatchGetItem."""
-    wanted: list[tuple[type[Model], str]] = [(ClientModel, presented.client_id)]
-    if also is not None and also[1] is not None:
-        wanted.append(also)
-    client, *other = storage.get_many(wanted)
+    *also: tuple[type[Model], str | None],
+) -> tuple[ClientModel, ...]:
+    """The authenticated client, allowed `grant_type` (when given), then the items `also` names
+    ((model, key) each; None for one that does not exist or has no key), all read in one
+    consistent round trip."""
+    client, *others = storage.get_many([(ClientModel, presented.client_id), *also])
     client = authenticate(presented, client)
     if grant_type is not None:
         require_grant_type(client, grant_type)
-    return client, other[0] if other else None
+    return client, *others

@@ -84,6 +84,10 @@ DYNAMODB_ENDPOINT = "AWS_ENDPOINT_URL_DYNAMODB"
 ACCESS_TTL = Number("DEFAULT_ACCESS_TTL", 3600, minimum=1, maximum=86400)
 REFRESH_TTL = Number("DEFAULT_REFRESH_TTL", 86400, minimum=1, maximum=31536000)
 
+# A refresh family's absolute lifetime, from the password grant that started it: beyond it the
+# family cannot be refreshed, whatever the sliding expiry of its refresh tokens says.
+MAX_SESSION_SECONDS = Number("MAX_SESSION_SECONDS", 2592000, minimum=60, maximum=31536000)
+
 # -- brute-force protection -----------------------------------------------------------------------
 # Lock a user after LOCKOUT_THRESHOLD consecutive failed passwords (0: never) for LOCKOUT_SECONDS,
 # doubling on each further lockout up to LOCKOUT_MAX_SECONDS.
@@ -101,6 +105,15 @@ TRACER_ENABLED = Flag("TRACER_ENABLED")
 # The realm named in WWW-Authenticate challenges (Basic from the token endpoint, Bearer from the
 # gateway responses: the template passes its AuthRealm parameter to both).
 AUTH_REALM = Text("AUTH_REALM", "tokenservice")
+
+# The issuer (RFC 8414 `issuer`, JWT `iss`): the template's Issuer parameter, else the API's own
+# URL (https://{api id}.execute-api.{region}.{suffix}/{stage}, from API Gateway's request context,
+# never from the client's Host header); `make run` sets its local base URL.
+ISSUER = Text("ISSUER", "")
+
+# The longest a request may run: the functions' Timeout in the template (a test checks they agree).
+# No request that read a client or a user before a change to it can write after this long.
+MAX_REQUEST_SECONDS = 15
 
 # Usernames: at most 128 characters (at most 512 bytes of UTF-8, well inside DynamoDB's key limit).
 MAX_USERNAME_LENGTH = 128

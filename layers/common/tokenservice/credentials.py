@@ -3,8 +3,16 @@
 Tokens and client secrets carry 256 bits from `secrets` and are stored only as SHA-256 hashes:
 with that much entropy a fast hash is enough (a slow one is for low-entropy passwords), and
 comparisons are constant-time.
+
+A token issued to a user names the user in front of its random part (`<base64url(username)>.
+<random>`), so that whoever checks the token can read the token's record and the user's in one
+round trip and refuse it at once when the user is disabled or changed their password. The name
+is not a secret from the token's holder, and it is covered by the stored hash: changing it gives
+an unknown token.
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -16,9 +24,25 @@ MAX_LENGTH = 256
 _CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 
 
-def new_token() -> str:
-    """An opaque bearer or refresh token: 256 random bits, base64url (43 characters)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+def new_token(username: str | None = None) -> str:
+    """An opaque bearer or refresh token: 256 random bits, base64url (43 characters), after the
+    username when the token is a user's."""
+    random_part = secrets.token_urlsafe(TOKEN_BYTES)
+    if username is None:
+        return random_part
+    return base64.urlsafe_b64encode(username.encode("utf-8")).rstrip(b"=").decode("ascii") + "." + random_part
+
+
+def token_username(token: str) -> str | None:
+    """The username a token names, None for a client's token or one that names nothing readable."""
+    prefix, dot, _ = token.rpartition(".")
+    if not dot or not prefix or "." in prefix:
+        return None
+    try:
+        raw = base64.b64decode(prefix + "=" * (-len(prefix) % 4), altchars=b"-_", validate=True)
+        return raw.decode("utf-8") or None
+    except (binascii.Error, ValueError):
+        return None
 
 
 def new_client_id() -> str:

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from aws_lambda_powertools import Logger
 
 from tokenservice import (
+    accounts,
     client_auth,
     config,
-    credentials,
     grant_types,
     grants,
     observability,
@@ -30,7 +30,7 @@ from tokenservice.errors import (
     UserExists,
 )
 from tokenservice.http import NO_STORE, Request, error_response, json_response, required
-from tokenservice.models import ClientModel, TokenModel
+from tokenservice.models import ClientModel, TokenModel, UserModel
 from tokenservice.routes import PROTECTED_ROUTES
 
 logger = Logger(child=True)
@@ -77,11 +77,14 @@ def token(request: Request) -> dict:
     return json_response(200, issued.body())
 
 
-def _client_and_token(request: Request) -> tuple[ClientModel, TokenModel | None]:
-    """The authenticated client and the record of the `token` parameter (one round trip)."""
+def _client_and_token(request: Request) -> tuple[ClientModel, TokenModel | None, UserModel | None]:
+    """The authenticated client, the record of the `token` parameter and its user (one round trip)."""
     form, presented = client_auth.presented(request)
-    token_hash = credentials.digest(required(form, "token"))
-    return client_auth.authenticate_token_endpoint_client(presented, also=(TokenModel, token_hash))
+    token = required(form, "token")
+    client, record, user = client_auth.authenticate_token_endpoint_client(
+        presented, None, *tokens.lookup_keys(token)
+    )
+    return client, record, tokens.user_of(record, user, token)
 
 
 @oauth_endpoint
@@ -91,7 +94,7 @@ def revoke(request: Request) -> dict:
     `token_type_hint` needs no honouring: the token's record says what it is. A client revokes
     only its own tokens; revoking a refresh token revokes its whole grant (access tokens too).
     """
-    client, record = _client_and_token(request)
+    client, record, _ = _client_and_token(request)
     if record is not None and record.client_id == client.client_id:
         if record.kind == tokens.REFRESH:
             revocation.revoke_grant(record)
@@ -111,11 +114,11 @@ def introspect(request: Request) -> dict:
     A client sees its own tokens; a client flagged `introspect_any` (a resource server) also sees
     other clients' access tokens, never their refresh tokens. Anything else is `{"active": false}`.
     """
-    client, record = _client_and_token(request)
+    client, record, user = _client_and_token(request)
     visible = record is not None and (
         record.client_id == client.client_id or (record.kind == tokens.ACCESS and client.introspect_any)
     )
-    if not visible or not tokens.is_active(record, record.kind):
+    if not visible or not tokens.is_active(record, record.kind) or not accounts.accepts(user, record):
         return json_response(200, INACTIVE)
     answer = {
         "active": True,
@@ -143,7 +146,7 @@ def signup(request: Request) -> dict:
         raise NotFound()
     form, presented = client_auth.presented(request)
     username, password = required(form, "username"), required(form, "password")
-    client, _ = client_auth.authenticate_token_endpoint_client(presented, grant_types.PASSWORD)
+    (client,) = client_auth.authenticate_token_endpoint_client(presented, grant_types.PASSWORD)
     from tokenservice import admin  # only sign-up needs it: kept off the cold start
 
     try:
@@ -161,8 +164,8 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 @oauth_endpoint
 def metadata(request: Request) -> dict:
-    """GET /.well-known/oauth-authorization-server (RFC 8414), with URLs as the client called us."""
-    base = request.base_url
+    """GET /.well-known/oauth-authorization-server (RFC 8414): the issuer and the endpoints under it."""
+    base = request.issuer()
     scopes_supported = sorted({route.scope for route in PROTECTED_ROUTES if route.scope})
     document = {
         "issuer": base,

@@ -9,10 +9,11 @@ import time
 from collections.abc import Mapping
 
 from tokenservice import (
+    accounts,
     client_auth,
     config,
-    credentials,
     grant_types,
+    identity,
     lockout,
     observability,
     passwords,
@@ -24,7 +25,7 @@ from tokenservice import (
 from tokenservice.client_auth import ClientCredentials
 from tokenservice.errors import InvalidGrant, InvalidRequest, UnsupportedGrantType
 from tokenservice.http import required
-from tokenservice.models import ClientModel, TokenModel, UserModel
+from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel, registration_key
 from tokenservice.text import printable
 
 BAD_CREDENTIALS = "Invalid username or password"
@@ -47,7 +48,11 @@ def _issue(
 
 
 class PasswordGrant:
-    """Resource Owner Password Credentials (RFC 6749 §4.3), as WSO2's Token API offers it."""
+    """Resource Owner Password Credentials (RFC 6749 §4.3), as WSO2's Token API offers it.
+
+    One BatchGetItem (client, user, the pair's registration) and one TransactWriteItems (the
+    tokens, a condition on the user item, the registration when it is new or an hour old).
+    """
 
     GRANT_TYPE = grant_types.PASSWORD
 
@@ -56,9 +61,12 @@ class PasswordGrant:
         password = required(form, "password")
         requested = scopes.parse(form.get("scope"))
         # No user has a longer name (and DynamoDB keys are bounded): look up the client alone.
-        lookup = username if len(username) <= config.MAX_USERNAME_LENGTH else None
-        client, user = client_auth.authenticate_token_endpoint_client(
-            presented, self.GRANT_TYPE, (UserModel, lookup)
+        lookup = (
+            identity.canonical_username(username) if len(username) <= config.MAX_USERNAME_LENGTH else None
+        )
+        registered = registration_key(presented.client_id, lookup) if lookup else None
+        client, user, registration = client_auth.authenticate_token_endpoint_client(
+            presented, self.GRANT_TYPE, (UserModel, lookup), (RegistrationModel, registered)
         )
 
         # Unknown, disabled and locked users cost one (dummy) argon2 verification and one
@@ -71,12 +79,41 @@ class PasswordGrant:
             raise InvalidGrant(BAD_CREDENTIALS)
 
         granted = scopes.grant(requested, scopes.parse(user.scope), scopes.parse(client.scope))
-        issued = _issue(client, user.username, scopes.format_scope(granted), self.GRANT_TYPE)
-        also = [tokens.registration(client.client_id, user.username, int(issued.records[0].issued_at))]
-        if lockout.needs_reset(user):
-            also.append(lockout.reset(user.username))
-        tokens.save(issued.records, also)
+        issued = _issue(
+            client,
+            user.username,
+            scopes.format_scope(granted),
+            self.GRANT_TYPE,
+            auth_time=int(now),
+            credential_version=int(user.credential_version or 0),
+        )
+        self._save(
+            issued,
+            user,
+            password,
+            tokens.registration(client.client_id, user.username, int(now), registration),
+        )
         return issued
+
+    @staticmethod
+    def _save(issued: tokens.IssuedTokens, user: UserModel, password: str, registration: dict | None) -> None:
+        """Write the tokens on the condition that the user is still as read and the lockout still
+        open; the same write resets the failure counters and upgrades a weak hash. A registration
+        that a concurrent first login wrote meanwhile is not needed any more: write without it."""
+        now = int(issued.records[0].issued_at)
+        changes = lockout.reset_actions(user)
+        if passwords.needs_rehash(user.password_hash):
+            changes.append(UserModel.password_hash.set(passwords.hash_password(password)))
+        also = [accounts.guard(user, lockout.still_open(now), changes)]
+        try:
+            tokens.save(issued.records, [*also, registration] if registration else also)
+        except tokens.NotSaved as failed:
+            if registration is None or 0 in failed.items:
+                raise InvalidGrant(BAD_CREDENTIALS) from failed  # locked, disabled or changed meanwhile
+            try:
+                tokens.save(issued.records, also)  # the pair's registration was written meanwhile
+            except tokens.NotSaved as again:
+                raise InvalidGrant(BAD_CREDENTIALS) from again
 
 
 class RefreshTokenGrant:
@@ -84,6 +121,9 @@ class RefreshTokenGrant:
 
     Every use rotates the refresh token. Presenting a used or revoked one revokes its whole
     grant family: either the client or an attacker holds a copy, and the server cannot tell which.
+    A family ends when its user is disabled or changes password (the user is read in the same
+    BatchGetItem as the client and the token, and the rotation is conditional on the user), and
+    MAX_SESSION_SECONDS after the password grant that started it.
     """
 
     GRANT_TYPE = grant_types.REFRESH_TOKEN
@@ -91,23 +131,40 @@ class RefreshTokenGrant:
     def issue(self, form: Mapping[str, str], presented: ClientCredentials) -> tokens.IssuedTokens:
         refresh_token = required(form, "refresh_token")
         requested = scopes.parse(form.get("scope"))
-        client, record = client_auth.authenticate_token_endpoint_client(
-            presented, self.GRANT_TYPE, (TokenModel, credentials.digest(refresh_token))
+        client, record, user = client_auth.authenticate_token_endpoint_client(
+            presented, self.GRANT_TYPE, *tokens.lookup_keys(refresh_token)
         )
 
         if record is None or record.kind != tokens.REFRESH or record.client_id != client.client_id:
             raise InvalidGrant(BAD_REFRESH_TOKEN)
         if record.used or record.revoked:
             self._reused(record)
-        if record.expires_at <= time.time():
+        user = tokens.user_of(record, user, refresh_token)
+        now = time.time()
+        if record.expires_at <= now or tokens.session_end(record.auth_time or record.issued_at) <= now:
+            raise InvalidGrant(BAD_REFRESH_TOKEN)
+        if not accounts.accepts(user, record):
+            revocation.revoke_grant(record)  # the user was disabled or changed password: end the family
             raise InvalidGrant(BAD_REFRESH_TOKEN)
 
-        scope = scopes.format_scope(scopes.narrow(requested, scopes.permissions(record.scope)))
-        issued = _issue(client, record.username, scope, record.grant_type, grant_id=record.grant_id)
+        original = scopes.permissions(record.scope)
+        issued = _issue(
+            client,
+            record.username,
+            scopes.format_scope(scopes.narrow(requested, original)),
+            record.grant_type,
+            grant_id=record.grant_id,
+            refresh_scope=record.scope,
+            auth_time=int(record.auth_time or record.issued_at),
+            credential_version=int(record.credential_version or 0),
+        )
         try:
-            tokens.rotate(record, issued.records)
+            tokens.rotate(record, issued.records, [accounts.guard(user)] if user is not None else [])
         except tokens.AlreadyUsed:
             self._reused(storage.get(TokenModel, record.token_hash) or record)
+        except tokens.NotSaved as failed:  # the user changed while we were refreshing
+            revocation.revoke_grant(record)
+            raise InvalidGrant(BAD_REFRESH_TOKEN) from failed
         return issued
 
     @staticmethod
@@ -125,7 +182,7 @@ class ClientCredentialsGrant:
 
     def issue(self, form: Mapping[str, str], presented: ClientCredentials) -> tokens.IssuedTokens:
         requested = scopes.parse(form.get("scope"))
-        client, _ = client_auth.authenticate_token_endpoint_client(presented, self.GRANT_TYPE)
+        (client,) = client_auth.authenticate_token_endpoint_client(presented, self.GRANT_TYPE)
         granted = scopes.grant(requested, scopes.parse(client.scope))
         issued = _issue(client, None, scopes.format_scope(granted), self.GRANT_TYPE)
         tokens.save(issued.records)

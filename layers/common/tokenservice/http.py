@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from tokenservice import config
 from tokenservice.errors import InvalidRequest, InvalidScope, OAuthError
 from tokenservice.text import has_control_characters, printable
 
@@ -31,7 +32,7 @@ class Request:
     headers: Mapping[str, str]  # names in lower case
     body: bytes
     authorizer: Mapping[str, str] = field(default_factory=dict)
-    base_url: str = ""  # scheme://host[/stage] the client used, for absolute URLs (RFC 8414)
+    context: Mapping = field(default_factory=dict)  # API Gateway's requestContext
 
     @classmethod
     def from_event(cls, event: Mapping) -> "Request":
@@ -45,18 +46,18 @@ class Request:
         else:
             raw = body.encode("utf-8", "surrogatepass")
         context = event.get("requestContext") or {}
-        path = str(event.get("path") or "")
         return cls(
             method=str(event.get("httpMethod") or "").upper(),
-            path=path,
+            path=str(event.get("path") or ""),
             headers=headers,
             body=raw,
             authorizer=context.get("authorizer") or {},
-            base_url=_base_url(headers, context, path),
+            context=context,
         )
 
     def form(self) -> dict[str, str]:
-        """The form parameters, each at most once; empty values count as omitted."""
+        """The form parameters, each at most once (even when a copy is empty: RFC 6749 §3.1);
+        empty values count as omitted."""
         content_type = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if content_type != FORM_CONTENT_TYPE:
             raise InvalidRequest(f"The request body must be {FORM_CONTENT_TYPE}")
@@ -70,9 +71,11 @@ class Request:
         except (UnicodeDecodeError, ValueError) as error:
             raise InvalidRequest("The request body is not valid UTF-8 form data") from error
         form: dict[str, str] = {}
+        seen: set[str] = set()
         for name, value in pairs:
-            if name in form:
+            if name in seen:
                 raise InvalidRequest(f"The parameter '{printable(name)}' is repeated")
+            seen.add(name)
             if len(value) > MAX_FIELD_LENGTH or len(name) > MAX_FIELD_LENGTH:
                 raise InvalidRequest("A parameter is too long")
             if has_control_characters(name) or has_control_characters(value):
@@ -82,18 +85,20 @@ class Request:
                 form[name] = value
         return form
 
-
-def _base_url(headers: Mapping[str, str], context: Mapping, path: str) -> str:
-    """The URL prefix the client called: requestContext.path is the path with the stage (or a
-    custom domain's base path) in front of the resource path."""
-    scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
-    host = headers.get("host") or context.get("domainName") or "localhost"
-    full_path = str(context.get("path") or "")
-    if full_path.endswith(path):
-        prefix = full_path[: len(full_path) - len(path)]
-    else:
-        prefix = f"/{context['stage']}" if context.get("stage") else ""
-    return f"{scheme}://{host}{prefix.rstrip('/')}"
+    def issuer(self) -> str:
+        """The issuer (RFC 8414 §2): ISSUER when configured, else the URL of this API as API Gateway
+        knows it: its domain name and the path before the resource (the stage, or a custom domain's
+        base path), from the request context, never from the client's Host header."""
+        configured = config.ISSUER.value()
+        if configured:
+            return configured.rstrip("/")
+        domain = str(self.context.get("domainName") or "")
+        full_path = str(self.context.get("path") or "")
+        if full_path.endswith(self.path):
+            prefix = full_path[: len(full_path) - len(self.path)]
+        else:
+            prefix = f"/{self.context['stage']}" if self.context.get("stage") else ""
+        return f"https://{domain}{prefix.rstrip('/')}"
 
 
 def required(form: Mapping[str, str], name: str) -> str:

@@ -4,10 +4,18 @@ After LOCKOUT_THRESHOLD consecutive failed passwords a user cannot get tokens fo
 LOCKOUT_SECONDS, doubling with each further lockout up to LOCKOUT_MAX_SECONDS. A locked
 account answers exactly like a wrong password. Counting is one atomic `ADD` per failure, done
 for unknown, disabled and locked users too (a conditional update that changes nothing), so the
-failure path costs the same whoever the username names. A success resets the counters inside
-the grant's own write (`reset`), and only when they are non-zero.
+failure path costs the same whoever the username names.
+
+Concurrency: a correct password counts only if, when its tokens are written, the user is not
+locked and fewer than LOCKOUT_THRESHOLD failures are counted (`still_open`, a condition in the
+grant's own transaction). However many guesses arrive at once, the failures are counted one by
+one, and a guess judged after the threshold was reached is refused even when it is right: at most
+LOCKOUT_THRESHOLD guesses per lock period can succeed. A success resets the counters in that same
+transaction (`reset_actions`, only when they are non-zero), so it can never clear a lock that a
+concurrent failure set.
 """
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from tokenservice import config, observability, storage
@@ -58,9 +66,18 @@ def _lock(username: str, threshold: int, until: int) -> bool:
     return storage.update(UserModel, username, actions, UserModel.failed_attempts >= threshold) is not None
 
 
-def reset(username: str) -> dict:
-    """The transaction item that clears a user's failure counters (with a successful grant)."""
-    return {"Update": storage.update_request(UserModel, username, _CLEARED)}
+def still_open(now: float) -> Condition:
+    """The user is not locked at `now` and has fewer failures counted than the threshold."""
+    unlocked = UserModel.locked_until.does_not_exist() | (UserModel.locked_until <= int(now))
+    threshold = config.LOCKOUT_THRESHOLD.value()
+    if threshold <= 0:
+        return unlocked
+    return unlocked & (UserModel.failed_attempts.does_not_exist() | (UserModel.failed_attempts < threshold))
+
+
+def reset_actions(user: UserModel) -> list[Action]:
+    """What clears a user's failure counters after a success; nothing when they are clear."""
+    return list(_CLEARED) if needs_reset(user) else []
 
 
 def unlock(username: str, changes: list[Action]) -> UserModel | None:

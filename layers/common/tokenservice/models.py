@@ -26,6 +26,9 @@ class UserModel(Model):
     failed_attempts = NumberAttribute(default=0)  # consecutive failed passwords
     lockouts = NumberAttribute(default=0)  # consecutive lockouts (each one doubles the next)
     locked_until = NumberAttribute(null=True)
+    # Raised by every disable and password change: tokens carry the version they were issued
+    # under, and a token of another version is refused wherever it is checked.
+    credential_version = NumberAttribute(default=0)
 
 
 class ClientModel(Model):
@@ -74,6 +77,8 @@ class TokenModel(Model):
     grant_type = UnicodeAttribute()
     issued_at = NumberAttribute()
     expires_at = NumberAttribute()  # also the table's TTL attribute (DynamoDB deletes late)
+    credential_version = NumberAttribute(default=0)  # the user's, when the token was issued
+    auth_time = NumberAttribute(null=True)  # when the user authenticated (the family's password grant)
     revoked = BooleanAttribute(default=False)
     used = BooleanAttribute(default=False)  # a rotated refresh token
     replaced_by = UnicodeSetAttribute(null=True)  # hashes of the tokens a rotation issued

@@ -14,7 +14,10 @@ module named after it.
 
 import functools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import botocore.session
@@ -36,10 +39,24 @@ CLIENT_CONFIG = Config(
     parameter_validation=False,  # requests are built here, not by users: ~0.3 ms CPU per call saved
 )
 MAX_BATCH_ROUNDS = 3
+# A write that meets another transaction on one of its items is cancelled (TransactionConflict),
+# and botocore does not retry that: try again this many times, after a short random pause.
+CONFLICT_RETRIES = 2
+CONFLICT_PAUSE_SECONDS = (0.005, 0.05)
 
 
 class ConditionFailed(Exception):
-    """A conditional write found the item not as it required (the write did not happen)."""
+    """A conditional write found an item not as it required (the write did not happen).
+
+    `items`: for a transaction, the positions of the items whose condition failed."""
+
+    def __init__(self, items: frozenset[int] = frozenset()):
+        super().__init__(sorted(items))
+        self.items = items
+
+
+class Conflict(TemporarilyUnavailable):
+    """Another transaction was writing one of the items at the same moment."""
 
 
 class KeyTaken(Exception):
@@ -69,33 +86,48 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
-def _condition_failed(error: ClientError) -> bool:
-    """A conditional write (or a transaction's condition) found the item not as required."""
-    code = error.response.get("Error", {}).get("Code", "")
-    if code == "ConditionalCheckFailedException":
-        return True
+def _cancelled(error: ClientError, reason: str) -> frozenset[int]:
+    """The positions of a cancelled transaction's items that were cancelled for `reason`."""
     reasons = error.response.get("CancellationReasons") or []
-    return code == "TransactionCanceledException" and any(
-        reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
-    )
+    return frozenset(index for index, item in enumerate(reasons) if item.get("Code") == reason)
 
 
 @contextmanager
 def available() -> Iterator[None]:
     """Turn throttling, timeouts and outages into TemporarilyUnavailable (503, retry).
 
-    Failed conditions become ConditionFailed, for the caller; permanent errors pass through.
+    Failed conditions become ConditionFailed and conflicting transactions Conflict, for the
+    caller; permanent errors pass through.
     """
     try:
         yield
     except ClientError as error:
-        if _condition_failed(error):
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
             raise ConditionFailed() from error
-        if error.response.get("Error", {}).get("Code") in PERMANENT_ERRORS:
+        if code == "TransactionCanceledException" and (failed := _cancelled(error, "ConditionalCheckFailed")):
+            raise ConditionFailed(failed) from error
+        if code == "TransactionConflictException" or _cancelled(error, "TransactionConflict"):
+            raise Conflict() from error
+        if code in PERMANENT_ERRORS:
             raise
         raise TemporarilyUnavailable() from error
     except BotoCoreError as error:
         raise TemporarilyUnavailable() from error
+
+
+def retrying_conflicts[T](write: Callable[[], T]) -> T:
+    """Run a write; when it meets a concurrent transaction, pause briefly and run it again (up to
+    CONFLICT_RETRIES times) before giving up with Conflict (503)."""
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            with available():
+                return write()
+        except Conflict:
+            if attempt == CONFLICT_RETRIES:
+                raise
+            time.sleep(random.uniform(*CONFLICT_PAUSE_SECONDS))  # noqa: S311 - jitter, not a secret
+    raise AssertionError("unreachable")
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -109,7 +141,7 @@ def table(model: type[Model]) -> str:
     return model.Meta.table_name
 
 
-def _expressions(request: dict, names: dict[str, str], values: dict) -> dict:
+def with_placeholders(request: dict, names: dict[str, str], values: dict) -> dict:
     """Add PynamoDB's placeholders (attribute name → placeholder) to a request."""
     if names:
         request["ExpressionAttributeNames"] = {placeholder: name for name, placeholder in names.items()}
@@ -150,7 +182,19 @@ def update_request(
     }
     if condition is not None:
         request["ConditionExpression"] = condition.serialize(names, values)
-    return _expressions(request, names, values)
+    return with_placeholders(request, names, values)
+
+
+def condition_check_request(model: type[Model], key_value: str, condition: Condition) -> dict:
+    """A transaction's ConditionCheck: the transaction happens only if the item meets `condition`."""
+    names: dict[str, str] = {}
+    values: dict = {}
+    request = {
+        "TableName": table(model),
+        "Key": key(model, key_value),
+        "ConditionExpression": condition.serialize(names, values),
+    }
+    return with_placeholders(request, names, values)
 
 
 # -- operations ----------------------------------------------------------------------------------
@@ -167,15 +211,20 @@ def get[M: Model](model: type[M], key_value: str) -> M | None:
     return model.from_raw_data(item) if item else None
 
 
-def get_many(wanted: Sequence[tuple[type[Model], str]]) -> list[Model | None]:
-    """Items of one or more tables in one strongly consistent BatchGetItem (retrying what
-    DynamoDB leaves unprocessed); None for each item that does not exist, in the order asked."""
+def get_many(wanted: Sequence[tuple[type[Model], str | None]]) -> list[Model | None]:
+    """Items of one or more tables in one strongly consistent round trip (a BatchGetItem, retrying
+    what DynamoDB leaves unprocessed; a GetItem when there is one key), in the order asked; None
+    for each item that does not exist or has no key."""
+    keyed = [(model, key_value) for model, key_value in wanted if key_value is not None]
+    if len(keyed) == 1:
+        item = get(*keyed[0])
+        return [item if key_value is not None else None for _, key_value in wanted]
     request: dict[str, dict] = {}
-    for model, key_value in wanted:
+    for model, key_value in keyed:
         request.setdefault(table(model), {"Keys": [], "ConsistentRead": True})["Keys"].append(
             key(model, key_value)
         )
-    hash_names = {table(model): hash_key_name(model) for model, _ in wanted}
+    hash_names = {table(model): hash_key_name(model) for model, _ in keyed}
     found: dict[tuple[str, str], dict] = {}
     with available():
         for _ in range(MAX_BATCH_ROUNDS):
@@ -189,15 +238,22 @@ def get_many(wanted: Sequence[tuple[type[Model], str]]) -> list[Model | None]:
         else:
             raise TemporarilyUnavailable()
     return [
-        model.from_raw_data(item) if (item := found.get((table(model), key_value))) else None
+        model.from_raw_data(item)
+        if key_value is not None and (item := found.get((table(model), key_value)))
+        else None
         for model, key_value in wanted
     ]
 
 
 def transact(items: list[dict]) -> None:
-    """One TransactWriteItems: every write happens, or none."""
-    with available():
-        dynamodb().transact_write_items(TransactItems=items)
+    """One TransactWriteItems: every write happens, or none.
+
+    Each attempt carries its own idempotency token: when botocore retries an attempt whose
+    response was lost, DynamoDB recognises the token and does not apply the writes twice.
+    """
+    retrying_conflicts(
+        lambda: dynamodb().transact_write_items(TransactItems=items, ClientRequestToken=str(uuid.uuid4()))
+    )
 
 
 def update[M: Model](
@@ -205,11 +261,9 @@ def update[M: Model](
 ) -> M | None:
     """Update an existing item; returns it as it now is, None when there is no such item (or the
     condition does not hold)."""
+    request = update_request(model, key_value, actions, condition)
     try:
-        with available():
-            answer = dynamodb().update_item(
-                **update_request(model, key_value, actions, condition), ReturnValues="ALL_NEW"
-            )
+        answer = retrying_conflicts(lambda: dynamodb().update_item(**request, ReturnValues="ALL_NEW"))
     except ConditionFailed:
         return None
     return model.from_raw_data(answer["Attributes"])
@@ -253,7 +307,7 @@ def scan[M: Model](model: type[M], condition: Condition | None = None) -> Iterat
         names: dict[str, str] = {}
         values: dict = {}
         request["FilterExpression"] = condition.serialize(names, values)
-        _expressions(request, names, values)
+        with_placeholders(request, names, values)
     with available():
         for page in dynamodb().get_paginator("scan").paginate(**request):
             for item in page.get("Items", []):
@@ -270,7 +324,7 @@ def query(model: type[Model], index: str, condition: Condition) -> Iterator[dict
         "IndexName": index,
         "KeyConditionExpression": condition.serialize(names, values),
     }
-    _expressions(request, names, values)
+    with_placeholders(request, names, values)
     with available():
         for page in dynamodb().get_paginator("query").paginate(**request):
             yield from page.get("Items", [])

@@ -10,8 +10,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from pynamodb.models import Model
+
 from tokenservice import config, credentials, grant_types, storage
-from tokenservice.models import ClientModel, RegistrationModel, TokenModel, registration_key
+from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel, registration_key
 
 ACCESS = "access"
 REFRESH = "refresh"
@@ -53,9 +55,9 @@ def lifetimes(client: ClientModel, grant_type: str) -> tuple[int, int | None]:
     return access, refresh
 
 
-def _record(token: str, kind: str, ttl: int, now: int, **fields) -> TokenModel:
+def _record(token: str, kind: str, expires_at: int, now: int, **fields) -> TokenModel:
     return TokenModel(
-        token_hash=credentials.digest(token), kind=kind, issued_at=now, expires_at=now + ttl, **fields
+        token_hash=credentials.digest(token), kind=kind, issued_at=now, expires_at=expires_at, **fields
     )
 
 
@@ -68,23 +70,54 @@ def issue(
     access_ttl: int,
     refresh_ttl: int | None,
     grant_id: str | None = None,
+    refresh_scope: str | None = None,
+    auth_time: int | None = None,
+    credential_version: int = 0,
 ) -> IssuedTokens:
-    """A new access token (and a refresh token when `refresh_ttl` is given) for one grant."""
+    """A new access token (and a refresh token when `refresh_ttl` is given) for one grant.
+
+    The refresh token carries `refresh_scope` (default: `scope`): after a refresh that narrows the
+    access token's scope, the refresh token keeps the original one (RFC 6749 §6). It never
+    outlives the family's session: MAX_SESSION_SECONDS after `auth_time`.
+    """
     now = int(time.time())
+    auth_time = now if auth_time is None else int(auth_time)
     fields = {
         "client_id": client_id,
         "username": username,
-        "scope": scope,
         "grant_type": grant_type,
         "grant_id": grant_id or secrets.token_hex(16),
+        "auth_time": auth_time,
+        "credential_version": credential_version,
     }
-    access_token = credentials.new_token()
-    records = [_record(access_token, ACCESS, access_ttl, now, **fields)]
+    access_token = credentials.new_token(username)
+    records = [_record(access_token, ACCESS, now + access_ttl, now, scope=scope, **fields)]
     refresh_token = None
     if refresh_ttl:
-        refresh_token = credentials.new_token()
-        records.append(_record(refresh_token, REFRESH, refresh_ttl, now, **fields))
+        refresh_token = credentials.new_token(username)
+        expires_at = min(now + refresh_ttl, session_end(auth_time))
+        records.append(
+            _record(refresh_token, REFRESH, expires_at, now, scope=refresh_scope or scope, **fields)
+        )
     return IssuedTokens(access_token, access_ttl, scope, records, refresh_token)
+
+
+def session_end(auth_time: float) -> int:
+    """When a family that started at `auth_time` can no longer be refreshed."""
+    return int(auth_time) + config.MAX_SESSION_SECONDS.value()
+
+
+def lookup_keys(token: str) -> list[tuple[type[Model], str | None]]:
+    """What to read to check a token: its record, and the user it names (None for a client's)."""
+    return [(TokenModel, credentials.digest(token)), (UserModel, credentials.token_username(token))]
+
+
+def user_of(record: TokenModel | None, user: UserModel | None, token: str) -> UserModel | None:
+    """The user of a token, as read with it by `lookup_keys`; a token from before tokens named
+    their user has its user read now (one more round trip, for such tokens only)."""
+    if record is not None and record.username is not None and credentials.token_username(token) is None:
+        return storage.get(UserModel, record.username)
+    return user
 
 
 def is_active(record: TokenModel | None, kind: str, now: float | None = None) -> bool:
@@ -96,48 +129,76 @@ def is_active(record: TokenModel | None, kind: str, now: float | None = None) ->
 
 # -- storing ---------------------------------------------------------------------------------------
 
+# A (client, user) registration's last use is written at most this often: not on every grant.
+REGISTRATION_REFRESH_SECONDS = 3600
 
-def registration(client_id: str, username: str, now: int) -> dict:
+
+def registration(client_id: str, username: str, now: int, existing: RegistrationModel | None) -> dict | None:
     """The transaction item recording that a user got tokens for a client through the password
-    grant ("Registered Users for Application"): created once per pair, its last time updated."""
+    grant ("Registered Users for Application"), or None when nothing needs writing: created once
+    per pair (conditionally, so two first logins cannot both count), its last use updated at most
+    once an hour, so concurrent logins do not all write one item."""
     model = RegistrationModel
-    actions = [
-        model.kind.set("registration"),
-        model.registered_client.set(client_id),
-        model.username.set(username),
-        model.first_at.set(model.first_at | now),
-        model.last_at.set(now),
-    ]
-    return {
-        "Update": storage.update_request(
-            model, registration_key(client_id, username), actions, must_exist=False
-        )
-    }
+    key = registration_key(client_id, username)
+    if existing is None:
+        record = model(key, registered_client=client_id, username=username, first_at=now, last_at=now)
+        return {"Put": storage.put_new_request(record)}
+    if now - int(existing.last_at) < REGISTRATION_REFRESH_SECONDS:
+        return None
+    return {"Update": storage.update_request(model, key, [model.last_at.set(now)])}
+
+
+class NotSaved(Exception):
+    """A condition of the grant's write failed: `items` are the positions, in `also`, of the items
+    whose condition failed (empty when it was one of the tokens')."""
+
+    def __init__(self, items: frozenset[int]):
+        super().__init__(sorted(items))
+        self.items = items
 
 
 def save(records: list[TokenModel], also: list[dict] = ()) -> None:
     """Store every token of a grant, and the transaction items in `also`, all at once (one
-    TransactWriteItems)."""
-    storage.transact([*({"Put": storage.put_new_request(record)} for record in records), *also])
+    TransactWriteItems).
+
+    When a retried attempt finds its own tokens already there, the first attempt committed and
+    only its response was lost: that is a success. Any other failed condition is NotSaved.
+    """
+    try:
+        storage.transact([*({"Put": storage.put_new_request(record)} for record in records), *also])
+    except storage.ConditionFailed as failed:
+        if storage.get(TokenModel, records[0].token_hash) is not None:
+            return  # 256 random bits: nobody else can have written this token
+        raise NotSaved(
+            frozenset(index - len(records) for index in failed.items if index >= len(records))
+        ) from failed
 
 
 class AlreadyUsed(Exception):
     """The refresh token was rotated or revoked meanwhile (a concurrent or replayed refresh)."""
 
 
-def rotate(old: TokenModel, new: list[TokenModel]) -> None:
-    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems).
+def rotate(old: TokenModel, new: list[TokenModel], also: list[dict] = ()) -> None:
+    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems),
+    with the items in `also` (e.g. a condition on the user).
 
     The condition makes two concurrent rotations of one token yield exactly one success; the
-    successors' hashes are kept on the old token so a later reuse can find and revoke them.
+    successors' hashes are kept on the old token so a later reuse can find and revoke them (and
+    so that a retried attempt whose first response was lost recognises its own rotation).
     """
+    successors = {record.token_hash for record in new}
     spent = storage.update_request(
         TokenModel,
         old.token_hash,
-        [TokenModel.used.set(True), TokenModel.replaced_by.set({record.token_hash for record in new})],
+        [TokenModel.used.set(True), TokenModel.replaced_by.set(successors)],
         ~(TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712 - a DynamoDB condition
     )
     try:
-        save(new, also=[{"Update": spent}])
-    except storage.ConditionFailed as error:
-        raise AlreadyUsed() from error
+        save(new, also=[{"Update": spent}, *also])
+    except NotSaved as failed:
+        if 0 not in failed.items:
+            raise NotSaved(frozenset(index - 1 for index in failed.items)) from failed
+        current = storage.get(TokenModel, old.token_hash)
+        if current is not None and set(current.replaced_by or ()) == successors and not current.revoked:
+            return  # our own rotation, committed by an attempt whose response was lost
+        raise AlreadyUsed() from failed
