@@ -334,3 +334,35 @@ def test_metadata_uses_the_requests_host_and_stage(lambda_context):
     assert set(document["grant_types_supported"]) == {"password", "refresh_token", "client_credentials"}
     assert document["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
     assert {"read", "update"} <= set(document["scopes_supported"])
+
+
+def _metadata(lambda_context, host: str | None = None) -> dict:
+    import json
+
+    event = load_event("token_password")
+    path = "/.well-known/oauth-authorization-server"
+    event.update(httpMethod="GET", resource=path, path=path, body=None)
+    event["requestContext"].update(httpMethod="GET", resourcePath=path, path="/v1" + path)
+    if host is not None:
+        event["headers"]["Host"] = event["multiValueHeaders"]["Host"][0] = host
+    return json.loads(handler("token")(event, lambda_context)["body"])
+
+
+def test_the_issuer_never_comes_from_the_clients_host_header(lambda_context, monkeypatch):
+    monkeypatch.delenv("ISSUER", raising=False)
+    document = _metadata(lambda_context, host="evil.example")
+    assert document["issuer"] == "https://abcdef1234.execute-api.us-east-1.amazonaws.com/v1"
+    assert "evil" not in json_text(document)
+
+
+def test_a_configured_issuer_names_every_endpoint(lambda_context, monkeypatch):
+    monkeypatch.setenv("ISSUER", "https://auth.example.com/")
+    document = _metadata(lambda_context, host="evil.example")
+    assert document["issuer"] == "https://auth.example.com"
+    assert document["token_endpoint"] == "https://auth.example.com/token"
+
+
+def json_text(document: dict) -> str:
+    import json
+
+    return json.dumps(document)

@@ -39,3 +39,10 @@ def test_whoami_echoes_the_authorizer_context(lambda_context):
         "client_id": "demo-client",
         "scope": "read update",
     }
+
+
+def test_a_deeply_nested_json_body_is_400_not_a_crash(lambda_context):
+    event = load_event("orders_post")
+    event["body"] = "[" * 100_000 + "]" * 100_000
+    response = handler("orders")(event, lambda_context)
+    assert response["statusCode"] == 400

@@ -100,3 +100,28 @@ def test_a_race_on_one_name_creates_exactly_one_account(
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [201, 409, 409, 409]
+
+
+def test_signup_names_are_canonical_so_case_and_width_variants_are_taken(
+    provisioned, lambda_context, enabled
+):
+    status, _, body = signup(lambda_context, provisioned, "Carol", "a fine long passphrase")
+    assert (status, body["username"]) == (201, "carol")
+    for variant in ("CAROL", "\uff43\uff41\uff52\uff4f\uff4c"):
+        assert signup(lambda_context, provisioned, variant, "another long passphrase")[0] == 409
+    form = {"grant_type": "password", "username": "CaRoL", "password": "a fine long passphrase"}
+    assert post_form(lambda_context, "/token", form, provisioned.basic)[0] == 200
+
+
+def test_signup_refuses_invisible_characters_and_common_passwords(provisioned, lambda_context, enabled):
+    for username, password in (("car\u200bol", "a fine long passphrase"), ("carol", "iloveyou")):
+        status, _, body = signup(lambda_context, provisioned, username, password)
+        assert (status, body["error"]) == (400, "invalid_request")
+
+
+def test_a_user_may_not_take_a_client_id_as_name(provisioned, lambda_context, enabled):
+    from tokenservice import admin
+
+    admin.create_client("Named", "read", client_id="shop-app")
+    status, _, body = signup(lambda_context, provisioned, "shop-app", "a fine long passphrase")
+    assert (status, body["error"]) == (409, "user_exists")

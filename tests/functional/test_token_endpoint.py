@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Provisioned, handler, token_event
+from tests.conftest import Provisioned, handler, login, token_event
+from tokenservice import passwords, storage
+from tokenservice.models import UserModel
 
 token_handler = handler("token")
 
@@ -280,3 +282,29 @@ def test_a_transaction_cancelled_by_throttling_is_503(provisioned, lambda_contex
     aws.meta.events.register("before-call.dynamodb.TransactWriteItems", cancel)
     status, _, body = call(lambda_context, password_form(provisioned), provisioned.basic)
     assert (status, body["error"]) == (503, "temporarily_unavailable")
+
+
+def test_a_repeated_parameter_is_invalid_request_even_when_one_copy_is_empty(provisioned, lambda_context):
+    body = urlencode({"grant_type": "password", "username": "alice", "password": provisioned.password})
+    response = handler("token")(token_event(body + "&scope=&scope=read", provisioned.basic), lambda_context)
+    assert (response["statusCode"], json.loads(response["body"])["error"]) == (400, "invalid_request")
+
+
+def test_a_hash_with_weaker_parameters_is_upgraded_on_the_next_login(provisioned, lambda_context, aws):
+    from argon2 import PasswordHasher, extract_parameters
+
+    user = storage.get(UserModel, provisioned.username)
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(
+        provisioned.password
+    )
+    storage.save(user)
+    assert login(lambda_context, provisioned)[0] == 200
+    upgraded = storage.get(UserModel, provisioned.username).password_hash
+    assert extract_parameters(upgraded).memory_cost == passwords.MEMORY_COST_KIB
+    assert login(lambda_context, provisioned)[0] == 200
+
+
+def test_usernames_are_looked_up_in_their_canonical_form(provisioned, lambda_context):
+    for spelling in ("ALICE", "Alice", "\uff41\uff4c\uff49\uff43\uff45"):
+        status, _, body = login(lambda_context, provisioned, username=spelling)
+        assert status == 200, body

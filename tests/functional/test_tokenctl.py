@@ -113,3 +113,70 @@ def test_database_unreachable_is_a_one_line_error(monkeypatch, capsys):
     finally:
         storage.dynamodb.cache_clear()
     assert code != 0 and len(err.strip().splitlines()) == 1 and "DynamoDB" in err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_at_a_terminal_the_password_is_read_without_echo(aws, capsys, monkeypatch):
+    prompted = []
+    monkeypatch.setattr("sys.stdin", Terminal(""))
+    monkeypatch.setattr(
+        "getpass.getpass", lambda prompt="": prompted.append(prompt) or "typed unseen passphrase"
+    )
+    assert main(["user", "create", "dora", "--scopes", "read", "--password-stdin"]) == 0
+    assert prompted == ["Password: "]
+    assert passwords.verify(storage.get(UserModel, "dora").password_hash, "typed unseen passphrase")
+
+
+def test_user_names_are_stored_canonical_and_found_in_any_case(aws, capsys, monkeypatch):
+    assert (
+        run(
+            capsys,
+            monkeypatch,
+            "user",
+            "create",
+            "Eve",
+            "--scopes",
+            "read",
+            "--password-stdin",
+            stdin="a long passphrase\n",
+        )[0]
+        == 0
+    )
+    assert storage.get(UserModel, "eve") is not None
+    assert run(capsys, monkeypatch, "user", "disable", "EVE")[0] == 0
+    assert storage.get(UserModel, "eve").disabled is True
+
+
+@pytest.mark.parametrize("name", ["eve\u200b", "\u202eeve", "eve\x07"])
+def test_names_with_invisible_characters_are_refused(aws, capsys, monkeypatch, name):
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "user",
+        "create",
+        name,
+        "--scopes",
+        "read",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
+    assert code != 0 and out == "" and err.startswith("tokenctl: error:")
+
+
+def test_common_passwords_are_refused(aws, capsys, monkeypatch):
+    code, _, err = run(
+        capsys,
+        monkeypatch,
+        "user",
+        "create",
+        "frank",
+        "--scopes",
+        "read",
+        "--password-stdin",
+        stdin="iloveyou\n",
+    )
+    assert code != 0 and "common" in err

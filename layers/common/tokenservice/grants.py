@@ -101,7 +101,7 @@ class PasswordGrant:
         open; the same write resets the failure counters and upgrades a weak hash. A registration
         that a concurrent first login wrote meanwhile is not needed any more: write without it."""
         now = int(issued.records[0].issued_at)
-        changes = lockout.reset_actions(user)
+        changes = lockout.reset_actions()
         if passwords.needs_rehash(user.password_hash):
             changes.append(UserModel.password_hash.set(passwords.hash_password(password)))
         also = [accounts.guard(user, lockout.still_open(now), changes)]

@@ -11,8 +11,7 @@ locked and fewer than LOCKOUT_THRESHOLD failures are counted (`still_open`, a co
 grant's own transaction). However many guesses arrive at once, the failures are counted one by
 one, and a guess judged after the threshold was reached is refused even when it is right: at most
 LOCKOUT_THRESHOLD guesses per lock period can succeed. A success resets the counters in that same
-transaction (`reset_actions`, only when they are non-zero), so it can never clear a lock that a
-concurrent failure set.
+transaction (`reset_actions`), so it can never clear a lock that a concurrent failure set.
 """
 
 from pynamodb.expressions.condition import Condition
@@ -27,10 +26,6 @@ _CLEARED = (UserModel.failed_attempts.set(0), UserModel.lockouts.set(0), UserMod
 
 def is_locked(user: UserModel, now: float) -> bool:
     return bool(user.locked_until and user.locked_until > now)
-
-
-def needs_reset(user: UserModel) -> bool:
-    return bool(user.failed_attempts or user.lockouts or user.locked_until)
 
 
 def lock_seconds(previous_lockouts: int) -> int:
@@ -75,9 +70,10 @@ def still_open(now: float) -> Condition:
     return unlocked & (UserModel.failed_attempts.does_not_exist() | (UserModel.failed_attempts < threshold))
 
 
-def reset_actions(user: UserModel) -> list[Action]:
-    """What clears a user's failure counters after a success; nothing when they are clear."""
-    return list(_CLEARED) if needs_reset(user) else []
+def reset_actions() -> list[Action]:
+    """What clears a user's failure counters after a success (always: failures counted by
+    concurrent requests since the user was read are cleared too)."""
+    return list(_CLEARED)
 
 
 def unlock(username: str, changes: list[Action]) -> UserModel | None:

@@ -70,7 +70,7 @@ def revoke_user(username: str) -> int:
 
 
 def revoke_client(client_id: str) -> int:
-    """Revoke every token issued to a client (a filtered scan: a rare administrative act)."""
-    return revoke_all(
-        token.token_hash for token in storage.scan(TokenModel, TokenModel.client_id == client_id)
-    )
+    """Revoke every unrevoked token issued to a client (a strongly consistent, filtered scan: a rare
+    administrative act)."""
+    unrevoked = (TokenModel.client_id == client_id) & ~(TokenModel.revoked == True)  # noqa: E712
+    return revoke_all(token.token_hash for token in storage.scan(TokenModel, unrevoked))
