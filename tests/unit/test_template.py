@@ -208,3 +208,28 @@ def test_lifetime_parameters_have_the_bounds_tokenctl_accepts(parameter, setting
     )
     variables = TMPL["Globals"]["Function"]["Environment"]["Variables"]
     assert variables[setting.variable] == {"Ref": parameter}
+
+
+def test_the_session_cap_parameter_has_the_settings_bounds():
+    spec = TMPL["Parameters"]["MaxSessionSeconds"]
+    setting = config.MAX_SESSION_SECONDS
+    assert (spec["Default"], spec["MinValue"], spec["MaxValue"]) == (
+        setting.default,
+        setting.minimum,
+        setting.maximum,
+    )
+    token_env = TMPL["Resources"]["TokenFunction"]["Properties"]["Environment"]["Variables"]
+    assert token_env[setting.variable] == {"Ref": "MaxSessionSeconds"}
+
+
+def test_the_issuer_is_configurable_and_empty_by_default():
+    assert TMPL["Parameters"]["Issuer"]["Default"] == ""
+    assert TMPL["Globals"]["Function"]["Environment"]["Variables"][config.ISSUER.variable] == {
+        "Ref": "Issuer"
+    }
+
+
+def test_no_request_outlives_the_wait_of_a_client_deletion():
+    assert TMPL["Globals"]["Function"]["Timeout"] == config.MAX_REQUEST_SECONDS
+    functions = template.resources("AWS::Serverless::Function", TMPL).values()
+    assert all("Timeout" not in function["Properties"] for function in functions)
