@@ -22,16 +22,37 @@ from localrun.events import LambdaContext, ProxyRequest
 ANY_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")  # what API Gateway's ANY covers
 MAX_PAYLOAD = 10 * 1024 * 1024
 
-# Response types API Gateway produces itself, with its default status and body.
+# Response types API Gateway produces itself: default status, the key of its default body and its
+# message ($context.error.message).
 DEFAULT_RESPONSES = {
-    "UNAUTHORIZED": (401, {"message": "Unauthorized"}),
-    "ACCESS_DENIED": (403, {"Message": "User is not authorized to access this resource"}),
-    "MISSING_AUTHENTICATION_TOKEN": (403, {"message": "Missing Authentication Token"}),
-    "AUTHORIZER_FAILURE": (500, {"message": None}),
-    "AUTHORIZER_CONFIGURATION_ERROR": (500, {"message": None}),
-    "REQUEST_TOO_LARGE": (413, {"message": "Request Too Long"}),
-    "INTEGRATION_FAILURE": (502, {"message": "Internal server error"}),
+    "UNAUTHORIZED": (401, "message", "Unauthorized"),
+    "ACCESS_DENIED": (403, "Message", "User is not authorized to access this resource"),
+    "MISSING_AUTHENTICATION_TOKEN": (403, "message", "Missing Authentication Token"),
+    "AUTHORIZER_FAILURE": (500, "message", None),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "message", None),
+    "REQUEST_TOO_LARGE": (413, "message", "Request Too Long"),
+    "INTEGRATION_FAILURE": (502, "message", "Internal server error"),
 }
+EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
+
+# What a REST API does to a Lambda proxy integration's response headers: these reach the client as
+# x-amzn-Remapped-<name> (the API Gateway developer guide's header notes); Transfer-Encoding is
+# dropped. Pragma, Cache-Control and the rest pass through.
+REMAPPED_RESPONSE_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "Authorization",
+        "Connection",
+        "Content-Length",
+        "Content-MD5",
+        "Date",
+        "Max-Forwards",
+        "Server",
+        "User-Agent",
+        "WWW-Authenticate",
+    )
+)
+DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
 
 
 @dataclass
@@ -108,6 +129,11 @@ def _path_pattern(path: str) -> re.Pattern:
 
 def _policy_allows(policy: dict, method_arn: str) -> bool:
     """IAM evaluation for execute-api:Invoke: an explicit Deny wins, else an Allow is needed."""
+    return _policy_decision(policy, method_arn) == "Allow"
+
+
+def _policy_decision(policy: dict, method_arn: str) -> str | None:
+    """ "Deny" (explicit), "Allow", or None when no statement names the call (an implicit deny)."""
     statements = policy.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
@@ -122,9 +148,9 @@ def _policy_allows(policy: dict, method_arn: str) -> bool:
         if not any(fnmatch.fnmatchcase(method_arn, resource) for resource in resources):
             continue
         if statement.get("Effect") == "Deny":
-            return False
+            return "Deny"
         allowed = allowed or statement.get("Effect") == "Allow"
-    return allowed
+    return "Allow" if allowed else None
 
 
 class Gateway:
@@ -223,13 +249,13 @@ class Gateway:
                 "UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE"
             )
         try:
-            allowed = _policy_allows(result["policyDocument"], method_arn)
+            decision = _policy_decision(result["policyDocument"], method_arn)
             context = {key: _context_value(value) for key, value in (result.get("context") or {}).items()}
             context["principalId"] = str(result["principalId"])
         except (KeyError, TypeError, AttributeError, ValueError):
             return self.gateway_response("AUTHORIZER_CONFIGURATION_ERROR")
-        if not allowed:
-            return self.gateway_response("ACCESS_DENIED")
+        if decision != "Allow":
+            return self.gateway_response("ACCESS_DENIED", EXPLICIT_DENY if decision == "Deny" else None)
         context["integrationLatency"] = 0
         return context
 
@@ -243,19 +269,37 @@ class Gateway:
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
-        return HttpResponse(result["statusCode"], headers, payload)
+        return HttpResponse(result["statusCode"], _as_api_gateway_sends(headers), payload)
 
-    def gateway_response(self, response_type: str) -> HttpResponse:
-        """An error API Gateway produces itself, customised by the template's GatewayResponses."""
-        status, default_body = DEFAULT_RESPONSES[response_type]
+    def gateway_response(self, response_type: str, message: str | None = None) -> HttpResponse:
+        """An error API Gateway produces itself, customised by the template's GatewayResponses (whose
+        templates substitute $context.error.* but are not VTL)."""
+        status, key, default_message = DEFAULT_RESPONSES[response_type]
+        message = message or default_message
         family = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
         custom = self.gateway_responses.get(response_type) or self.gateway_responses.get(family) or {}
         status = int(custom.get("StatusCode", status))
         headers = [("Content-Type", "application/json")]
         for name, value in (custom.get("ResponseParameters", {}).get("Headers") or {}).items():
             headers.append((name, str(template.resolve(value, self.parameters)).strip("'")))
-        body = (custom.get("ResponseTemplates") or {}).get("application/json") or json.dumps(default_body)
+        body = (custom.get("ResponseTemplates") or {}).get("application/json") or json.dumps({key: message})
+        body = body.replace("$context.error.messageString", json.dumps(message or ""))
+        body = body.replace("$context.error.message", message or "").replace(
+            "$context.error.responseType", response_type
+        )
         return HttpResponse(status, headers, body.encode("utf-8"))
+
+
+def _as_api_gateway_sends(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A Lambda proxy integration's headers as a REST API passes them on (remapped or dropped)."""
+    sent = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in REMAPPED_RESPONSE_HEADERS:
+            sent.append((f"x-amzn-Remapped-{name}", value))
+        elif lowered not in DROPPED_RESPONSE_HEADERS:
+            sent.append((name, value))
+    return sent
 
 
 def _context_value(value) -> str:
@@ -268,7 +312,7 @@ def _context_value(value) -> str:
 
 def apply_environment(gateway_template: dict, overrides: dict[str, str]) -> None:
     """Set the functions' environment in this process; variables already set win."""
-    parameters = template.parameter_defaults(gateway_template)
+    parameters = template.parameter_values(gateway_template)
     for name, value in {**function_environment(gateway_template, parameters), **overrides}.items():
         if not os.environ.get(name):
             os.environ[name] = value

@@ -53,11 +53,22 @@ def parameter_defaults(template: dict | None = None) -> dict[str, str]:
     return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
 
 
+# The pseudo parameters of the local stack (the stack name is samconfig.toml's default).
+PSEUDO_PARAMETERS = {
+    "AWS::StackName": "tokenservice",
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+
+
 def parameter_values(template: dict | None = None, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The parameters as this process runs the stack: their defaults, except where the function
-    variable a parameter feeds (`NAME: !Ref Parameter`) is set in the environment."""
+    """The parameters as this process runs the stack: their defaults (and the pseudo parameters),
+    except where the function variable a parameter feeds (`NAME: !Ref Parameter`) is set in the
+    environment."""
     template = template or load()
-    values = parameter_defaults(template)
+    values = {**PSEUDO_PARAMETERS, **parameter_defaults(template)}
     for name, value in function_variables(template).items():
         if isinstance(value, dict) and value.get("Ref") in values and environ.get(name):
             values[value["Ref"]] = environ[name]
@@ -137,12 +148,24 @@ def function_variables(template: dict | None = None) -> dict:
     return variables
 
 
+def _table_reference(value, tables: Mapping[str, dict]) -> str | None:
+    """The table logical id a variable's value names: `!Ref Table`, or the branch of an
+    `!If [CreateTable, !Ref Table, !Ref ExistingTable]` that creates it."""
+    if isinstance(value, dict) and value.get("Ref") in tables:
+        return value["Ref"]
+    if isinstance(value, dict) and "Fn::If" in value:
+        return next(
+            (ref for branch in value["Fn::If"][1:] if (ref := _table_reference(branch, tables))), None
+        )
+    return None
+
+
 def table_env_variables(template: dict | None = None) -> dict[str, str]:
-    """Environment variable → table logical id, from the functions' `!Ref <Table>` variables."""
+    """Environment variable → table logical id, from the functions' variables that name a table."""
     template = template or load()
     tables = resources("AWS::DynamoDB::Table", template)
     return {
-        name: value["Ref"]
+        name: logical_id
         for name, value in function_variables(template).items()
-        if isinstance(value, dict) and value.get("Ref") in tables
+        if (logical_id := _table_reference(value, tables))
     }

@@ -176,3 +176,16 @@ def test_a_clients_token_is_one_consistent_get_item(aws, lambda_context):
     authorize(lambda_context, f"Bearer {token}")
     assert [name for name, _ in calls] == ["GetItem"]
     assert calls[0][1]["ConsistentRead"] is True
+
+
+def test_under_sam_local_an_invalid_token_gets_a_deny_everything_policy_not_an_error(
+    aws, lambda_context, monkeypatch
+):
+    monkeypatch.setenv("AWS_SAM_LOCAL", "true")  # sam local answers a raised authorizer error with 502
+    policy = authorize(lambda_context, "Bearer not-a-token")
+    assert allowed_routes(policy) == set()
+    for method, path in [("GET", "orders"), ("POST", "orders"), ("GET", "whoami"), ("DELETE", "anything/else")]:
+        assert not _policy_allows(policy["policyDocument"], f"{API}/{method}/{path}")
+    monkeypatch.delenv("AWS_SAM_LOCAL")
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize(lambda_context, "Bearer not-a-token")

@@ -132,3 +132,55 @@ def test_the_bearer_challenge_names_the_realm_the_functions_are_given(monkeypatc
     response = gw.handle("GET", "/orders", [], b"", "127.0.0.1")
     assert response.status == 401
     assert dict(response.headers)["WWW-Authenticate"] == 'Bearer realm="shop"'
+
+
+def _respond(gateway, response: dict) -> None:
+    next(r for r in gateway.routes if r.resource == "/token").function.handler = lambda event, context: response
+
+
+def test_proxy_responses_have_their_headers_remapped_as_a_rest_api_does(gateway):
+    headers = {
+        "WWW-Authenticate": 'Basic realm="x"',
+        "Server": "lambda",
+        "Date": "yesterday",
+        "Authorization": "secret-ish",
+        "Pragma": "no-cache",
+        "Cache-Control": "no-store",
+        "Transfer-Encoding": "chunked",
+        "X-Custom": "kept",
+    }
+    _respond(gateway, {"statusCode": 401, "headers": headers, "body": "{}"})
+    sent = dict(gateway.handle("POST", "/token", [], b"", "127.0.0.1").headers)
+    for name in ("WWW-Authenticate", "Server", "Date", "Authorization"):
+        assert name not in sent and sent[f"x-amzn-Remapped-{name}"] == headers[name]
+    assert (sent["Pragma"], sent["Cache-Control"], sent["X-Custom"]) == ("no-cache", "no-store", "kept")
+    assert "Transfer-Encoding" not in sent
+
+
+def test_gateway_generated_responses_are_not_remapped(gateway):
+    response = gateway.handle("GET", "/orders", [], b"", "127.0.0.1")
+    assert dict(response.headers)["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_an_explicit_deny_and_an_unnamed_route_say_which_in_the_description(gateway):
+    explicit = {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": [f"{ARN}/*"]}
+    set_authorizer(gateway, {"principalId": "a", "policyDocument": {"Statement": [explicit]}})
+    denied = json.loads(gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").body)
+    set_authorizer(gateway, {"principalId": "a", "policyDocument": {"Statement": []}})
+    unnamed = json.loads(gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").body)
+    assert denied["error"] == unnamed["error"] == "insufficient_scope"  # one response type on AWS
+    assert denied["error_description"].endswith("with an explicit deny")
+    assert not unnamed["error_description"].endswith("with an explicit deny")
+
+
+@pytest.mark.parametrize("outcome,status,error", [(RuntimeError("boom"), 500, "server_error")])
+def test_other_gateway_errors_are_oauth_json_too(gateway, outcome, status, error):
+    set_authorizer(gateway, outcome)
+    response = gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1")
+    assert (response.status, json.loads(response.body)["error"]) == (status, error)
+    assert dict(response.headers)["Cache-Control"] == "no-store"
+
+
+def test_a_too_large_payload_is_413_in_oauth_json(gateway):
+    response = gateway.handle("POST", "/token", [], b"x" * (10 * 1024 * 1024 + 1), "127.0.0.1")
+    assert (response.status, json.loads(response.body)["error"]) == (413, "invalid_request")

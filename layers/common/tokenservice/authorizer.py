@@ -12,7 +12,7 @@ answers 500: the authorizer never allows without a successful lookup.
 
 import re
 
-from tokenservice import accounts, observability, scopes, storage, tokens
+from tokenservice import accounts, config, observability, scopes, storage, tokens
 from tokenservice.models import TokenModel
 from tokenservice.routes import PROTECTED_ROUTES, Route
 
@@ -41,6 +41,8 @@ def authorize(authorization: str | None, method_arn: str) -> dict:
             raise Unauthorized()
     except Unauthorized:
         observability.count(observability.AUTHORIZER_UNAUTHORIZED)
+        if config.SAM_LOCAL.on():
+            return refusal(method_arn)
         raise
     route = called_route(method_arn)
     allowed = route is not None and route.allows(scopes.permissions(record.scope))
@@ -55,6 +57,14 @@ def active_access_token(token: str) -> TokenModel | None:
     if not tokens.is_active(record, tokens.ACCESS) or not accounts.accepts(user, record):
         return None
     return record
+
+
+def refusal(method_arn: str) -> dict:
+    """A policy that denies everything: what the authorizer answers instead of raising under
+    `sam local`, whose emulator turns a raised "Unauthorized" into a 502 (it then answers 403)."""
+    api_prefix = "/".join(method_arn.split("/", 2)[:2])
+    statement = {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [f"{api_prefix}/*"]}
+    return {"principalId": "anonymous", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
 
 
 def called_route(method_arn: str) -> Route | None:

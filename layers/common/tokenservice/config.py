@@ -99,6 +99,9 @@ LOCKOUT_MAX_SECONDS = Number("LOCKOUT_MAX_SECONDS", 86400, minimum=1)
 SELF_SIGNUP_ENABLED = Flag("SELF_SIGNUP_ENABLED")
 SIGNUP_SCOPES = Text("SIGNUP_SCOPES", "read", empty_is_default=False)
 
+# Set to "true" by `sam local` in the functions' environment (its emulator differs from AWS).
+SAM_LOCAL = Flag("AWS_SAM_LOCAL")
+
 # The Powertools Tracer (X-Ray SDK) is imported only when this is "true".
 TRACER_ENABLED = Flag("TRACER_ENABLED")
 

@@ -1,0 +1,146 @@
+"""IAM exactly as used: every DynamoDB call each function makes is granted by its role in
+template.yaml, and every permission the role grants is used by some flow (nothing more)."""
+
+import pytest
+
+from localrun import template
+from tests.conftest import Provisioned, bearer_works, login, post_form
+from tests.functional.test_races import lose_the_first_response
+from tokenservice import admin, config
+
+TMPL = template.load()
+TABLE_NAMES = {
+    config.TABLE_DEFAULTS[variable]: logical_id
+    for variable, logical_id in template.table_env_variables(TMPL).items()
+}
+ITEM_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def _resolve(value, conditions: dict[str, bool]):
+    """A policy value with `!If` decided by `conditions`; None for `AWS::NoValue`."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        name, yes, no = value["Fn::If"]
+        return _resolve(yes if conditions[name] else no, conditions)
+    if value == {"Ref": "AWS::NoValue"}:
+        return None
+    return value
+
+
+def _table_of(resource) -> tuple[str, str | None]:
+    """(table logical id, index) a policy resource names: `!GetAtt T.Arn` or `!Sub "${T.Arn}/index/i"`."""
+    if "Fn::GetAtt" in resource:
+        return resource["Fn::GetAtt"][0], None
+    text = resource["Fn::Sub"]
+    table = text.split("${", 1)[1].split(".Arn}", 1)[0]
+    return table, text.split("/index/", 1)[1] if "/index/" in text else None
+
+
+def granted(function: str, conditions: dict[str, bool]) -> set[tuple]:
+    """(action, table, index) triples a function's role grants, with the stack creating its tables."""
+    grants = set()
+    for policy in TMPL["Resources"][function]["Properties"].get("Policies", []):
+        for statement in policy["Statement"]:
+            statement = _resolve(statement, conditions)
+            if statement is None:
+                continue
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            for action in actions:
+                for resource in resources:
+                    grants.add((action, *_table_of(_resolve(resource, conditions))))
+    return grants
+
+
+class Recorder:
+    """(action, table, index) of every DynamoDB call made while recording."""
+
+    def __init__(self, client):
+        self.calls: set[tuple] = set()
+        client.meta.events.register("before-parameter-build.dynamodb", self.record)
+
+    def record(self, model, params, **_):
+        name = model.name
+        if name == "BatchGetItem":
+            self.calls |= {(f"dynamodb:{name}", TABLE_NAMES[t], None) for t in params["RequestItems"]}
+        elif name == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                ((kind, request),) = item.items()
+                self.calls.add((f"dynamodb:{ITEM_ACTIONS[kind]}", TABLE_NAMES[request["TableName"]], None))
+        else:
+            self.calls.add((f"dynamodb:{name}", TABLE_NAMES[params["TableName"]], params.get("IndexName")))
+
+
+def conditions(signup: bool) -> dict[str, bool]:
+    created = {name: True for name in TMPL["Conditions"] if name.startswith("Create")}
+    return {**created, "SignupEnabled": signup, "HasAlarmTopic": False}
+
+
+def legacy_tokens(p: Provisioned) -> tuple[str, str]:
+    """An access and a refresh token as issued before tokens named their user (same records)."""
+    from tokenservice import credentials, tokens
+
+    issued = tokens.issue(
+        client_id=p.client_id,
+        username=p.username,
+        scope="read",
+        grant_type="password",
+        access_ttl=600,
+        refresh_ttl=600,
+    )
+    plain = [credentials.new_token(), credentials.new_token()]
+    for record, token in zip(issued.records, plain, strict=True):
+        record.token_hash = credentials.digest(token)
+    tokens.save(issued.records)
+    return plain[0], plain[1]
+
+
+def token_function_flows(ctx, p: Provisioned, signup: bool) -> None:
+    login(ctx, p, password="wrong password")  # counts a failure
+    _, _, first = login(ctx, p)
+    form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    _, _, second = post_form(ctx, "/token", form, p.basic)
+    post_form(ctx, "/token", form, p.basic)  # a reuse: revokes the family (by_user query)
+    post_form(ctx, "/token", {"grant_type": "client_credentials"}, p.basic)
+    post_form(ctx, "/introspect", {"token": second["access_token"]}, p.basic)
+    _, _, third = login(ctx, p)
+    post_form(ctx, "/revoke", {"token": third["access_token"]}, p.basic)
+    post_form(ctx, "/revoke", {"token": third["refresh_token"]}, p.basic)
+    if signup:
+        post_form(ctx, "/signup", {"username": "newcomer", "password": "a fine long passphrase"}, p.basic)
+    _, old_refresh = legacy_tokens(p)  # its user is read apart (GetItem)
+    post_form(ctx, "/token", {"grant_type": "refresh_token", "refresh_token": old_refresh}, p.basic)
+
+
+@pytest.mark.parametrize("signup", [False, True])
+def test_the_token_functions_role_grants_exactly_what_its_flows_use(aws, lambda_context, monkeypatch, signup):
+    monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true" if signup else "false")
+    provisioned = Provisioned()
+    admin.create_user("locked-out", "a long passphrase", "read")
+    recorder = Recorder(aws)
+    token_function_flows(lambda_context, provisioned, signup)
+    lose_the_first_response(aws)  # the retry finds its tokens written (GetItem)
+    assert login(lambda_context, provisioned)[0] == 200
+    monkeypatch.setenv("LOCKOUT_THRESHOLD", "1")  # one more failure locks a user: the lockout's writes
+    login(lambda_context, provisioned, password="wrong password", username="locked-out")
+    assert recorder.calls == granted("TokenFunction", conditions(signup))
+
+
+def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context):
+    provisioned = Provisioned()
+    _, _, tokens = login(lambda_context, provisioned)
+    _, _, service = post_form(
+        lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic
+    )
+    old_access, _ = legacy_tokens(provisioned)
+    recorder = Recorder(aws)
+    assert bearer_works(lambda_context, tokens["access_token"])
+    assert bearer_works(lambda_context, service["access_token"])
+    assert bearer_works(lambda_context, old_access)
+    assert recorder.calls == granted("AuthorizerFunction", conditions(False))
