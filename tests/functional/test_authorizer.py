@@ -184,7 +184,12 @@ def test_under_sam_local_an_invalid_token_gets_a_deny_everything_policy_not_an_e
     monkeypatch.setenv("AWS_SAM_LOCAL", "true")  # sam local answers a raised authorizer error with 502
     policy = authorize(lambda_context, "Bearer not-a-token")
     assert allowed_routes(policy) == set()
-    for method, path in [("GET", "orders"), ("POST", "orders"), ("GET", "whoami"), ("DELETE", "anything/else")]:
+    for method, path in [
+        ("GET", "orders"),
+        ("POST", "orders"),
+        ("GET", "whoami"),
+        ("DELETE", "anything/else"),
+    ]:
         assert not _policy_allows(policy["policyDocument"], f"{API}/{method}/{path}")
     monkeypatch.delenv("AWS_SAM_LOCAL")
     with pytest.raises(Exception, match=r"^Unauthorized$"):

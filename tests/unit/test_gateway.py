@@ -135,7 +135,9 @@ def test_the_bearer_challenge_names_the_realm_the_functions_are_given(monkeypatc
 
 
 def _respond(gateway, response: dict) -> None:
-    next(r for r in gateway.routes if r.resource == "/token").function.handler = lambda event, context: response
+    next(r for r in gateway.routes if r.resource == "/token").function.handler = lambda event, context: (
+        response
+    )
 
 
 def test_proxy_responses_have_their_headers_remapped_as_a_rest_api_does(gateway):
