@@ -29,7 +29,7 @@ def aws(monkeypatch):
     """moto's mock_aws with the template's tables, dummy credentials, no endpoint override."""
     from moto import mock_aws
 
-    from tokenservice import storage
+    from tokenservice import caching, storage
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -39,12 +39,25 @@ def aws(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     storage.dynamodb.cache_clear()
+    caching.clear_all()  # a fresh database is a fresh execution environment
     with mock_aws():
         from localrun.tables import ensure_tables
 
         ensure_tables(storage.dynamodb())
+        register_sample_api()
         yield storage.dynamodb()
     storage.dynamodb.cache_clear()
+
+
+SAMPLE_API_IDS = ("abcdef1234", "local")  # the API ids of the recorded events and of make run
+
+
+def register_sample_api() -> None:
+    """The sample API's rules (openapi.yaml) in the registry, as the stack's loader puts them."""
+    from tokenservice import openapi, registry
+
+    for api_id in SAMPLE_API_IDS:
+        registry.import_api(api_id, openapi.load(openapi.SAMPLE))
 
 
 @pytest.fixture

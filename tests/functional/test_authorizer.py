@@ -7,9 +7,10 @@ from botocore.exceptions import ClientError
 
 from localrun.gateway import _policy_allows
 from tests.conftest import handler, load_event
-from tokenservice import admin, credentials, storage, tokens
+from tokenservice import admin, credentials, openapi, storage, tokens
 from tokenservice.models import TokenModel, UserModel
-from tokenservice.routes import PROTECTED_ROUTES
+
+SAMPLE_RULES = openapi.access_rules(openapi.load(openapi.SAMPLE))
 
 authorizer_handler = handler("authorizer")
 API = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1"
@@ -42,7 +43,7 @@ def authorize(lambda_context, authorization: str, method="GET", path="orders") -
 def allowed_routes(policy: dict) -> set[tuple[str, str]]:
     return {
         (route.method, route.path)
-        for route in PROTECTED_ROUTES
+        for route in SAMPLE_RULES
         if _policy_allows(policy["policyDocument"], route.resource(API).replace("*", "x"))
     }
 
@@ -162,6 +163,7 @@ def _calls(aws) -> list:
 
 def test_a_users_token_is_checked_with_its_user_in_one_consistent_batch_get(aws, lambda_context):
     token = issue("read")
+    authorize(lambda_context, f"Bearer {token}")  # the API's rules are now in memory
     calls = _calls(aws)
     authorize(lambda_context, f"Bearer {token}")
     assert [name for name, _ in calls] == ["BatchGetItem"]
@@ -172,6 +174,7 @@ def test_a_users_token_is_checked_with_its_user_in_one_consistent_batch_get(aws,
 
 def test_a_clients_token_is_one_consistent_get_item(aws, lambda_context):
     token = issue("read", username=None)
+    authorize(lambda_context, f"Bearer {token}")  # the API's rules are now in memory
     calls = _calls(aws)
     authorize(lambda_context, f"Bearer {token}")
     assert [name for name, _ in calls] == ["GetItem"]
@@ -194,3 +197,15 @@ def test_under_sam_local_an_invalid_token_gets_a_deny_everything_policy_not_an_e
     monkeypatch.delenv("AWS_SAM_LOCAL")
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(lambda_context, "Bearer not-a-token")
+
+
+def test_on_a_rules_cache_miss_the_rules_come_in_the_same_round_trip(aws, lambda_context):
+    token = issue("read")
+    calls = _calls(aws)
+    authorize(lambda_context, f"Bearer {token}")
+    assert [name for name, _ in calls] == ["BatchGetItem"]
+    assert sorted(calls[0][1]["RequestItems"]) == [
+        "tokenservice-registry",
+        "tokenservice-tokens",
+        "tokenservice-users",
+    ]

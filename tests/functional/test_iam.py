@@ -4,7 +4,7 @@ template.yaml, and every permission the role grants is used by some flow (nothin
 import pytest
 
 from localrun import template
-from tests.conftest import Provisioned, bearer_works, login, post_form
+from tests.conftest import Provisioned, bearer_works, handler, login, post_form, token_event
 from tests.functional.test_races import lose_the_first_response
 from tokenservice import admin, config
 
@@ -109,7 +109,12 @@ def token_function_flows(ctx, p: Provisioned, signup: bool) -> None:
     post_form(ctx, "/token", form, p.basic)  # a reuse: revokes the family (by_user query)
     post_form(ctx, "/token", {"grant_type": "client_credentials"}, p.basic)
     post_form(ctx, "/introspect", {"token": second["access_token"]}, p.basic)
-    _, _, third = login(ctx, p)
+    _, _, third = login(ctx, p, scope="read")  # the requested scopes' definitions are read too
+    metadata = {
+        **token_event("", None, resource="/.well-known/oauth-authorization-server"),
+        "httpMethod": "GET",
+    }
+    handler("token")(metadata, ctx)  # its scopes_supported lists the registry's scopes
     post_form(ctx, "/revoke", {"token": third["access_token"]}, p.basic)
     post_form(ctx, "/revoke", {"token": third["refresh_token"]}, p.basic)
     if signup:

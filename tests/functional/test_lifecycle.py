@@ -316,7 +316,7 @@ def test_introspection_requires_client_authentication(provisioned, lambda_contex
 # -- metadata -----------------------------------------------------------------------------
 
 
-def test_metadata_uses_the_requests_host_and_stage(lambda_context):
+def test_metadata_uses_the_requests_host_and_stage(aws, lambda_context):
     event = load_event("token_password")
     path = "/.well-known/oauth-authorization-server"
     event.update(httpMethod="GET", resource=path, path=path, body=None)
@@ -348,14 +348,14 @@ def _metadata(lambda_context, host: str | None = None) -> dict:
     return json.loads(handler("token")(event, lambda_context)["body"])
 
 
-def test_the_issuer_never_comes_from_the_clients_host_header(lambda_context, monkeypatch):
+def test_the_issuer_never_comes_from_the_clients_host_header(aws, lambda_context, monkeypatch):
     monkeypatch.delenv("ISSUER", raising=False)
     document = _metadata(lambda_context, host="evil.example")
     assert document["issuer"] == "https://abcdef1234.execute-api.us-east-1.amazonaws.com/v1"
     assert "evil" not in json_text(document)
 
 
-def test_a_configured_issuer_names_every_endpoint(lambda_context, monkeypatch):
+def test_a_configured_issuer_names_every_endpoint(aws, lambda_context, monkeypatch):
     monkeypatch.setenv("ISSUER", "https://auth.example.com/")
     document = _metadata(lambda_context, host="evil.example")
     assert document["issuer"] == "https://auth.example.com"

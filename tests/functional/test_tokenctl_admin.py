@@ -178,12 +178,18 @@ STACK_TEMPLATE = {
                 "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
             },
         }
-        for name, key in (("Users", "username"), ("Clients", "client_id"), ("Tokens", "token_hash"))
+        for name, key in (
+            ("Users", "username"),
+            ("Clients", "client_id"),
+            ("Tokens", "token_hash"),
+            ("Registry", "id"),
+        )
     },
     "Outputs": {
         "UsersTableName": {"Value": {"Ref": "Users"}},
         "ClientsTableName": {"Value": {"Ref": "Clients"}},
         "TokensTableName": {"Value": {"Ref": "Tokens"}},
+        "RegistryTableName": {"Value": {"Ref": "Registry"}},
     },
 }
 

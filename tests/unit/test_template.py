@@ -3,15 +3,15 @@
 import pytest
 
 from localrun import template
-from tokenservice import config
-from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel
-from tokenservice.routes import PROTECTED_ROUTES
+from tokenservice import config, openapi
+from tokenservice.models import ApiModel, ClientModel, RegistrationModel, ScopeModel, TokenModel, UserModel
 
 TMPL = template.load()
 TABLES = {
     "USERS_TABLE": [UserModel],
     "CLIENTS_TABLE": [ClientModel],
     "TOKENS_TABLE": [TokenModel, RegistrationModel],
+    "REGISTRY_TABLE": [ApiModel, ScopeModel],
 }
 
 
@@ -56,7 +56,7 @@ def test_models_default_to_the_local_table_names():
         assert all(model.Meta.table_name == config.TABLE_DEFAULTS[variable] for model in models)
 
 
-@pytest.mark.parametrize("logical_id", ["UsersTable", "ClientsTable", "TokensTable"])
+@pytest.mark.parametrize("logical_id", ["UsersTable", "ClientsTable", "TokensTable", "RegistryTable"])
 def test_tables_are_on_demand_encrypted_and_recoverable(logical_id):
     props = TMPL["Resources"][logical_id]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -69,9 +69,10 @@ def test_tokens_table_expires_items_by_the_models_expiry_attribute():
     assert ttl == {"AttributeName": TokenModel.expires_at.attr_name, "Enabled": True}
 
 
-def test_authorizer_protected_routes_are_exactly_the_route_scope_rules():
+def test_authorizer_protected_routes_are_exactly_the_sample_apis_registry_rules():
     protected = {(e.method, e.path) for e in template.api_endpoints(TMPL) if e.authorizer}
-    assert protected == {(r.method, r.path) for r in PROTECTED_ROUTES}
+    rules = openapi.access_rules(openapi.load(openapi.SAMPLE))
+    assert protected == {(r.method, r.path) for r in rules}
 
 
 def test_token_endpoint_is_public():

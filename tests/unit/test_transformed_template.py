@@ -98,7 +98,12 @@ def test_the_api_has_exactly_one_stage_the_one_named_by_the_parameter(cfn):
 
 def test_by_default_the_stack_creates_its_tables(cfn):
     stack = deployed(cfn)
-    assert len(of_type(stack, "AWS::DynamoDB::Table")) == 3
+    assert set(of_type(stack, "AWS::DynamoDB::Table")) == {
+        "UsersTable",
+        "ClientsTable",
+        "TokensTable",
+        "RegistryTable",
+    }
     function = stack["Resources"]["TokenFunction"]["Properties"]["Environment"]["Variables"]
     assert function["USERS_TABLE"] == {"Ref": "UsersTable"}
 
@@ -108,17 +113,16 @@ def test_a_stack_can_deploy_onto_existing_tables(cfn):
         "ExistingUsersTable": "old-users",
         "ExistingClientsTable": "old-clients",
         "ExistingTokensTable": "old-tokens",
+        "ExistingRegistryTable": "old-registry",
     }
     stack = deployed(cfn, **names)
     assert of_type(stack, "AWS::DynamoDB::Table") == {}
     for function in of_type(stack, "AWS::Lambda::Function").values():
         variables = function["Properties"]["Environment"]["Variables"]
-        assert (variables["USERS_TABLE"], variables["CLIENTS_TABLE"], variables["TOKENS_TABLE"]) == tuple(
-            names.values()
-        )
-    assert {stack["Outputs"][f"{kind}TableName"]["Value"] for kind in ("Users", "Clients", "Tokens")} == set(
-        names.values()
-    )
+        tables = ("USERS_TABLE", "CLIENTS_TABLE", "TOKENS_TABLE", "REGISTRY_TABLE")
+        assert tuple(variables[name] for name in tables) == tuple(names.values())
+    kinds = ("Users", "Clients", "Tokens", "Registry")
+    assert {stack["Outputs"][f"{kind}TableName"]["Value"] for kind in kinds} == set(names.values())
     policies = json.dumps([role["Properties"] for role in of_type(stack, "AWS::IAM::Role").values()])
     assert "UsersTable.Arn" not in policies and "table/old-users" in policies
     assert "table/old-tokens/index/by_user" in policies

@@ -57,11 +57,13 @@ class Flag:
 USERS_TABLE = "USERS_TABLE"
 CLIENTS_TABLE = "CLIENTS_TABLE"
 TOKENS_TABLE = "TOKENS_TABLE"
+REGISTRY_TABLE = "REGISTRY_TABLE"  # the API registry: APIs and their rules, scopes and their roles
 
 TABLE_DEFAULTS = {
     USERS_TABLE: "tokenservice-users",
     CLIENTS_TABLE: "tokenservice-clients",
     TOKENS_TABLE: "tokenservice-tokens",
+    REGISTRY_TABLE: "tokenservice-registry",
 }
 
 # The template's Outputs naming each table (`tokenctl --stack NAME` reads them).
@@ -69,6 +71,7 @@ STACK_OUTPUTS = {
     USERS_TABLE: "UsersTableName",
     CLIENTS_TABLE: "ClientsTableName",
     TOKENS_TABLE: "TokensTableName",
+    REGISTRY_TABLE: "RegistryTableName",
 }
 
 
@@ -117,6 +120,10 @@ ISSUER = Text("ISSUER", "")
 # The longest a request may run: the functions' Timeout in the template (a test checks they agree).
 # No request that read a client or a user before a change to it can write after this long.
 MAX_REQUEST_SECONDS = 15
+
+# How long the authorizer keeps an API's rules in memory: a rule or role change shows within this
+# (plus API Gateway's own policy cache, AuthorizerCacheTtl, on AWS).
+RULES_CACHE_SECONDS = Number("RULES_CACHE_SECONDS", 60, minimum=0, maximum=3600)
 
 # Usernames: at most 128 characters (at most 512 bytes of UTF-8, well inside DynamoDB's key limit).
 MAX_USERNAME_LENGTH = 128

@@ -17,6 +17,7 @@ from tokenservice import (
     grant_types,
     grants,
     observability,
+    registry,
     revocation,
     tokens,
 )
@@ -31,7 +32,6 @@ from tokenservice.errors import (
 )
 from tokenservice.http import NO_STORE, Request, error_response, json_response, required
 from tokenservice.models import ClientModel, TokenModel, UserModel
-from tokenservice.routes import PROTECTED_ROUTES
 
 logger = Logger(child=True)
 REFUSAL_METRICS = {
@@ -166,7 +166,7 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 def metadata(request: Request) -> dict:
     """GET /.well-known/oauth-authorization-server (RFC 8414): the issuer and the endpoints under it."""
     base = request.issuer()
-    scopes_supported = sorted({route.scope for route in PROTECTED_ROUTES if route.scope})
+    scopes_supported = registry.scope_names()
     document = {
         "issuer": base,
         "token_endpoint": f"{base}/token",

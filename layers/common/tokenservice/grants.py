@@ -17,18 +17,20 @@ from tokenservice import (
     lockout,
     observability,
     passwords,
+    registry,
     revocation,
     scopes,
     storage,
     tokens,
 )
 from tokenservice.client_auth import ClientCredentials
-from tokenservice.errors import InvalidGrant, InvalidRequest, UnsupportedGrantType
+from tokenservice.errors import InvalidGrant, InvalidRequest, InvalidScope, UnsupportedGrantType
 from tokenservice.http import required
 from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel, registration_key
 from tokenservice.text import printable
 
 BAD_CREDENTIALS = "Invalid username or password"
+MAX_REQUESTED_SCOPES = 64  # their definitions are read with the client and the user (100 keys at most)
 BAD_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked"
 
 
@@ -50,8 +52,10 @@ def _issue(
 class PasswordGrant:
     """Resource Owner Password Credentials (RFC 6749 §4.3), as WSO2's Token API offers it.
 
-    One BatchGetItem (client, user, the pair's registration) and one TransactWriteItems (the
-    tokens, a condition on the user item, the registration when it is new or an hour old).
+    One BatchGetItem (client, user, the pair's registration, the definitions of the requested
+    scopes) and one TransactWriteItems (the tokens, a condition on the user item, the registration
+    when it is new or an hour old). The user gets the requested scopes that are their own or bound
+    to one of their roles, and that the client may have.
     """
 
     GRANT_TYPE = grant_types.PASSWORD
@@ -65,8 +69,14 @@ class PasswordGrant:
             identity.canonical_username(username) if len(username) <= config.MAX_USERNAME_LENGTH else None
         )
         registered = registration_key(presented.client_id, lookup) if lookup else None
-        client, user, registration = client_auth.authenticate_token_endpoint_client(
-            presented, self.GRANT_TYPE, (UserModel, lookup), (RegistrationModel, registered)
+        if len(requested) > MAX_REQUESTED_SCOPES:
+            raise InvalidScope(f"At most {MAX_REQUESTED_SCOPES} scopes may be requested at once")
+        client, user, registration, *defined = client_auth.authenticate_token_endpoint_client(
+            presented,
+            self.GRANT_TYPE,
+            (UserModel, lookup),
+            (RegistrationModel, registered),
+            *registry.scope_keys(requested),
         )
 
         # Unknown, disabled and locked users cost one (dummy) argon2 verification and one
@@ -78,7 +88,8 @@ class PasswordGrant:
                 lockout.record_failure(lookup, now)
             raise InvalidGrant(BAD_CREDENTIALS)
 
-        granted = scopes.grant(requested, scopes.parse(user.scope), scopes.parse(client.scope))
+        obtainable = scopes.parse(user.scope) | registry.role_bound(defined, user.roles)
+        granted = scopes.grant(requested, obtainable, scopes.parse(client.scope))
         issued = _issue(
             client,
             user.username,

@@ -26,9 +26,10 @@ class UserModel(Model):
     failed_attempts = NumberAttribute(default=0)  # consecutive failed passwords
     lockouts = NumberAttribute(default=0)  # consecutive lockouts (each one doubles the next)
     locked_until = NumberAttribute(null=True)
-    # Raised by every disable and password change: tokens carry the version they were issued
-    # under, and a token of another version is refused wherever it is checked.
+    # Raised by every disable, password change and change of roles: tokens carry the version they
+    # were issued under, and a token of another version is refused wherever it is checked.
     credential_version = NumberAttribute(default=0)
+    roles = UnicodeSetAttribute(null=True)  # a user may obtain the scopes bound to any of these
 
 
 class ClientModel(Model):
@@ -122,11 +123,47 @@ def registration_key(client_id: str, username: str) -> str:
     return "registration:" + credentials.digest(f"{client_id}\n{username}")
 
 
+class ApiModel(Model):
+    """A protected API in the registry: its API Gateway REST API id, a name, its resource rules."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "api#" + the REST API id
+    kind = UnicodeAttribute(default="api")
+    api_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    rules = UnicodeAttribute()  # rules.encode: [[method, path, scope], ...]
+    updated_at = NumberAttribute()
+
+
+class ScopeModel(Model):
+    """A scope, defined once, with the roles that may obtain it (WSO2's scope-role binding)."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "scope#" + the scope
+    kind = UnicodeAttribute(default="scope")
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    roles = UnicodeSetAttribute(null=True)
+
+
+def api_key(api_id: str) -> str:
+    return "api#" + api_id
+
+
+def scope_key(name: str) -> str:
+    return "scope#" + name
+
+
 # The models stored in each table, by the environment variable that names the table.
 TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
     config.USERS_TABLE: (UserModel,),
     config.CLIENTS_TABLE: (ClientModel,),
     config.TOKENS_TABLE: (TokenModel, RegistrationModel),
+    config.REGISTRY_TABLE: (ApiModel, ScopeModel),
 }
 
 
