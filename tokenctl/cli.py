@@ -1,4 +1,5 @@
-"""tokenctl: administer the token service — clients ("Generate Keys"), users, statistics.
+"""tokenctl: administer the token service — clients ("Generate Keys"), users and roles, the API
+registry (APIs, rules, scopes), statistics.
 
 It talks to DynamoDB like any AWS tool (AWS_ENDPOINT_URL_DYNAMODB, AWS_PROFILE, AWS_REGION).
 Table names come from USERS_TABLE, CLIENTS_TABLE and TOKENS_TABLE, else the local defaults that
@@ -7,7 +8,9 @@ at creation or rotation; passwords are read from stdin, never from arguments.
 
 examples:
   tokenctl client create --name "Shop" --scopes "read update" --json
-  echo 'a long passphrase' | tokenctl user create alice --scopes "read" --password-stdin
+  echo 'a long passphrase' | tokenctl user create alice --roles "subscriber" --password-stdin
+  tokenctl api import openapi.yaml --api a1b2c3d4e5 --name "Orders"
+  tokenctl scope create orders:read --roles "subscriber admin" --description "Read orders"
   tokenctl --stack tokenservice stats --client <client_id>
 """
 
@@ -41,15 +44,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack", metavar="NAME", help="use the tables of this deployed CloudFormation stack"
     )
     areas = parser.add_subparsers(
-        dest="area", required=True, parser_class=_Parser, metavar="{client,user,stats}"
+        dest="area", required=True, parser_class=_Parser, metavar="{client,user,api,scope,stats}"
     )
     json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print one JSON document")
     json_flag.add_argument("--stack", metavar="NAME", default=argparse.SUPPRESS, help="as tokenctl --stack")
+    _client_commands(areas, json_flag)
+    _user_commands(areas, json_flag)
+    _api_commands(areas, json_flag)
+    _scope_commands(areas, json_flag)
+    stats = areas.add_parser(
+        "stats",
+        parents=[json_flag],
+        help='"Registered Users for Application": users per client (password grant)',
+    )
+    stats.add_argument("--client", metavar="ID", help="only this client")
+    stats.set_defaults(run=show_stats)
+    return parser
 
-    client = areas.add_parser("client", help="OAuth clients (consumer key and secret)")
-    client_cmds = client.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    create = client_cmds.add_parser(
+
+def _commands(areas, name: str, text: str):
+    return areas.add_parser(name, help=text).add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
+
+
+def _client_commands(areas, json_flag) -> None:
+    commands = _commands(areas, "client", "OAuth clients (consumer key and secret)")
+    create = commands.add_parser(
         "create", parents=[json_flag], help="create a client; prints its secret once"
     )
     create.add_argument("--name", required=True)
@@ -75,15 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a resource server: may introspect other clients' access tokens",
     )
     create.set_defaults(run=client_create)
-    client_cmds.add_parser(
-        "list", parents=[json_flag], help="list clients (never their secrets)"
-    ).set_defaults(run=client_list)
-    rotate = client_cmds.add_parser("rotate-secret", parents=[json_flag], help="new secret, printed once")
+    commands.add_parser("list", parents=[json_flag], help="list clients (never their secrets)").set_defaults(
+        run=client_list
+    )
+    rotate = commands.add_parser("rotate-secret", parents=[json_flag], help="new secret, printed once")
     rotate.add_argument("client_id", metavar="ID")
     rotate.set_defaults(run=client_rotate)
-    delete = client_cmds.add_parser(
-        "delete", parents=[json_flag], help="delete a client and revoke its tokens"
-    )
+    delete = commands.add_parser("delete", parents=[json_flag], help="delete a client and revoke its tokens")
     delete.add_argument("client_id", metavar="ID")
     delete.add_argument(
         "--no-wait",
@@ -93,37 +113,69 @@ def build_parser() -> argparse.ArgumentParser:
     )
     delete.set_defaults(run=client_delete)
 
-    user = areas.add_parser("user", help="resource owners (password grant users)")
-    user_cmds = user.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    ucreate = user_cmds.add_parser("create", parents=[json_flag], help="create a user; password from stdin")
-    ucreate.add_argument("username")
-    ucreate.add_argument("--scopes", required=True, help='space-separated, e.g. "read update"')
-    ucreate.add_argument(
+
+def _user_commands(areas, json_flag) -> None:
+    commands = _commands(areas, "user", "resource owners (password grant users) and their roles")
+    create = commands.add_parser("create", parents=[json_flag], help="create a user; password from stdin")
+    create.add_argument("username")
+    create.add_argument("--scopes", default="", help='direct scopes, space-separated, e.g. "read update"')
+    create.add_argument("--roles", default="", help="space-separated; the user may obtain their scopes")
+    create.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin (required)"
     )
-    ucreate.set_defaults(run=user_create)
-    user_cmds.add_parser("list", parents=[json_flag], help="list users").set_defaults(run=user_list)
+    create.set_defaults(run=user_create)
+    commands.add_parser("list", parents=[json_flag], help="list users").set_defaults(run=user_list)
     for name, run, text in (
         ("disable", user_disable, "disable a user and revoke their live tokens"),
         ("enable", user_enable, "enable a user again (and lift a lockout)"),
         ("set-password", user_set_password, "new password from stdin; revokes live tokens"),
     ):
-        command = user_cmds.add_parser(name, parents=[json_flag], help=text)
+        command = commands.add_parser(name, parents=[json_flag], help=text)
         command.add_argument("username")
         if name == "set-password":
             command.add_argument(
                 "--password-stdin", action="store_true", help="read the password from stdin (required)"
             )
         command.set_defaults(run=run)
+    roles = commands.add_parser("set-roles", parents=[json_flag], help="give a user exactly these roles")
+    roles.add_argument("username")
+    roles.add_argument("roles", help='space-separated, e.g. "subscriber editor" ("" for none)')
+    roles.set_defaults(run=user_set_roles)
 
-    stats = areas.add_parser(
-        "stats",
-        parents=[json_flag],
-        help='"Registered Users for Application": users per client (password grant)',
+
+def _api_commands(areas, json_flag) -> None:
+    commands = _commands(areas, "api", "the API registry: resources and the scope each needs")
+    imported = commands.add_parser(
+        "import", parents=[json_flag], help="an API's rules from an OpenAPI 3 document (replaces them)"
     )
-    stats.add_argument("--client", metavar="ID", help="only this client")
-    stats.set_defaults(run=show_stats)
-    return parser
+    imported.add_argument("document", metavar="OPENAPI_FILE")
+    imported.add_argument("--api", required=True, metavar="API_ID", help="the API Gateway REST API id")
+    imported.add_argument("--name")
+    imported.set_defaults(run=api_import)
+    rule = commands.add_parser("rule", parents=[json_flag], help="add or replace one resource's rule")
+    rule.add_argument("api_id", metavar="API_ID")
+    rule.add_argument("method", metavar="METHOD", help="GET, POST, ..., or ANY")
+    rule.add_argument("path", metavar="PATH", help="e.g. /orders/{id}")
+    rule.add_argument("scope", metavar="SCOPE", help="the scope it needs; - for any valid token")
+    rule.set_defaults(run=api_rule)
+    listed = commands.add_parser("rules", parents=[json_flag], help="an API's rules")
+    listed.add_argument("api_id", metavar="API_ID")
+    listed.set_defaults(run=api_rules)
+    deleted = commands.add_parser("delete", parents=[json_flag], help="remove an API (it is then denied)")
+    deleted.add_argument("api_id", metavar="API_ID")
+    deleted.set_defaults(run=api_delete)
+
+
+def _scope_commands(areas, json_flag) -> None:
+    commands = _commands(areas, "scope", "scopes and the roles that may obtain them")
+    create = commands.add_parser("create", parents=[json_flag], help="define a scope (or redefine it)")
+    create.add_argument("name")
+    create.add_argument(
+        "--roles", required=True, help='space-separated roles that may obtain it ("" for none)'
+    )
+    create.add_argument("--description")
+    create.set_defaults(run=scope_create)
+    commands.add_parser("list", parents=[json_flag], help="list scopes").set_defaults(run=scope_list)
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -234,10 +286,11 @@ def client_delete(args) -> None:
 
 def user_create(args) -> None:
     password = read_password(args)
-    user = admin.create_user(args.username, password, args.scopes)
+    user = admin.create_user(args.username, password, args.scopes, roles=args.roles)
     if args.json:
         return emit_json(admin.user_document(user))
-    print(f"Created user {user.username} with scopes: {user.scope or '(none)'}")
+    roles = " ".join(sorted(user.roles or ())) or "(none)"
+    print(f"Created user {user.username} with scopes: {user.scope or '(none)'}; roles: {roles}")
 
 
 def user_list(args) -> None:
@@ -246,7 +299,7 @@ def user_list(args) -> None:
         return emit_json(documents)
     for document in documents:
         document["locked_until"] = when(document["locked_until"])
-    table(documents, ["username", "scope", "disabled", "locked_until"])
+    table(documents, ["username", "scope", "roles", "disabled", "locked_until"])
 
 
 def user_disable(args) -> None:
@@ -269,6 +322,57 @@ def user_set_password(args) -> None:
     if args.json:
         return emit_json({"username": args.username, "password_changed": True, "revoked_tokens": revoked})
     print(f"Changed the password of {args.username}; revoked {revoked} token(s).")
+
+
+def user_set_roles(args) -> None:
+    user = admin.set_roles(args.username, args.roles)
+    if args.json:
+        return emit_json(admin.user_document(user))
+    print(f"{user.username} now has roles: {' '.join(sorted(user.roles or ())) or '(none)'}")
+    print(
+        "Their tokens from before no longer count: they get new scopes at their next login.", file=sys.stderr
+    )
+
+
+def _show_api(args, api) -> None:
+    document = admin.api_document(api)
+    if args.json:
+        return emit_json(document)
+    print(f"API {document['api_id']} ({document['name']}):")
+    table(document["rules"], ["method", "path", "scope"])
+
+
+def api_import(args) -> None:
+    _show_api(args, admin.import_api(args.document, args.api, args.name))
+
+
+def api_rule(args) -> None:
+    _show_api(args, admin.set_rule(args.api_id, args.method, args.path, args.scope))
+
+
+def api_rules(args) -> None:
+    _show_api(args, admin.api_rules(args.api_id))
+
+
+def api_delete(args) -> None:
+    admin.delete_api(args.api_id)
+    if args.json:
+        return emit_json({"api_id": args.api_id, "deleted": True})
+    print(f"Deleted API {args.api_id}; calls to it are now denied.")
+
+
+def scope_create(args) -> None:
+    document = admin.scope_document(admin.define_scope(args.name, args.roles, args.description))
+    if args.json:
+        return emit_json(document)
+    print(f"Scope {document['name']}: roles {' '.join(document['roles']) or '(none)'}")
+
+
+def scope_list(args) -> None:
+    documents = [admin.scope_document(scope) for scope in admin.list_scopes()]
+    if args.json:
+        return emit_json(documents)
+    table(documents, ["name", "roles", "description"])
 
 
 def show_stats(args) -> None:

@@ -62,6 +62,7 @@ def test_user_list_shows_state_and_no_hashes(provisioned, run):
         {
             "username": "alice",
             "scope": "read update",
+            "roles": [],
             "disabled": False,
             "locked_until": None,
             "created_at": json.loads(out)[0]["created_at"],

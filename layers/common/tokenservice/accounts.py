@@ -63,3 +63,9 @@ def enable(username: str) -> UserModel | None:
 def set_password_hash(username: str, password_hash: str) -> UserModel | None:
     """Replace a user's password and lift any lockout; every token issued before stops counting."""
     return lockout.unlock(username, [UserModel.password_hash.set(password_hash), _NEW_VERSION])
+
+
+def set_roles(username: str, roles: set[str] | None) -> UserModel | None:
+    """Give a user exactly these roles; every token issued before stops counting."""
+    change = UserModel.roles.set(roles) if roles else UserModel.roles.remove()
+    return storage.update(UserModel, username, [change, _NEW_VERSION])

@@ -1,9 +1,11 @@
-"""Provisioning clients and users (used by `tokenctl` and the local runner's demo data).
+"""Administration (used by `tokenctl` and the local runner's demo data): clients, users and their
+roles, the API registry (APIs, rules, scopes), and the registered-users statistics.
 
 Secrets are returned once, to be shown once; only their hashes are stored.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tokenservice import (
@@ -13,13 +15,23 @@ from tokenservice import (
     grant_types,
     identity,
     lockout,
+    openapi,
     passwords,
+    registry,
     revocation,
+    rules,
     scopes,
     storage,
 )
 from tokenservice.errors import InvalidScope
-from tokenservice.models import ClientModel, RegistrationModel, RegistrationsIndex, UserModel
+from tokenservice.models import (
+    ApiModel,
+    ClientModel,
+    RegistrationModel,
+    RegistrationsIndex,
+    ScopeModel,
+    UserModel,
+)
 
 
 class AdminError(Exception):
@@ -101,14 +113,24 @@ def valid_password(password: str, username: str) -> str:
         raise AdminError(str(error)) from error
 
 
-def create_user(username: str, password: str, scope: str, *, replace: bool = False) -> UserModel:
-    """Create a user (`replace`: or give an existing one this password and scope, which voids
-    their tokens as a password change does)."""
+def _roles(value: str | None) -> set[str] | None:
+    try:
+        return registry.valid_roles(value) or None
+    except registry.RegistryError as error:
+        raise AdminError(str(error)) from error
+
+
+def create_user(
+    username: str, password: str, scope: str = "", *, roles: str | None = None, replace: bool = False
+) -> UserModel:
+    """Create a user with direct scopes and roles (`replace`: or give an existing one this
+    password, scope and roles, which voids their tokens as a password change does)."""
     canonical = valid_username(username)
     user = UserModel(
         username=canonical,
         password_hash=passwords.hash_password(valid_password(password, canonical)),
         scope=_scope(scope),
+        roles=_roles(roles),
         disabled=False,
         created_at=int(time.time()),
     )
@@ -118,8 +140,11 @@ def create_user(username: str, password: str, scope: str, *, replace: bool = Fal
         if not replace:
             raise AlreadyExists(f"user {canonical} already exists") from error
         replaced = accounts.set_password_hash(canonical, user.password_hash)
+        roles_action = UserModel.roles.set(user.roles) if user.roles else UserModel.roles.remove()
         user = storage.update(
-            UserModel, canonical, [UserModel.scope.set(user.scope), UserModel.disabled.set(False)]
+            UserModel,
+            canonical,
+            [UserModel.scope.set(user.scope), roles_action, UserModel.disabled.set(False)],
         )
         if replaced is None or user is None:
             raise AdminError(f"user {canonical} changed meanwhile") from error
@@ -209,6 +234,7 @@ def user_document(user: UserModel, now: float | None = None) -> dict:
     return {
         "username": user.username,
         "scope": user.scope,
+        "roles": sorted(user.roles or ()),
         "disabled": bool(user.disabled),
         "locked_until": int(user.locked_until) if locked else None,
         "created_at": int(user.created_at),
@@ -244,6 +270,71 @@ def set_password(username: str, password: str) -> int:
     hashed = passwords.hash_password(valid_password(password, key))
     user = _found(accounts.set_password_hash(key, hashed), username)
     return revocation.revoke_user(user.username)
+
+
+def set_roles(username: str, roles: str) -> UserModel:
+    """Give a user exactly these roles; their tokens stop counting (they were issued for the old
+    roles' scopes), as after a password change."""
+    return _found(accounts.set_roles(_username(username), _roles(roles)), username)
+
+
+# -- the API registry ------------------------------------------------------------------------------
+
+
+def _registry[T](operation: Callable[[], T]) -> T:
+    try:
+        return operation()
+    except (registry.RegistryError, rules.InvalidRule, openapi.InvalidDocument) as error:
+        raise AdminError(str(error)) from error
+
+
+def api_document(api: ApiModel) -> dict:
+    return {
+        "api_id": api.api_id,
+        "name": api.name,
+        "rules": [{"method": r.method, "path": r.path, "scope": r.scope} for r in registry.api_rules(api)],
+        "updated_at": int(api.updated_at),
+    }
+
+
+def import_api(path: str, api_id: str, name: str | None = None) -> ApiModel:
+    """Register an API from an OpenAPI 3 file (replacing its rules)."""
+    return _registry(lambda: registry.import_api(api_id, openapi.load(path), name))
+
+
+def set_rule(api_id: str, method: str, path: str, scope: str) -> ApiModel:
+    """Add or replace one resource's rule (`-`: any valid token)."""
+    rule = _registry(lambda: rules.rule(method, path, scope))
+    if rule.scopes:
+        _scope(" ".join(rule.scopes))
+    return _registry(lambda: registry.set_rule(api_id, rule))
+
+
+def api_rules(api_id: str) -> ApiModel:
+    api = _registry(lambda: registry.api(api_id))
+    if api is None:
+        raise AdminError(f"no API {api_id} (an API with no rules is denied everything)")
+    return api
+
+
+def delete_api(api_id: str) -> None:
+    if not _registry(lambda: registry.delete_api(api_id)):
+        raise AdminError(f"no API {api_id}")
+
+
+def list_scopes() -> list[ScopeModel]:
+    return registry.scopes()
+
+
+def scope_document(scope: ScopeModel) -> dict:
+    return {"name": scope.name, "description": scope.description or "", "roles": sorted(scope.roles or ())}
+
+
+def define_scope(name: str, roles: str, description: str | None = None) -> ScopeModel:
+    """Define a scope and the roles that may obtain it (WSO2's scope-role binding)."""
+    if _scope(name) != name or " " in name or name == scopes.DEFAULT_SCOPE:
+        raise AdminError("a scope name is one scope token (RFC 6749 §3.3), not 'default'")
+    return _registry(lambda: registry.define_scope(name, _roles(roles) or (), description))
 
 
 # -- statistics ---------------------------------------------------------------------------------

@@ -20,6 +20,21 @@ class RegistryError(ValueError):
     """Bad input for the registry; the message says why, in one line."""
 
 
+MAX_ROLE_LENGTH = 64
+MAX_ROLES = 50
+
+
+def valid_roles(value: str | None) -> set[str]:
+    """Role names from a space-separated list: printable, without spaces, at most 64 characters."""
+    roles = set((value or "").split())
+    if len(roles) > MAX_ROLES:
+        raise RegistryError(f"at most {MAX_ROLES} roles")
+    for role in roles:
+        if len(role) > MAX_ROLE_LENGTH or not role.isprintable():
+            raise RegistryError(f"a role name is 1 to {MAX_ROLE_LENGTH} printable characters without spaces")
+    return roles
+
+
 def _api_id(api_id: str) -> str:
     if not api_id or len(api_id) > MAX_API_ID_LENGTH or not all(c.isalnum() or c in "-_." for c in api_id):
         raise RegistryError("an API id is 1 to 128 letters, digits, '-', '_' or '.'")
