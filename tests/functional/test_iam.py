@@ -149,3 +149,17 @@ def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context):
     assert bearer_works(lambda_context, service["access_token"])
     assert bearer_works(lambda_context, old_access)
     assert recorder.calls == granted("AuthorizerFunction", conditions(False))
+
+
+def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_context):
+    from tests.functional.test_deployment import event
+
+    answered = []
+    recorder = Recorder(aws)
+    from unittest import mock
+
+    with mock.patch("tokenservice.deployment._respond", lambda *args: answered.append(args[2])):
+        for kind in ("Create", "Delete"):
+            handler("registry")(event(kind, "http://unused"), lambda_context)
+    assert answered == ["SUCCESS", "SUCCESS"]
+    assert recorder.calls == granted("RegistryFunction", conditions(False))

@@ -1,0 +1,66 @@
+"""The custom resource that registers the stack's own API at deployment (against moto, with a
+local HTTP server standing in for CloudFormation's presigned response URL)."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from tests.conftest import handler
+from tokenservice import openapi, registry
+
+
+@pytest.fixture
+def cloudformation():
+    """A stand-in for the ResponseURL: the bodies PUT to it."""
+    answers: list[dict] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_PUT(self):
+            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/answer", answers
+    server.shutdown()
+
+
+def event(kind: str, url: str, api_id: str = "stackapi1") -> dict:
+    return {
+        "RequestType": kind,
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/tokenservice/x",
+        "RequestId": "r1",
+        "LogicalResourceId": "OwnApiRules",
+        "ResourceProperties": {"ApiId": api_id},
+    }
+
+
+def test_create_and_update_register_the_sample_apis_rules_and_delete_removes_them(
+    aws, lambda_context, cloudformation
+):
+    url, answers = cloudformation
+    registry_function = handler("registry")
+    expected = {(r.method, r.path, r.scope) for r in openapi.access_rules(openapi.load(openapi.SAMPLE))}
+    for kind in ("Create", "Update"):
+        registry_function(event(kind, url), lambda_context)
+        assert {
+            (r.method, r.path, r.scope) for r in registry.api_rules(registry.api("stackapi1"))
+        } == expected
+    registry_function(event("Delete", url), lambda_context)
+    assert registry.api("stackapi1") is None
+    assert [a["Status"] for a in answers] == ["SUCCESS"] * 3
+    assert {a["PhysicalResourceId"] for a in answers} == {"registry-api-stackapi1"}
+
+
+def test_a_failure_is_reported_to_cloudformation_not_left_waiting(aws, lambda_context, cloudformation):
+    url, answers = cloudformation
+    handler("registry")(event("Create", url, api_id="not an id!"), lambda_context)
+    assert answers[0]["Status"] == "FAILED" and answers[0]["Reason"]
