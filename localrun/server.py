@@ -186,7 +186,7 @@ class Handler(BaseHTTPRequestHandler):
             self._respond(response)
 
     def _respond(self, response: HttpResponse) -> None:
-        """The whole response in one write, then its log line."""
+        """Its log line, then the whole response in one write."""
         lines = [
             f"HTTP/1.1 {response.status} {_phrase(response.status)}",
             f"Server: {self.server_version}",
@@ -199,10 +199,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-        try:
-            self.wfile.write(head if self.command == "HEAD" else head + response.body)
-        finally:
-            self._log(response.status)
+        self._log(response.status)  # before the client can see the answer: lines come in order
+        self.wfile.write(head if self.command == "HEAD" else head + response.body)
 
     def _log(self, status: int) -> None:
         elapsed = (time.perf_counter() - self._started) * 1000 if self._started else 0.0

@@ -13,14 +13,16 @@ from localrun.launch import ROOT, LocalApi, free_port
 __all__ = ["ROOT", "LocalApi", "free_port", "password_token", "start_make_run", "tokenctl"]
 
 
-def start_make_run(extra_env: dict[str, str] | None = None):
+def start_make_run(extra_env: dict[str, str] | None = None, fallback_allowed: bool = False):
     """`make run` on free ports (localrun.launch), for a fixture: yields the LocalApi, stops it after.
 
     Where Java 17+ and npm are present, it must be on DynamoDB Local, not the moto fallback.
     """
+    extra_env = extra_env or {}
     try:
         with launch.make_run(extra_env) as api:
-            if dynamodb_local_expected() and "AWS_ENDPOINT_URL_DYNAMODB" not in (extra_env or {}):
+            embedded = "AWS_ENDPOINT_URL_DYNAMODB" not in extra_env
+            if embedded and not fallback_allowed and dynamodb_local_expected():
                 assert api.dynamodb_local, "make run fell back to moto:\n" + api.log()
             yield api
     except launch.StartFailed as error:
