@@ -1,5 +1,6 @@
 """`make run` started once for the e2e tests, on free ports, and read like a user would."""
 
+import functools
 import os
 import shutil
 import subprocess
@@ -10,7 +11,15 @@ import requests
 from localrun import dynamodb, launch
 from localrun.launch import ROOT, LocalApi, free_port
 
-__all__ = ["ROOT", "LocalApi", "free_port", "password_token", "start_make_run", "tokenctl"]
+__all__ = [
+    "ROOT",
+    "LocalApi",
+    "free_port",
+    "needs_dynamodb_local",
+    "password_token",
+    "start_make_run",
+    "tokenctl",
+]
 
 
 def start_make_run(extra_env: dict[str, str] | None = None, fallback_allowed: bool = False):
@@ -29,15 +38,28 @@ def start_make_run(extra_env: dict[str, str] | None = None, fallback_allowed: bo
         pytest.fail(str(error))
 
 
+@functools.cache
 def dynamodb_local_expected() -> bool:
     """Whether this machine can run DynamoDB Local (Java 17+ and npm; make installs the jar)."""
     java = dynamodb.java_executable()
     return shutil.which("npm") is not None and java is not None and (dynamodb.java_major(java) or 0) >= 17
 
 
+needs_dynamodb_local = pytest.mark.skipif(
+    not dynamodb_local_expected(),
+    reason="needs DynamoDB Local (Java 17+ and npm): make run's moto fallback fails under concurrency",
+)
+
+
 @pytest.fixture(scope="session")
 def local_api():
     yield from start_make_run()
+
+
+@pytest.fixture(scope="session")
+def signup_api():
+    """`make run` with self sign-up switched on."""
+    yield from start_make_run({"SELF_SIGNUP_ENABLED": "true"})
 
 
 def tokenctl(api: LocalApi, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

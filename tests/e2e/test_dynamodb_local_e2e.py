@@ -16,11 +16,8 @@ import pytest
 import requests
 
 from localrun.launch import ROOT, free_port
-from tests.e2e.conftest import dynamodb_local_expected, start_make_run, tokenctl
+from tests.e2e.conftest import needs_dynamodb_local, start_make_run, tokenctl
 
-needs_dynamodb_local = pytest.mark.skipif(
-    not dynamodb_local_expected(), reason="DynamoDB Local needs Java 17+ and npm on this machine"
-)
 STOP_SECONDS = 20
 STARTUP_SECONDS = 120
 

@@ -9,11 +9,8 @@ import pytest
 
 from load.__main__ import main
 from localrun.launch import ROOT
-from tests.e2e.conftest import dynamodb_local_expected
+from tests.e2e.conftest import needs_dynamodb_local
 
-needs_dynamodb_local = pytest.mark.skipif(
-    not dynamodb_local_expected(), reason="make load needs DynamoDB Local (Java 17+ and npm)"
-)
 ROUTES = ("POST /token (password)", "POST /token (refresh_token)", "GET /orders", "POST /revoke")
 
 
