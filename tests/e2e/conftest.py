@@ -4,6 +4,7 @@ import functools
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import requests
@@ -17,6 +18,7 @@ __all__ = [
     "free_port",
     "needs_dynamodb_local",
     "password_token",
+    "path_without_java",
     "start_make_run",
     "tokenctl",
 ]
@@ -49,6 +51,14 @@ needs_dynamodb_local = pytest.mark.skipif(
     not dynamodb_local_expected(),
     reason="needs DynamoDB Local (Java 17+ and npm): make run's moto fallback fails under concurrency",
 )
+
+
+def path_without_java(directory: Path) -> str:
+    """A PATH holding only make and sh (no java, no npm), as on a machine without them."""
+    directory.mkdir(exist_ok=True)
+    for tool in ("make", "sh"):
+        (directory / tool).symlink_to(shutil.which(tool))
+    return str(directory)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from localrun.launch import ROOT, free_port
-from tests.e2e.conftest import needs_dynamodb_local, start_make_run, tokenctl
+from tests.e2e.conftest import needs_dynamodb_local, path_without_java, start_make_run, tokenctl
 
 STOP_SECONDS = 20
 STARTUP_SECONDS = 120
@@ -93,11 +93,8 @@ def test_dynamodb_persist_keeps_clients_across_restarts(tmp_path):
 def test_without_java_make_run_says_so_and_falls_back_to_moto(tmp_path):
     """Only make and a shell on PATH, no JAVA_HOME: one line saying why, the moto warning, and
     the API still served."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for tool in ("make", "sh"):
-        (bin_dir / tool).symlink_to(subprocess.check_output(["which", tool], text=True).strip())
-    for api in start_make_run({"PATH": str(bin_dir), "JAVA_HOME": ""}, fallback_allowed=True):
+    env = {"PATH": path_without_java(tmp_path / "bin"), "JAVA_HOME": ""}
+    for api in start_make_run(env, fallback_allowed=True):
         assert "embedded moto server, for demos only" in api.database
         reason = next(line for line in api.output if "Java 17+" in line)
         assert "no java was found: install a JDK or JRE 17+" in reason

@@ -9,7 +9,7 @@ import pytest
 
 from load.__main__ import main
 from localrun.launch import ROOT
-from tests.e2e.conftest import needs_dynamodb_local
+from tests.e2e.conftest import needs_dynamodb_local, path_without_java
 
 ROUTES = ("POST /token (password)", "POST /token (refresh_token)", "GET /orders", "POST /revoke")
 
@@ -59,6 +59,20 @@ def test_load_against_a_running_server_with_base_url(local_api):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "registered users: 4 counted, 4 got a password grant, 0 differ" in result.stdout
     assert "pid unknown: BASE_URL was given" in result.stdout
+
+
+def test_make_load_refuses_to_run_on_the_moto_fallback(tmp_path):
+    result = subprocess.run(
+        ["make", "--no-print-directory", "load"],
+        cwd=ROOT,
+        env=_environment(PATH=path_without_java(tmp_path / "bin"), JAVA_HOME="", LOAD_SECONDS="1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "make load: it needs DynamoDB Local, and make run fell back:" in result.stderr
+    assert "no java was found" in result.stderr
 
 
 @pytest.mark.parametrize(
