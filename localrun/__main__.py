@@ -87,8 +87,16 @@ def _start_embedded_dynamodb(port: int, persist: Path | None) -> tuple[object, s
 
 
 def _persist_dir() -> Path | None:
+    """DYNAMODB_PERSIST's directory, created if need be (None when unset)."""
     value = os.environ.get(PERSIST, "").strip()
-    return Path(value).expanduser().resolve() if value else None
+    if not value:
+        return None
+    directory = Path(value).expanduser().resolve()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        sys.exit(f"{PERSIST}: cannot use {directory}: {error.strerror}")
+    return directory
 
 
 def _stop(signum, frame) -> None:

@@ -4,10 +4,10 @@
 localrun/dynamodb-local/node_modules/; only the jar inside it is used, run on Java 17 or newer
 with `-sharedDb` (one database whatever the region and credentials) and `-disableTelemetry`.
 
-No orphan JVM is left behind. Java runs in its own process group, so a Ctrl-C in the terminal
-reaches only the runner, which stops it in order (SIGTERM, then SIGKILL). For the cases where the
-runner cannot (SIGKILL, a crash), a watchdog process joins that group and kills it as soon as the
-runner is gone.
+No orphan JVM is left behind. Java runs in a process group of its own, so a Ctrl-C in the
+terminal reaches only the runner, which stops it in order (SIGTERM, then SIGKILL). For the cases
+where the runner cannot (SIGKILL, a crash), that group is led by a watchdog process, started
+first, which kills the group as soon as the runner is gone.
 """
 
 import contextlib
@@ -31,7 +31,7 @@ STOP_SECONDS = 10
 JAVA_HINT = "install a JDK or JRE 17+ (e.g. apt-get install openjdk-17-jre-headless, or https://adoptium.net)"
 NPM_HINT = "install Node.js with npm (e.g. apt-get install npm, or https://nodejs.org)"
 
-# Runs as `python -c WATCHDOG <runner pid>` inside Java's process group: when its parent (the
+# Runs as `python -c WATCHDOG <runner pid>`, leading Java's process group: when its parent (the
 # runner) is gone, it is re-parented, and it kills the whole group, itself included.
 WATCHDOG = """
 import os, signal, sys, time
@@ -151,8 +151,13 @@ class DynamoDBLocal:
         """Start it and return once it answers ListTables; Unavailable if it cannot."""
         java, jar = requirements(self.install_dir)
         self.java_version = java_major(java)
-        if self.persist_dir:
-            self.persist_dir.mkdir(parents=True, exist_ok=True)
+        # The watchdog first, leading a process group of its own (the terminal's Ctrl-C is the
+        # runner's to handle), then Java in that group: there is no moment without a watchdog.
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", WATCHDOG, str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            process_group=0,
+        )
         self._process = subprocess.Popen(
             self.command(java, jar),
             cwd=jar.parent,
@@ -161,12 +166,7 @@ class DynamoDBLocal:
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
-            process_group=0,  # its own group: the terminal's Ctrl-C is the runner's to handle
-        )
-        self._watchdog = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", WATCHDOG, str(os.getpid())],
-            stdin=subprocess.DEVNULL,
-            process_group=self._process.pid,
+            process_group=self._watchdog.pid,
         )
         self._drainer = threading.Thread(target=self._drain, daemon=True, name="dynamodb-local-output")
         self._drainer.start()
@@ -201,6 +201,7 @@ class DynamoDBLocal:
         deadline = time.monotonic() + READY_SECONDS
         while True:
             if self._process.poll() is not None:
+                self._drainer.join(timeout=2)  # its last words
                 raise Unavailable(
                     f"DynamoDB Local exited with status {self._process.returncode}: "
                     + " | ".join(self._output)
@@ -220,23 +221,23 @@ class DynamoDBLocal:
         process, self._process = self._process, None
         if process is None:
             return
-        _signal_group(process.pid, signal.SIGTERM)
+        group = self._watchdog.pid
+        _signal_group(group, signal.SIGTERM)
         try:
             process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            _signal_group(process.pid, signal.SIGKILL)
+            _signal_group(group, signal.SIGKILL)
             process.wait()
         finally:
             if self._drainer is not None:
                 self._drainer.join(timeout=2)  # the JVM is gone: its output ends
             if process.stdout:
                 process.stdout.close()
-            if self._watchdog is not None:
-                try:
-                    self._watchdog.wait(timeout=STOP_SECONDS)
-                except subprocess.TimeoutExpired:
-                    self._watchdog.kill()
-                    self._watchdog.wait()
+            try:
+                self._watchdog.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._watchdog.kill()
+                self._watchdog.wait()
 
 
 def _signal_group(pgid: int, signum: int) -> None:
