@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         if embedded is not None:
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
             embedded.stop()
 
 
