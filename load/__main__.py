@@ -104,6 +104,7 @@ class Connection:
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname, parts.port or 80
         self.stats = stats
+        self.failed = False  # a connection error happened: the run has failed already
         self._connection: http.client.HTTPConnection | None = None
 
     def call(
@@ -132,6 +133,7 @@ class Connection:
                 self.close()
         except (OSError, http.client.HTTPException) as error:
             self.close()
+            self.failed = True
             self.stats.unexpected["connection"] += 1
             self.stats.examples.setdefault("connection", f"{route}: {type(error).__name__}: {error}")
             return None, {}
@@ -209,7 +211,7 @@ def drive(base_url: str, client: Provisioned, index: int, deadline: float) -> tu
     username, password = client.users[index]
     cycle = index  # workers start at different points of the revocation rotation
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not connection.failed:  # no spinning on a dead server
             cycle += 1
             form = {"grant_type": "password", "username": username, "password": password, "scope": SCOPE}
             status, first = connection.call(PASSWORD, "POST", "/token", 200, {**form, **client.auth})
