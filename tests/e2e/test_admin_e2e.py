@@ -3,15 +3,9 @@ disabling through tokenctl against its embedded DynamoDB."""
 
 import json
 
-import pytest
 import requests
 
-from tests.e2e.conftest import start_make_run, tokenctl
-
-
-@pytest.fixture(scope="module")
-def signup_api():
-    yield from start_make_run({"SELF_SIGNUP_ENABLED": "true"})
+from tests.e2e.conftest import tokenctl
 
 
 def test_signup_is_404_when_not_enabled(local_api):

@@ -10,7 +10,9 @@ import time
 import pytest
 import requests
 
-from tests.e2e.conftest import tokenctl
+from tests.e2e.conftest import needs_dynamodb_local, tokenctl
+
+pytestmark = needs_dynamodb_local
 
 
 @pytest.fixture

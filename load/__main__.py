@@ -1,0 +1,463 @@
+"""`make load`: a bounded loopback load test of `make run` (or of the server at BASE_URL).
+
+It provisions its own client and one user per worker directly in DynamoDB (tokenservice.admin),
+then LOAD_CLIENTS workers (default 16), each on one keep-alive connection, loop for LOAD_SECONDS
+(default 30): a password grant, authorized `GET /orders` calls, a refresh (each refresh token is
+used exactly once), the new access token on `/orders`, and in two cycles out of three a
+revocation (RFC 7009) of the access token or of the whole grant, after which the revoked access
+token must get 401.
+
+Then it checks that nothing was lost: every issued token's SHA-256 is in the tokens table
+(BatchGetItem, consistent reads), the client's registered users are exactly the workers that got
+a password grant, every revoked token is refused (401 on /orders, `{"active": false}` from
+/introspect) and every other access token is still active.
+
+It prints requests per second, p50/p95/p99 per route, unexpected answers by status, the loss
+counts and DynamoDB Local's resident memory before and after the run. The exit status is 1 on
+any 5xx, connection error, unexpected answer or loss; 2 when it cannot run.
+
+Without BASE_URL it starts `make run` on free ports and stops it after. With BASE_URL (a
+loopback URL) it needs AWS_ENDPOINT_URL_DYNAMODB (a loopback endpoint) for the provisioning and
+the checks; DynamoDB Local's pid is then unknown, so no memory figure is shown.
+"""
+
+import http.client
+import ipaddress
+import json
+import math
+import os
+import secrets
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+DEFAULT_SECONDS = 30
+DEFAULT_CLIENTS = 16
+MAX_SECONDS = 3600
+MAX_CLIENTS = 256
+ORDERS_PER_TOKEN = 3
+REQUEST_TIMEOUT = 30
+SCOPE = "read update"
+
+PASSWORD = "POST /token (password)"
+REFRESH = "POST /token (refresh_token)"
+ORDERS = "GET /orders"
+REVOKE = "POST /revoke"
+INTROSPECT = "POST /introspect"
+DRIVEN_ROUTES = (PASSWORD, REFRESH, ORDERS, REVOKE)
+
+
+class Misconfigured(Exception):
+    """The load test cannot run as configured; the message says why."""
+
+
+def _setting(name: str, default: int, maximum: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) <= maximum:
+        raise Misconfigured(f"{name} must be a whole number from 1 to {maximum}, not {value!r}")
+    return int(value)
+
+
+def _loopback_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme != "http" or not loopback:
+        raise Misconfigured(f"{name} must be an http:// URL on this machine (loopback), not {value!r}")
+    return value.rstrip("/")
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    """One worker's (or, merged, the run's) latencies per route and unexpected answers."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    unexpected: Counter = field(default_factory=Counter)  # status (or "connection") → count
+    examples: dict[str, str] = field(default_factory=dict)  # one example per kind of failure
+
+    def merge(self, other: "Stats") -> None:
+        for route, values in other.latencies.items():
+            self.latencies.setdefault(route, []).extend(values)
+        self.unexpected.update(other.unexpected)
+        for key, text in other.examples.items():
+            self.examples.setdefault(key, text)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, re-opened after a failure; every call timed."""
+
+    def __init__(self, base_url: str, stats: Stats):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.stats = stats
+        self.failed = False  # a connection error happened: the run has failed already
+        self._connection: http.client.HTTPConnection | None = None
+
+    def call(
+        self,
+        route: str,
+        method: str,
+        path: str,
+        expect: int,
+        form: dict | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int | None, dict]:
+        """(status, JSON body or {}); status None on a connection error. Anything but `expect`
+        is counted as unexpected."""
+        body = urlencode(form).encode() if form is not None else None
+        headers = dict(headers or {})
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
+            self._connection.request(method, path, body, headers)
+            response = self._connection.getresponse()
+            payload = response.read()
+            if response.will_close:
+                self.close()
+        except (OSError, http.client.HTTPException) as error:
+            self.close()
+            self.failed = True
+            self.stats.unexpected["connection"] += 1
+            self.stats.examples.setdefault("connection", f"{route}: {type(error).__name__}: {error}")
+            return None, {}
+        self.stats.latencies.setdefault(route, []).append((time.perf_counter() - started) * 1000)
+        if response.status != expect:
+            self.stats.unexpected[response.status] += 1
+            self.stats.examples.setdefault(
+                str(response.status), f"{route}: {payload[:200].decode('utf-8', 'replace')}"
+            )
+        try:
+            return response.status, json.loads(payload) if payload else {}
+        except ValueError:
+            return response.status, {}
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+# -- the drive -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Issued:
+    """What the workers were given and did: every token, and which ones they revoked."""
+
+    access: list[str] = field(default_factory=list)
+    refresh: list[str] = field(default_factory=list)
+    revoked_access: set[str] = field(default_factory=set)
+    revoked_refresh: set[str] = field(default_factory=set)
+    users: set[str] = field(default_factory=set)  # got at least one password grant
+
+    def merge(self, other: "Issued") -> None:
+        self.access += other.access
+        self.refresh += other.refresh
+        self.revoked_access |= other.revoked_access
+        self.revoked_refresh |= other.revoked_refresh
+        self.users |= other.users
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    client_id: str
+    client_secret: str
+    users: list[tuple[str, str]]  # (username, password), one per worker
+
+    @property
+    def auth(self) -> dict[str, str]:  # client_secret_post
+        return {"client_id": self.client_id, "client_secret": self.client_secret}
+
+
+def provision(workers: int) -> Provisioned:
+    """A client and one user per worker, with fresh names, written directly to DynamoDB."""
+    from tokenservice import admin
+
+    run = secrets.token_hex(4)
+    client = admin.create_client(f"make load {run}", SCOPE)
+    users = []
+    for index in range(workers):
+        username, password = f"load-{run}-{index:03d}", secrets.token_urlsafe(16)
+        admin.create_user(username, password, SCOPE)
+        users.append((username, password))
+    return Provisioned(client.client.client_id, client.client_secret, users)
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def drive(base_url: str, client: Provisioned, index: int, deadline: float) -> tuple[Stats, Issued]:
+    """One worker: login, orders, refresh, orders, and (two cycles in three) revoke then a 401."""
+    stats, issued = Stats(), Issued()
+    connection = Connection(base_url, stats)
+    username, password = client.users[index]
+    cycle = index  # workers start at different points of the revocation rotation
+    try:
+        while time.monotonic() < deadline and not connection.failed:  # no spinning on a dead server
+            cycle += 1
+            form = {"grant_type": "password", "username": username, "password": password, "scope": SCOPE}
+            status, first = connection.call(PASSWORD, "POST", "/token", 200, {**form, **client.auth})
+            if status != 200:
+                continue
+            issued.users.add(username)
+            issued.access.append(first["access_token"])
+            issued.refresh.append(first["refresh_token"])
+            for _ in range(ORDERS_PER_TOKEN):
+                connection.call(ORDERS, "GET", "/orders", 200, headers=_bearer(first["access_token"]))
+            form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+            status, second = connection.call(REFRESH, "POST", "/token", 200, {**form, **client.auth})
+            if status != 200:
+                continue
+            issued.access.append(second["access_token"])
+            issued.refresh.append(second["refresh_token"])
+            connection.call(ORDERS, "GET", "/orders", 200, headers=_bearer(second["access_token"]))
+            if cycle % 3 == 0:  # revoke the access token alone
+                form = {"token": second["access_token"], "token_type_hint": "access_token"}
+                if connection.call(REVOKE, "POST", "/revoke", 200, {**form, **client.auth})[0] != 200:
+                    continue
+                issued.revoked_access.add(second["access_token"])
+            elif cycle % 3 == 1:  # revoke the refresh token: the whole grant goes
+                form = {"token": second["refresh_token"], "token_type_hint": "refresh_token"}
+                if connection.call(REVOKE, "POST", "/revoke", 200, {**form, **client.auth})[0] != 200:
+                    continue
+                issued.revoked_refresh.add(second["refresh_token"])
+                issued.revoked_access.update((first["access_token"], second["access_token"]))
+            else:
+                continue  # this grant stays live
+            connection.call(ORDERS, "GET", "/orders", 401, headers=_bearer(second["access_token"]))
+    finally:
+        connection.close()
+    return stats, issued
+
+
+# -- the checks ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Losses:
+    tokens_checked: int = 0
+    tokens_missing: int = 0  # issued, yet not in the tokens table
+    registered: int = 0  # what the statistic says
+    registered_expected: int = 0  # users who got a password grant
+    registered_mismatch: int = 0  # names in one and not the other
+    revoked_checked: int = 0
+    revoked_accepted: int = 0  # revoked, yet 200 on /orders or active on /introspect
+    live_checked: int = 0
+    live_refused: int = 0  # never revoked, yet inactive
+
+    @property
+    def total(self) -> int:
+        return self.tokens_missing + self.registered_mismatch + self.revoked_accepted + self.live_refused
+
+
+def missing_tokens(tokens: Iterable[str]) -> int:
+    """How many tokens have no item (keyed by their SHA-256) in the tokens table: BatchGetItem,
+    strongly consistent, 100 keys a request."""
+    from tokenservice import credentials, storage
+    from tokenservice.models import TokenModel, hash_key_name
+
+    table, key = TokenModel.Meta.table_name, hash_key_name(TokenModel)
+    hashes = sorted({credentials.digest(token) for token in tokens})
+    found: set[str] = set()
+    for start in range(0, len(hashes), 100):
+        wanted = {
+            table: {
+                "Keys": [{key: {"S": value}} for value in hashes[start : start + 100]],
+                "ConsistentRead": True,
+                "ProjectionExpression": "#k",
+                "ExpressionAttributeNames": {"#k": key},
+            }
+        }
+        while wanted:
+            answer = storage.dynamodb().batch_get_item(RequestItems=wanted)
+            found.update(item[key]["S"] for item in answer["Responses"].get(table, []))
+            wanted = answer.get("UnprocessedKeys") or {}
+    return len(hashes) - len(found)
+
+
+class Checker:
+    """The checks over HTTP, spread over `workers` keep-alive connections."""
+
+    def __init__(self, base_url: str, client: Provisioned, workers: int):
+        self.base_url, self.client, self.workers = base_url, client, workers
+        self.stats = Stats()
+
+    def failures[T](self, check: Callable[[Connection, T], bool], items: list[T]) -> int:
+        """How many items `check` fails."""
+        local, connections, lock = threading.local(), [], threading.Lock()
+
+        def run(item: T) -> bool:
+            if not hasattr(local, "connection"):
+                local.connection = Connection(self.base_url, Stats())
+                with lock:
+                    connections.append(local.connection)
+            return check(local.connection, item)
+
+        with ThreadPoolExecutor(self.workers) as pool:
+            failed = sum(not ok for ok in pool.map(run, items))
+        for connection in connections:
+            connection.close()
+            self.stats.merge(connection.stats)
+        return failed
+
+    def _introspect(self, connection: Connection, token: str) -> dict:
+        form = {"token": token, **self.client.auth}
+        return connection.call(INTROSPECT, "POST", "/introspect", 200, form)[1]
+
+    def _refused(self, connection: Connection, revoked: tuple[str, str]) -> bool:
+        kind, token = revoked
+        inactive = self._introspect(connection, token) == {"active": False}
+        if kind == "refresh":
+            return inactive
+        return inactive and connection.call(ORDERS, "GET", "/orders", 401, headers=_bearer(token))[0] == 401
+
+    def _active(self, connection: Connection, token: str) -> bool:
+        return self._introspect(connection, token).get("active") is True
+
+    def run(self, issued: Issued) -> Losses:
+        from tokenservice import admin
+
+        losses = Losses()
+        tokens = issued.access + issued.refresh
+        losses.tokens_checked, losses.tokens_missing = len(tokens), missing_tokens(tokens)
+
+        (report,) = admin.stats(self.client.client_id)
+        registered = {user["username"] for user in report["users"]}
+        losses.registered, losses.registered_expected = report["registered_users"], len(issued.users)
+        losses.registered_mismatch = len(registered ^ issued.users) + abs(
+            report["registered_users"] - len(registered)
+        )
+
+        revoked = [("access", token) for token in sorted(issued.revoked_access)]
+        revoked += [("refresh", token) for token in sorted(issued.revoked_refresh)]
+        live = sorted(set(issued.access) - issued.revoked_access)
+        losses.revoked_checked, losses.live_checked = len(revoked), len(live)
+        losses.revoked_accepted = self.failures(self._refused, revoked)
+        losses.live_refused = self.failures(self._active, live)
+        return losses
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of sorted values."""
+    return values[max(0, min(len(values) - 1, math.ceil(fraction * len(values)) - 1))]
+
+
+def _mib(kib: int | None) -> str:
+    return f"{kib / 1024:.0f} MiB" if kib is not None else "unknown"
+
+
+def report(stats: Stats, checks: Stats, losses: Losses, elapsed: float, rss: tuple, pid: int | None) -> None:
+    total = sum(len(stats.latencies.get(route, [])) for route in DRIVEN_ROUTES)
+    print(f"\n{'route':<30}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for route in DRIVEN_ROUTES:
+        values = sorted(stats.latencies.get(route, []))
+        if values:
+            p50, p95, p99 = (percentile(values, f) for f in (0.50, 0.95, 0.99))
+            print(f"{route:<30}{len(values):>10}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}")
+    print(f"{'all':<30}{total:>10}   {total / elapsed:.0f} requests/s over {elapsed:.1f} s")
+
+    def by_status(counter: Counter) -> str:
+        return ", ".join(f"{status}: {count}" for status, count in sorted(counter.items(), key=str)) or "none"
+
+    print(f"\nUnexpected answers during the run, by status: {by_status(stats.unexpected)}")
+    print(f"Unexpected answers during the checks, by status: {by_status(checks.unexpected)}")
+    for example in {**stats.examples, **checks.examples}.values():
+        print(f"  e.g. {example}")
+    print("Lost writes and wrong answers:")
+    print(f"  tokens missing from the tokens table: {losses.tokens_missing} of {losses.tokens_checked}")
+    print(
+        f"  registered users: {losses.registered} counted, {losses.registered_expected} got a password"
+        f" grant, {losses.registered_mismatch} differ"
+    )
+    print(f"  revoked tokens still accepted: {losses.revoked_accepted} of {losses.revoked_checked}")
+    print(f"  unrevoked access tokens refused: {losses.live_refused} of {losses.live_checked}")
+    where = f"pid {pid}" if pid else "pid unknown: BASE_URL was given"
+    print(f"DynamoDB server resident memory ({where}): start {_mib(rss[0])}, end {_mib(rss[1])}")
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+
+def run(base_url: str, database: str, pid: int | None, seconds: int, workers: int) -> int:
+    from localrun.dynamodb import resident_kib
+
+    client = provision(workers)
+    print(f"make load: {workers} clients for {seconds} s against {base_url} (DynamoDB: {database})")
+    rss_start = resident_kib(pid)
+    deadline = time.monotonic() + seconds
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(lambda index: drive(base_url, client, index, deadline), range(workers)))
+    elapsed = time.perf_counter() - started
+    rss_end = resident_kib(pid)
+    stats, issued = Stats(), Issued()
+    for worker_stats, worker_issued in results:
+        stats.merge(worker_stats)
+        issued.merge(worker_issued)
+
+    print(f"Checking {len(issued.access) + len(issued.refresh)} issued tokens...")
+    checker = Checker(base_url, client, workers)
+    losses = checker.run(issued)
+    report(stats, checker.stats, losses, elapsed, (rss_start, rss_end), pid)
+    failed = sum(stats.unexpected.values()) + sum(checker.stats.unexpected.values()) + losses.total
+    print("FAIL" if failed else "PASS: no 5xx, no connection error, no unexpected answer, nothing lost")
+    return 1 if failed else 0
+
+
+def main() -> int:
+    from localrun import launch
+
+    try:
+        seconds = _setting("LOAD_SECONDS", DEFAULT_SECONDS, MAX_SECONDS)
+        workers = _setting("LOAD_CLIENTS", DEFAULT_CLIENTS, MAX_CLIENTS)
+        with ExitStack() as stack:
+            if os.environ.get("BASE_URL"):
+                base_url = _loopback_url("BASE_URL", os.environ["BASE_URL"])
+                endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB", "")
+                if not endpoint:
+                    raise Misconfigured(
+                        "with BASE_URL, set AWS_ENDPOINT_URL_DYNAMODB to that server's DynamoDB"
+                    )
+                endpoint = _loopback_url("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+                database, pid = endpoint, None
+            else:
+                print("Starting make run on free ports...", flush=True)
+                api = stack.enter_context(launch.make_run())
+                if not api.dynamodb_local:
+                    why = [line for line in api.output if "DynamoDB Local" in line or "moto" in line]
+                    raise Misconfigured("it needs DynamoDB Local, and make run fell back:\n" + "\n".join(why))
+                base_url, endpoint, database, pid = api.url, api.dynamodb_url, api.database, api.dynamodb_pid
+                for name in [name for name in os.environ if name.startswith("AWS_")]:
+                    del os.environ[name]  # as make run was started: no AWS configuration at all
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+            return run(base_url, database, pid, seconds, workers)
+    except Misconfigured as error:
+        print(f"make load: {error}", file=sys.stderr)
+    except launch.StartFailed as error:
+        print(f"make load: {error}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
