@@ -146,11 +146,13 @@ def _serve(setup_only: bool, port: int, description: str) -> None:
 
     try:
         created = ensure_tables(storage.dynamodb(), tmpl)
+        registered = demo.register_api()
         credentials = demo.seed()
     except Exception as error:
         sys.exit(f"Cannot prepare DynamoDB at {endpoint}: {type(error).__name__}: {error}")
     for name in created:
         print(f"Created table {name}")
+    print(f"Registered API {demo.API_ID} ({registered} rules from openapi.yaml)")
     if setup_only:
         print(demo.banner(credentials, None))
         return

@@ -8,7 +8,8 @@ import base64
 import secrets
 from dataclasses import dataclass
 
-from tokenservice import admin
+from localrun.events import API_ID
+from tokenservice import admin, openapi, registry
 
 DEMO_CLIENT_ID = "demo-client"
 DEMO_USERNAME = "demo"
@@ -26,6 +27,12 @@ class DemoCredentials:
     @property
     def basic(self) -> str:
         return base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode("ascii")
+
+
+def register_api() -> int:
+    """The local API's rules (the sample API's openapi.yaml), as the stack's loader registers them
+    on AWS; returns how many."""
+    return len(registry.api_rules(registry.import_api(API_ID, openapi.load(openapi.SAMPLE))))
 
 
 def seed() -> DemoCredentials:
