@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from localrun import demo, dynamodb, template
-from localrun.gateway import Gateway, apply_environment
+from localrun.gateway import EXAMPLES, Gateway, apply_environment
 
 DEFAULT_PORT = 3000
 DEFAULT_DYNAMODB_PORT = 8000
@@ -135,6 +135,15 @@ def main(argv: list[str] | None = None) -> None:
             embedded.stop()
 
 
+def _examples() -> list[str]:
+    """EXAMPLES: example APIs (examples/<name>/) to serve under /<name> next to the token service."""
+    names = os.environ.get("EXAMPLES", "").replace(",", " ").split()
+    for name in names:
+        if not (EXAMPLES / name / "template.yaml").is_file():
+            sys.exit(f"EXAMPLES: no example {name!r} (examples/<name>/template.yaml)")
+    return names
+
+
 def _serve(setup_only: bool, port: int, description: str) -> None:
     endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     tmpl = template.load()
@@ -144,27 +153,33 @@ def _serve(setup_only: bool, port: int, description: str) -> None:
     from localrun.tables import ensure_tables
     from tokenservice import storage  # after the environment is in place
 
+    examples = _examples()
     try:
         created = ensure_tables(storage.dynamodb(), tmpl)
         registered = demo.register_api()
+        example_rules = {name: demo.register_example(name) for name in examples}
         credentials = demo.seed()
     except Exception as error:
         sys.exit(f"Cannot prepare DynamoDB at {endpoint}: {type(error).__name__}: {error}")
     for name in created:
         print(f"Created table {name}")
     print(f"Registered API {demo.API_ID} ({registered} rules from openapi.yaml)")
+    for name, count in example_rules.items():
+        print(f"Registered API {name} ({count} rules from examples/{name}/openapi.yaml)")
     if setup_only:
         print(demo.banner(credentials, None))
         return
 
     from localrun.server import make_server
 
-    gateway = Gateway(tmpl)
+    gateway = Gateway(tmpl, examples)
     server = make_server(gateway, HOST, port)
     print(f"DynamoDB: {endpoint} ({description})")
-    for route in gateway.routes:
-        guard = "authorizer" if route.authorizer else "public"
-        print(f"  {route.method:<6} http://{HOST}:{port}{route.resource}  ({guard})")
+    for api in gateway.apis:
+        for route in api.routes:
+            guard = "authorizer" if route.authorizer else "public"
+            url = f"http://{HOST}:{port}{api.prefix}{route.resource}"
+            print(f"  {route.method:<6} {url}  ({guard}, API {api.api_id})")
     print(demo.banner(credentials, f"http://{HOST}:{port}"))
     print(f"Serving on http://{HOST}:{port} (Ctrl-C stops)", flush=True)
     try:

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from localrun.events import API_ID
+from localrun.template import ROOT
 from tokenservice import admin, openapi, registry
 
 DEMO_CLIENT_ID = "demo-client"
@@ -33,6 +34,13 @@ def register_api() -> int:
     """The local API's rules (the sample API's openapi.yaml), as the stack's loader registers them
     on AWS; returns how many."""
     return len(registry.api_rules(registry.import_api(API_ID, openapi.load(openapi.SAMPLE))))
+
+
+def register_example(name: str) -> int:
+    """An example API's rules (examples/<name>/openapi.yaml) under its local API id, <name>, as
+    `tokenctl api import` registers a deployed one; returns how many."""
+    document = openapi.load(ROOT / "examples" / name / "openapi.yaml")
+    return len(registry.api_rules(registry.import_api(name, document)))
 
 
 def seed() -> DemoCredentials:

@@ -70,6 +70,7 @@ def proxy_event(
     stage: str,
     path_parameters: Mapping[str, str] | None = None,
     authorizer: Mapping | None = None,
+    api_id: str = API_ID,
 ) -> dict:
     """The Lambda proxy integration event API Gateway (REST API) sends for `request`."""
     # API Gateway adds these; the emulator serves plain HTTP.
@@ -83,7 +84,7 @@ def proxy_event(
     now = time.time()
     request_context = {
         "accountId": ACCOUNT,
-        "apiId": API_ID,
+        "apiId": api_id,
         "domainName": headers.get("Host", "127.0.0.1"),
         "httpMethod": request.method,
         "identity": {"sourceIp": request.source_ip, "userAgent": headers.get("User-Agent")},

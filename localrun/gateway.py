@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -21,6 +22,7 @@ from localrun.events import LambdaContext, ProxyRequest
 
 ANY_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")  # what API Gateway's ANY covers
 MAX_PAYLOAD = 10 * 1024 * 1024
+EXAMPLES = template.ROOT / "examples"
 
 # Response types API Gateway produces itself: default status, the key of its default body and its
 # message ($context.error.message).
@@ -82,13 +84,26 @@ class Authorizer:
 
 @dataclass
 class GatewayRoute:
-    """A method and resource path of the REST API, the function behind it and its authorizer."""
+    """A method and resource path of a REST API, the function behind it and its authorizer."""
 
     method: str
     resource: str
     pattern: re.Pattern
     function: Function
     authorizer: Authorizer | None
+
+
+@dataclass
+class RestApi:
+    """One REST API: its id (in method ARNs), stage, gateway responses and routes. Locally every API
+    but the main one is served under a path prefix (`/<example name>`)."""
+
+    api_id: str
+    prefix: str
+    stage: str
+    parameters: dict[str, str]
+    gateway_responses: dict
+    routes: list[GatewayRoute]
 
 
 def function_environment(tmpl: dict, parameters: dict[str, str]) -> dict[str, str]:
@@ -105,10 +120,10 @@ def function_environment(tmpl: dict, parameters: dict[str, str]) -> dict[str, st
     return env
 
 
-def _load_handler(code_uri: str, handler: str):
+def _load_handler(root: Path, code_uri: str, handler: str):
     module_name, _, attribute = handler.rpartition(".")
-    path = template.ROOT / code_uri / (module_name.replace(".", "/") + ".py")
-    qualified = ".".join((*Path(code_uri).parts, module_name))
+    path = root / code_uri / (module_name.replace(".", "/") + ".py")
+    qualified = ".".join((*path.parent.relative_to(template.ROOT).parts, module_name))
     spec = importlib.util.spec_from_file_location(qualified, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -154,47 +169,70 @@ def _policy_decision(policy: dict, method_arn: str) -> str | None:
 
 
 class Gateway:
-    def __init__(self, tmpl: dict | None = None):
+    """API Gateway for the stack's REST API, and for the example APIs named in `examples` (each
+    from examples/<name>/template.yaml, served under /<name>, API id <name>)."""
+
+    def __init__(self, tmpl: dict | None = None, examples: Sequence[str] = ()):
         self.template = tmpl or template.load()
-        self.parameters = template.parameter_values(self.template)
-        apis = template.resources("AWS::Serverless::Api", self.template)
-        api = next(iter(apis.values()))["Properties"]
-        self.stage = str(template.resolve(api.get("StageName", "Prod"), self.parameters))
-        self.gateway_responses = api.get("GatewayResponses", {})
-        self._functions: dict[str, Function] = {}
+        self._functions: dict[tuple[Path, str], Function] = {}
+        self.main = self._rest_api(self.template, template.ROOT, events.API_ID, "")
+        self.apis = [
+            self._rest_api(
+                template.load(EXAMPLES / name / "template.yaml"), EXAMPLES / name, name, f"/{name}"
+            )
+            for name in examples
+        ] + [self.main]
+        self.routes = [route for api in self.apis for route in api.routes]
+
+    @property
+    def stage(self) -> str:
+        return self.main.stage
+
+    def _rest_api(self, tmpl: dict, root: Path, api_id: str, prefix: str) -> RestApi:
+        parameters = template.parameter_values(tmpl)
+        api = next(iter(template.resources("AWS::Serverless::Api", tmpl).values()))["Properties"]
         authorizers = {
-            name: self._authorizer(spec)
+            name: self._authorizer(spec, tmpl, root, parameters)
             for name, spec in (api.get("Auth", {}).get("Authorizers") or {}).items()
         }
-        self.routes = [
+        routes = [
             GatewayRoute(
                 endpoint.method,
                 endpoint.path,
                 _path_pattern(endpoint.path),
-                self._function(endpoint.function),
+                self._function(tmpl, root, endpoint.function),
                 authorizers[endpoint.authorizer] if endpoint.authorizer else None,
             )
-            for endpoint in template.api_endpoints(self.template)
+            for endpoint in template.api_endpoints(tmpl)
         ]
+        stage = str(template.resolve(api.get("StageName", "Prod"), parameters))
+        return RestApi(api_id, prefix, stage, parameters, api.get("GatewayResponses", {}), routes)
 
-    def _function(self, name: str) -> Function:
-        if name not in self._functions:
-            globals_ = self.template.get("Globals", {}).get("Function", {})
-            props = {**globals_, **self.template["Resources"][name]["Properties"]}
-            self._functions[name] = Function(
+    def _function(self, tmpl: dict, root: Path, name: str) -> Function:
+        if (root, name) not in self._functions:
+            globals_ = tmpl.get("Globals", {}).get("Function", {})
+            props = {**globals_, **tmpl["Resources"][name]["Properties"]}
+            self._functions[(root, name)] = Function(
                 name,
-                _load_handler(props["CodeUri"], props["Handler"]),
+                _load_handler(root, props["CodeUri"], props["Handler"]),
                 int(props.get("MemorySize", 128)),
                 int(props.get("Timeout", 3)),
             )
-        return self._functions[name]
+        return self._functions[(root, name)]
 
-    def _authorizer(self, spec: dict) -> Authorizer:
-        function_name = spec["FunctionArn"]["Fn::GetAtt"][0]
+    def _authorizer(self, spec: dict, tmpl: dict, root: Path, parameters: dict) -> Authorizer:
+        arn = spec["FunctionArn"]
+        if "Fn::ImportValue" in arn:  # another stack's export: the token service's authorizer
+            name = template.exported_function(
+                self.template, template.resolve(arn["Fn::ImportValue"], parameters)
+            )
+            function = self._function(self.template, template.ROOT, name)
+        else:
+            function = self._function(tmpl, root, arn["Fn::GetAtt"][0])
         identity = spec.get("Identity", {})
         expression = identity.get("ValidationExpression")
         return Authorizer(
-            self._function(function_name),
+            function,
             identity.get("Header", "Authorization"),
             re.compile(expression) if expression else None,
         )
@@ -203,65 +241,72 @@ class Gateway:
 
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str):
         raw_path, _, query = target.partition("?")
-        request = ProxyRequest(method, unquote(raw_path) or "/", query, headers, body, source_ip)
+        path = unquote(raw_path) or "/"
+        api = next(
+            a for a in self.apis if not a.prefix or path == a.prefix or path.startswith(a.prefix + "/")
+        )
+        request = ProxyRequest(method, path[len(api.prefix) :] or "/", query, headers, body, source_ip)
         if len(body) > MAX_PAYLOAD:
-            return self.gateway_response("REQUEST_TOO_LARGE")
-        route, path_parameters = self._match(request.method, request.path)
+            return self.gateway_response("REQUEST_TOO_LARGE", api=api)
+        route, path_parameters = self._match(api, request.method, request.path)
         if route is None:
-            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN")
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", api=api)
         authorizer_context = None
         if route.authorizer is not None:
-            outcome = self._authorize(route, request)
+            outcome = self._authorize(api, route, request)
             if isinstance(outcome, HttpResponse):
                 return outcome
             authorizer_context = outcome
         event = events.proxy_event(
             request,
             resource=route.resource,
-            stage=self.stage,
+            stage=api.stage,
             path_parameters=path_parameters,
             authorizer=authorizer_context,
+            api_id=api.api_id,
         )
         try:
             result = route.function.invoke(event)
-            return self._proxy_result(result)
+            return self._proxy_result(result, api)
         except Exception:  # the Lambda failed: API Gateway answers 502
-            return self.gateway_response("INTEGRATION_FAILURE")
+            return self.gateway_response("INTEGRATION_FAILURE", api=api)
 
-    def _match(self, method: str, path: str):
-        for route in self.routes:
+    @staticmethod
+    def _match(api: RestApi, method: str, path: str):
+        for route in api.routes:
             match = route.pattern.fullmatch(path)
             if match and (route.method == method or (route.method == "ANY" and method in ANY_METHODS)):
                 return route, match.groupdict() or None
         return None, None
 
-    def _authorize(self, route: GatewayRoute, request: ProxyRequest):
+    def _authorize(self, api: RestApi, route: GatewayRoute, request: ProxyRequest):
         authorizer = route.authorizer
         header = authorizer.header.lower()
         token = next((value for name, value in request.headers if name.lower() == header), "")
         if not token or (authorizer.validation and not authorizer.validation.fullmatch(token)):
-            return self.gateway_response("UNAUTHORIZED")
-        method_arn = events.method_arn(self.stage, request.method, request.path)
+            return self.gateway_response("UNAUTHORIZED", api=api)
+        method_arn = events.method_arn(api.stage, request.method, request.path, api.api_id)
         try:
             result = authorizer.function.invoke(events.authorizer_event(token, method_arn))
         except Exception as error:
-            return self.gateway_response(
-                "UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE"
-            )
+            kind = "UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE"
+            return self.gateway_response(kind, api=api)
         try:
             decision = _policy_decision(result["policyDocument"], method_arn)
             context = {key: _context_value(value) for key, value in (result.get("context") or {}).items()}
             context["principalId"] = str(result["principalId"])
         except (KeyError, TypeError, AttributeError, ValueError):
-            return self.gateway_response("AUTHORIZER_CONFIGURATION_ERROR")
+            return self.gateway_response("AUTHORIZER_CONFIGURATION_ERROR", api=api)
         if decision != "Allow":
-            return self.gateway_response("ACCESS_DENIED", EXPLICIT_DENY if decision == "Deny" else None)
+            return self.gateway_response(
+                "ACCESS_DENIED", EXPLICIT_DENY if decision == "Deny" else None, api=api
+            )
         context["integrationLatency"] = 0
         return context
 
-    def _proxy_result(self, result) -> HttpResponse:
+    def _proxy_result(self, result, api: RestApi) -> HttpResponse:
         if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
-            return self.gateway_response("INTEGRATION_FAILURE")
+            return self.gateway_response("INTEGRATION_FAILURE", api=api)
         headers = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items()]
         for name, values in (result.get("multiValueHeaders") or {}).items():
             headers.extend((str(name), str(value)) for value in values)
@@ -271,17 +316,20 @@ class Gateway:
             headers.append(("Content-Type", "application/json"))
         return HttpResponse(result["statusCode"], _as_api_gateway_sends(headers), payload)
 
-    def gateway_response(self, response_type: str, message: str | None = None) -> HttpResponse:
-        """An error API Gateway produces itself, customised by the template's GatewayResponses (whose
+    def gateway_response(
+        self, response_type: str, message: str | None = None, api: RestApi | None = None
+    ) -> HttpResponse:
+        """An error API Gateway produces itself, customised by the API's GatewayResponses (whose
         templates substitute $context.error.* but are not VTL)."""
+        api = api or self.main
         status, key, default_message = DEFAULT_RESPONSES[response_type]
         message = message or default_message
         family = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
-        custom = self.gateway_responses.get(response_type) or self.gateway_responses.get(family) or {}
+        custom = api.gateway_responses.get(response_type) or api.gateway_responses.get(family) or {}
         status = int(custom.get("StatusCode", status))
         headers = [("Content-Type", "application/json")]
         for name, value in (custom.get("ResponseParameters", {}).get("Headers") or {}).items():
-            headers.append((name, str(template.resolve(value, self.parameters)).strip("'")))
+            headers.append((name, str(template.resolve(value, api.parameters)).strip("'")))
         body = (custom.get("ResponseTemplates") or {}).get("application/json") or json.dumps({key: message})
         body = body.replace("$context.error.messageString", json.dumps(message or ""))
         body = body.replace("$context.error.message", message or "").replace(

@@ -75,7 +75,7 @@ def parameter_values(template: dict | None = None, environ: Mapping[str, str] = 
     return values
 
 
-_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_:]+)\}")
 
 
 def resolve(value, parameters: Mapping[str, str]) -> str | None:
@@ -91,6 +91,17 @@ def resolve(value, parameters: Mapping[str, str]) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value) if isinstance(value, str | int | float) else None
+
+
+def exported_function(template: dict, export_name: str) -> str:
+    """The function whose ARN a stack exports under `export_name` (an output `!GetAtt F.Arn`)."""
+    parameters = parameter_values(template)
+    for output in template.get("Outputs", {}).values():
+        name = resolve((output.get("Export") or {}).get("Name"), parameters)
+        value = output.get("Value")
+        if name == export_name and isinstance(value, dict) and "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+    raise KeyError(f"no stack output exports {export_name}")
 
 
 @dataclass(frozen=True)
