@@ -35,7 +35,7 @@ run: $(STAMP) $(DDB_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml examples/*/template.yaml
 
 test: lint $(DDB_STAMP)
 	$(BIN)/pytest

@@ -13,10 +13,12 @@ import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 from localrun import demo, dynamodb, template
 from localrun.gateway import EXAMPLES, Gateway, apply_environment
+from localrun.kms import LocalKms
 
 DEFAULT_PORT = 3000
 DEFAULT_DYNAMODB_PORT = 8000
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGHUP, _stop)
     embedded = None
+    local_kms = LocalKms()
     try:
         if os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
             description = "given by AWS_ENDPOINT_URL_DYNAMODB"
@@ -125,10 +128,11 @@ def main(argv: list[str] | None = None) -> None:
                 _check_free(port, "PORT")
             embedded, description = _start_embedded_dynamodb(dynamodb_port, _persist_dir())
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://{HOST}:{dynamodb_port}"
-        _serve(args.setup_only, port, description)
+        _serve(args.setup_only, port, description, local_kms)
     except KeyboardInterrupt:
         pass
     finally:
+        local_kms.stop()
         if embedded is not None:
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
@@ -144,7 +148,22 @@ def _examples() -> list[str]:
     return names
 
 
-def _serve(setup_only: bool, port: int, description: str) -> None:
+def _set_up_signing(issuer: str, local_kms: LocalKms) -> str:
+    """JWT signing: make run's own KMS and a key that signs for its issuer — unless the registry's
+    signing settings name a real KMS key (AWS_ENDPOINT_URL_DYNAMODB at a deployed stack's tables),
+    which are then left as they are."""
+    from tokenservice import deployment, signing
+
+    current = signing.read()
+    if current is not None and not current.kms_endpoint:
+        return f"signing settings of the tables' stack (issuer {current.issuer})"
+    local_kms.start()
+    settings = deployment.set_up_signing(issuer, local_kms.key_id, local_kms.endpoint)
+    active = settings.active(time.time())
+    return f"KMS {local_kms.endpoint} (moto), signing key {active.kid if active else '-'}"
+
+
+def _serve(setup_only: bool, port: int, description: str, local_kms: LocalKms) -> None:
     endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     tmpl = template.load()
     if not os.environ.get("ISSUER"):  # the issuer is this server's base URL, unless configured
@@ -159,6 +178,7 @@ def _serve(setup_only: bool, port: int, description: str) -> None:
         registered = demo.register_api()
         example_rules = {name: demo.register_example(name) for name in examples}
         credentials = demo.seed()
+        signing_line = _set_up_signing(os.environ["ISSUER"], local_kms)
     except Exception as error:
         sys.exit(f"Cannot prepare DynamoDB at {endpoint}: {type(error).__name__}: {error}")
     for name in created:
@@ -175,6 +195,7 @@ def _serve(setup_only: bool, port: int, description: str) -> None:
     gateway = Gateway(tmpl, examples)
     server = make_server(gateway, HOST, port)
     print(f"DynamoDB: {endpoint} ({description})")
+    print(f"JWT: {signing_line}; access tokens: {os.environ.get('ACCESS_TOKEN_FORMAT') or 'opaque'}")
     for api in gateway.apis:
         for route in api.routes:
             guard = "authorizer" if route.authorizer else "public"

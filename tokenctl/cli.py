@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack", metavar="NAME", help="use the tables of this deployed CloudFormation stack"
     )
     areas = parser.add_subparsers(
-        dest="area", required=True, parser_class=_Parser, metavar="{client,user,api,scope,stats}"
+        dest="area", required=True, parser_class=_Parser, metavar="{client,user,api,scope,keys,stats}"
     )
     json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print one JSON document")
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _user_commands(areas, json_flag)
     _api_commands(areas, json_flag)
     _scope_commands(areas, json_flag)
+    _key_commands(areas, json_flag)
     stats = areas.add_parser(
         "stats",
         parents=[json_flag],
@@ -96,6 +97,12 @@ def _client_commands(areas, json_flag) -> None:
         action="store_true",
         help="a resource server: may introspect other clients' access tokens",
     )
+    create.add_argument(
+        "--token-format",
+        choices=config.TOKEN_FORMATS,
+        help="its access tokens: opaque or jwt (RFC 9068); default: the service's ACCESS_TOKEN_FORMAT",
+    )
+    create.add_argument("--audience", help="the JWT aud of its access tokens (default: the issuer)")
     create.set_defaults(run=client_create)
     commands.add_parser("list", parents=[json_flag], help="list clients (never their secrets)").set_defaults(
         run=client_list
@@ -164,6 +171,24 @@ def _api_commands(areas, json_flag) -> None:
     deleted = commands.add_parser("delete", parents=[json_flag], help="remove an API (it is then denied)")
     deleted.add_argument("api_id", metavar="API_ID")
     deleted.set_defaults(run=api_delete)
+
+
+def _key_commands(areas, json_flag) -> None:
+    commands = _commands(areas, "keys", "JWT signing keys (the JWKS)")
+    rotate = commands.add_parser(
+        "rotate", parents=[json_flag], help="add a signing key (older ones stay published)"
+    )
+    rotate.add_argument(
+        "--activate-in",
+        type=_seconds,
+        default=0,
+        metavar="S",
+        help="publish it now, sign with it S seconds later (for verifiers that cache the JWKS)",
+    )
+    rotate.set_defaults(run=keys_rotate)
+    commands.add_parser("list", parents=[json_flag], help="key ids, ages and states").set_defaults(
+        run=keys_list
+    )
 
 
 def _scope_commands(areas, json_flag) -> None:
@@ -239,6 +264,8 @@ def client_create(args) -> None:
         args.access_ttl,
         args.refresh_ttl,
         introspect_any=args.introspect_any,
+        token_format=args.token_format,
+        audience=args.audience,
     )
     document = _new_client_document(new)
     if args.json:
@@ -248,6 +275,7 @@ def client_create(args) -> None:
     print(f"name:          {document['name']}")
     print(f"scopes:        {document['scope'] or '(none)'}")
     print(f"grant types:   {' '.join(document['grant_types'])}")
+    print(f"token format:  {document['token_format']}")
     for kind in ("access", "refresh"):
         ttl = document[f"{kind}_ttl"]
         print(f"{kind + ' ttl:':<15}{f'{ttl} s' if ttl else 'service default'}")
@@ -373,6 +401,24 @@ def scope_list(args) -> None:
     if args.json:
         return emit_json(documents)
     table(documents, ["name", "roles", "description"])
+
+
+def keys_rotate(args) -> None:
+    document = admin.rotate_keys(args.activate_in)
+    if args.json:
+        return emit_json(document)
+    print(f"New signing key {document['kid']} ({document['state']}).")
+    print("Older keys stay published until every token they signed has expired.", file=sys.stderr)
+
+
+def keys_list(args) -> None:
+    documents = admin.key_documents()
+    if args.json:
+        return emit_json(documents)
+    rows = [
+        {**d, "created_at": when(d["created_at"]), "activates_at": when(d["activates_at"])} for d in documents
+    ]
+    table(rows, ["kid", "state", "created_at", "activates_at", "age_seconds"])
 
 
 def show_stats(args) -> None:

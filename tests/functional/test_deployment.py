@@ -32,29 +32,41 @@ def cloudformation():
     server.shutdown()
 
 
-def event(kind: str, url: str, api_id: str = "stackapi1") -> dict:
+def event(kind: str, url: str, api_id: str = "stackapi1", kms_key: str = "") -> dict:
     return {
         "RequestType": kind,
         "ResponseURL": url,
         "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/tokenservice/x",
         "RequestId": "r1",
         "LogicalResourceId": "OwnApiRules",
-        "ResourceProperties": {"ApiId": api_id},
+        "ResourceProperties": {
+            "ApiId": api_id,
+            "Issuer": "",
+            "DefaultIssuer": f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v1",
+            "KmsKeyId": kms_key,
+        },
     }
 
 
+@pytest.fixture
+def kms_key(aws) -> str:
+    import boto3
+
+    return boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+
+
 def test_create_and_update_register_the_sample_apis_rules_and_delete_removes_them(
-    aws, lambda_context, cloudformation
+    aws, lambda_context, cloudformation, kms_key
 ):
     url, answers = cloudformation
     registry_function = handler("registry")
     expected = {(r.method, r.path, r.scope) for r in openapi.access_rules(openapi.load(openapi.SAMPLE))}
     for kind in ("Create", "Update"):
-        registry_function(event(kind, url), lambda_context)
+        registry_function(event(kind, url, kms_key=kms_key), lambda_context)
         assert {
             (r.method, r.path, r.scope) for r in registry.api_rules(registry.api("stackapi1"))
         } == expected
-    registry_function(event("Delete", url), lambda_context)
+    registry_function(event("Delete", url, kms_key=kms_key), lambda_context)
     assert registry.api("stackapi1") is None
     assert [a["Status"] for a in answers] == ["SUCCESS"] * 3
     assert {a["PhysicalResourceId"] for a in answers} == {"registry-api-stackapi1"}
@@ -64,3 +76,17 @@ def test_a_failure_is_reported_to_cloudformation_not_left_waiting(aws, lambda_co
     url, answers = cloudformation
     handler("registry")(event("Create", url, api_id="not an id!"), lambda_context)
     assert answers[0]["Status"] == "FAILED" and answers[0]["Reason"]
+
+
+def test_create_sets_up_signing_for_the_apis_own_url_and_makes_one_key(
+    aws, lambda_context, cloudformation, kms_key
+):
+    from tokenservice import signing
+
+    url, answers = cloudformation
+    handler("registry")(event("Create", url, kms_key=kms_key), lambda_context)
+    handler("registry")(event("Update", url, kms_key=kms_key), lambda_context)
+    settings = signing.read()
+    assert settings.issuer == "https://stackapi1.execute-api.us-east-1.amazonaws.com/v1"
+    assert answers[0]["Data"]["Issuer"] == settings.issuer
+    assert len(settings.keys) == 1  # an update keeps the key that signs

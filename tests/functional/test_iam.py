@@ -1,6 +1,8 @@
 """IAM exactly as used: every DynamoDB call each function makes is granted by its role in
 template.yaml, and every permission the role grants is used by some flow (nothing more)."""
 
+import base64
+
 import pytest
 
 from localrun import template
@@ -59,11 +61,24 @@ def granted(function: str, conditions: dict[str, bool]) -> set[tuple]:
 
 
 class Recorder:
-    """(action, table, index) of every DynamoDB call made while recording."""
+    """(action, resource, index) of every DynamoDB and KMS call made while recording."""
 
-    def __init__(self, client):
+    def __init__(self, client, monkeypatch):
+        from tokenservice import signing
+
         self.calls: set[tuple] = set()
         client.meta.events.register("before-parameter-build.dynamodb", self.record)
+        kms_client = signing._kms
+
+        def recorded_kms(settings):
+            kms = kms_client(settings)
+            kms.meta.events.register(
+                "before-parameter-build.kms",
+                lambda model, **_: self.calls.add((f"kms:{model.name}", "SigningKeyEncryptionKey", None)),
+            )
+            return kms
+
+        monkeypatch.setattr(signing, "_kms", recorded_kms)
 
     def record(self, model, params, **_):
         name = model.name
@@ -123,13 +138,26 @@ def token_function_flows(ctx, p: Provisioned, signup: bool) -> None:
     post_form(ctx, "/token", {"grant_type": "refresh_token", "refresh_token": old_refresh}, p.basic)
 
 
+def set_up_signing():
+    """Signing as the stack sets it up (a KMS key, an issuer, a first key)."""
+    import boto3
+
+    from tokenservice import deployment
+
+    kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+    deployment.set_up_signing("https://auth.example.com", kms_key)
+
+
 @pytest.mark.parametrize("signup", [False, True])
 def test_the_token_functions_role_grants_exactly_what_its_flows_use(aws, lambda_context, monkeypatch, signup):
     monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true" if signup else "false")
-    provisioned = Provisioned()
+    provisioned = Provisioned(token_format="jwt")  # JWT access tokens: the keys, and KMS to decrypt one
+    set_up_signing()
     admin.create_user("locked-out", "a long passphrase", "read")
-    recorder = Recorder(aws)
+    recorder = Recorder(aws, monkeypatch)
     token_function_flows(lambda_context, provisioned, signup)
+    jwks = {**token_event("", None, resource="/.well-known/jwks.json"), "httpMethod": "GET"}
+    handler("token")(jwks, lambda_context)
     lose_the_first_response(aws)  # the retry finds its tokens written (GetItem)
     assert login(lambda_context, provisioned)[0] == 200
     monkeypatch.setenv("LOCKOUT_THRESHOLD", "1")  # one more failure locks a user: the lockout's writes
@@ -137,29 +165,58 @@ def test_the_token_functions_role_grants_exactly_what_its_flows_use(aws, lambda_
     assert recorder.calls == granted("TokenFunction", conditions(signup))
 
 
-def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context):
+def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context, monkeypatch):
+    from tokenservice import caching, signing, storage
+    from tokenservice.models import SigningModel
+
     provisioned = Provisioned()
+    set_up_signing()
     _, _, tokens = login(lambda_context, provisioned)
     _, _, service = post_form(
         lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic
     )
     old_access, _ = legacy_tokens(provisioned)
-    recorder = Recorder(aws)
-    assert bearer_works(lambda_context, tokens["access_token"])
+    jwt_client = admin.create_client("JWT app", "read", token_format="jwt")
+    basic = (
+        "Basic "
+        + base64.b64encode(f"{jwt_client.client.client_id}:{jwt_client.client_secret}".encode()).decode()
+    )
+    first_jwt = post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, basic)[2][
+        "access_token"
+    ]
+    before_rotation = storage.get(SigningModel, "signing")
+    signing.rotate()
+    newer_jwt = post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, basic)[2][
+        "access_token"
+    ]
+
+    caching.clear_all()  # a new execution environment
+    recorder = Recorder(aws, monkeypatch)
+    assert bearer_works(lambda_context, tokens["access_token"])  # the token, its user, the API's rules
     assert bearer_works(lambda_context, service["access_token"])
-    assert bearer_works(lambda_context, old_access)
+    assert bearer_works(lambda_context, old_access)  # a token from before tokens named their user
+    assert bearer_works(lambda_context, first_jwt)  # the keys, read alone (the rules are in memory)
+    caching.clear_all()
+    assert bearer_works(lambda_context, first_jwt)  # the keys with the rules
+    signing.from_item(before_rotation)  # this environment knows only the older key
+    assert bearer_works(lambda_context, newer_jwt)  # an unknown kid: the keys are read again
+    monkeypatch.setenv("JWT_REVOCATION_CHECK", "true")
+    assert bearer_works(lambda_context, first_jwt)  # the JWT's record and its client
     assert recorder.calls == granted("AuthorizerFunction", conditions(False))
 
 
-def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_context):
+def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_context, monkeypatch):
+    import boto3
+
     from tests.functional.test_deployment import event
 
+    kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
     answered = []
-    recorder = Recorder(aws)
+    recorder = Recorder(aws, monkeypatch)
     from unittest import mock
 
     with mock.patch("tokenservice.deployment._respond", lambda *args: answered.append(args[2])):
         for kind in ("Create", "Delete"):
-            handler("registry")(event(kind, "http://unused"), lambda_context)
+            handler("registry")(event(kind, "http://unused", kms_key=kms_key), lambda_context)
     assert answered == ["SUCCESS", "SUCCESS"]
     assert recorder.calls == granted("RegistryFunction", conditions(False))

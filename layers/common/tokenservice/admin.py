@@ -21,6 +21,7 @@ from tokenservice import (
     revocation,
     rules,
     scopes,
+    signing,
     storage,
 )
 from tokenservice.errors import InvalidScope
@@ -55,6 +56,19 @@ def _scope(value: str) -> str:
         raise AdminError(f"invalid scopes: {error.description}") from error
 
 
+def _token_format(value: str | None) -> str | None:
+    if value is not None and value not in config.TOKEN_FORMATS:
+        raise AdminError(f"--token-format must be one of: {' '.join(config.TOKEN_FORMATS)}")
+    return value
+
+
+def _audience(value: str | None) -> str | None:
+    """A JWT audience: an absolute URI or a plain identifier, printable, no spaces."""
+    if value is not None and (not value or len(value) > 512 or not value.isprintable() or " " in value):
+        raise AdminError("--audience must be 1 to 512 printable characters without spaces")
+    return value
+
+
 def _ttl(value: int | None, setting: config.Number, what: str) -> int | None:
     """A client's own token lifetime, within the bounds the service's default has."""
     if value is not None and not setting.accepts(value):
@@ -71,6 +85,8 @@ def create_client(
     *,
     client_id: str | None = None,
     introspect_any: bool = False,
+    token_format: str | None = None,
+    audience: str | None = None,
     replace: bool = False,
 ) -> NewClient:
     if not name.strip() or len(name) > 200:
@@ -87,6 +103,8 @@ def create_client(
         scope=_scope(scope),
         grant_types=" ".join(kind for kind in grant_types.ALL if kind in kinds),
         introspect_any=introspect_any,
+        token_format=_token_format(token_format),
+        audience=_audience(audience),
         access_ttl=_ttl(access_ttl, config.ACCESS_TTL, "--access-ttl"),
         refresh_ttl=_ttl(refresh_ttl, config.REFRESH_TTL, "--refresh-ttl"),
         created_at=int(time.time()),
@@ -188,6 +206,8 @@ def client_document(client: ClientModel) -> dict:
         "access_ttl": None if client.access_ttl is None else int(client.access_ttl),
         "refresh_ttl": None if client.refresh_ttl is None else int(client.refresh_ttl),
         "introspect_any": bool(client.introspect_any),
+        "token_format": client.token_format or config.ACCESS_TOKEN_FORMAT.value(),
+        "audience": client.audience,
         "created_at": int(client.created_at),
     }
 
@@ -335,6 +355,43 @@ def define_scope(name: str, roles: str, description: str | None = None) -> Scope
     if _scope(name) != name or " " in name or name == scopes.DEFAULT_SCOPE:
         raise AdminError("a scope name is one scope token (RFC 6749 §3.3), not 'default'")
     return _registry(lambda: registry.define_scope(name, _roles(roles) or (), description))
+
+
+# -- JWT signing keys ----------------------------------------------------------------------------
+
+
+def _signing[T](operation: Callable[[], T]) -> T:
+    try:
+        return operation()
+    except signing.SigningError as error:
+        raise AdminError(str(error)) from error
+
+
+def key_documents(now: float | None = None) -> list[dict]:
+    """Every signing key: its id, age and state (never anything private)."""
+    now = time.time() if now is None else now
+    current = _signing(signing.read)
+    if current is None:
+        raise AdminError("no signing settings: deploy the stack (or start make run) first")
+    return [
+        {
+            "kid": key.kid,
+            "state": key.state(current.keys, now),
+            "created_at": key.created_at,
+            "activates_at": key.activates_at,
+            "age_seconds": int(now - key.created_at),
+        }
+        for key in sorted(current.keys, key=lambda k: k.activates_at)
+    ]
+
+
+def rotate_keys(activate_in: int = 0) -> dict:
+    """A new signing key, signing from `activate_in` seconds on; the others stay published until
+    every token they signed has expired."""
+    if not 0 <= activate_in <= 86400:
+        raise AdminError("--activate-in must be between 0 and 86400 seconds")
+    key = _signing(lambda: signing.rotate(activate_in))
+    return next(document for document in key_documents() if document["kid"] == key.kid)
 
 
 # -- statistics ---------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The Lambda TOKEN authorizer for any API in the registry (RFC 6750).
 
-It hashes the bearer token and reads its record, and the record of the user the token names, in
-one consistent round trip (GetItem for a client's token, BatchGetItem for a user's); the rules of
-the API in the `methodArn` come from memory (RULES_CACHE_SECONDS) or, on a miss, in that same
-BatchGetItem. A missing, unknown, expired or revoked token, or one whose user is disabled or
-changed password since it was issued, raises `Unauthorized` (API Gateway answers 401).
+An opaque token: it hashes the token and reads its record, and the record of the user the token
+names, in one consistent round trip (GetItem for a client's token, BatchGetItem for a user's). A
+JWT access token (RFC 9068) is verified locally with the signing keys in memory: no read at all
+(JWT_REVOCATION_CHECK adds the record check). The rules of the API in the `methodArn` (and the
+keys) come from memory (RULES_CACHE_SECONDS) or, on a miss, in that same round trip. A missing,
+unknown, expired or revoked token, or one whose user is disabled or changed password since it was
+issued, raises `Unauthorized` (API Gateway answers 401).
 
 A valid token gets a policy for every resource of the API: Allow where its scopes suffice, Deny
 elsewhere (403, insufficient_scope). API Gateway caches the policy per token and reuses it for the
@@ -14,9 +16,11 @@ answers 500: the authorizer never allows without a successful lookup.
 """
 
 import re
+import time
+from dataclasses import dataclass
 
-from tokenservice import accounts, caching, config, observability, rules, scopes, storage, tokens
-from tokenservice.models import ApiModel, TokenModel, api_key
+from tokenservice import accounts, caching, config, credentials, observability, rules, scopes, storage, tokens
+from tokenservice.models import ApiModel, SigningModel, TokenModel, api_key
 
 # RFC 6750 §2.1: "Bearer" 1*SP b64token (a user's token is up to ~730 characters: see credentials)
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,1024}=*)")
@@ -39,44 +43,98 @@ def bearer_token(authorization: str | None) -> str:
     return match.group(1)
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid access token speaks for, and its scope."""
+
+    client_id: str
+    username: str | None
+    scope: str
+
+
 def authorize(authorization: str | None, method_arn: str) -> dict:
     call = rules.MethodArn.parse(method_arn)
     if call is None:
         raise ValueError("not an execute-api method ARN")  # a misconfiguration: API Gateway answers 500
     try:
-        record, api_rules = lookup(bearer_token(authorization), call.api_id)
+        token = bearer_token(authorization)
+        check = _jwt if credentials.looks_like_jwt(token) else _opaque
+        principal, api_rules = check(token, call.api_id)
     except Unauthorized:
         observability.count(observability.AUTHORIZER_UNAUTHORIZED)
         if config.SAM_LOCAL.on():
             return refusal(method_arn)
         raise
-    permissions = scopes.permissions(record.scope)
+    permissions = scopes.permissions(principal.scope)
     allowed = call.allowed(api_rules, permissions)
     observability.count(observability.AUTHORIZER_ALLOW if allowed else observability.AUTHORIZER_DENY)
-    return policy(record, rules.policy_statements(api_rules, call.prefix, permissions))
+    return policy(principal, rules.policy_statements(api_rules, call.prefix, permissions))
 
 
-def lookup(token: str, api_id: str) -> tuple[TokenModel, list[rules.Rule]]:
-    """The record of an access token that counts (active, its user still as it was) and the rules
-    of the API, in one round trip; Unauthorized for a token that does not count."""
+def _read(wanted: list, api_id: str) -> tuple[list, list[rules.Rule]]:
+    """The items `wanted` and the API's rules (from memory, else read with the items), in one round
+    trip, none at all when nothing needs reading."""
     api_rules = _rules_cache.fresh(api_id)
-    wanted = tokens.lookup_keys(token) + ([] if api_rules is not None else [(ApiModel, api_key(api_id))])
-    record, user, *api = storage.get_many(wanted)
     if api_rules is None:
-        api_rules = _rules_cache.put(api_id, rules.decode(api[0].rules) if api[0] else [])
+        wanted = [*wanted, (ApiModel, api_key(api_id))]
+    found = storage.get_many(wanted) if wanted else []
+    if api_rules is None:
+        api = found.pop()
+        api_rules = _rules_cache.put(api_id, rules.decode(api.rules) if api else [])
+    return found, api_rules
+
+
+def _counts(record: TokenModel | None, user, token: str) -> bool:
+    """An access token's record is active and its user (if any) still as it was."""
     user = tokens.user_of(record, user, token)
-    if not tokens.is_active(record, tokens.ACCESS) or not accounts.accepts(user, record):
+    return tokens.is_active(record, tokens.ACCESS) and accounts.accepts(user, record)
+
+
+def _opaque(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
+    """An opaque token: its record and its user, read in one round trip (with the rules on a miss)."""
+    (record, user), api_rules = _read(tokens.lookup_keys(token), api_id)
+    if not _counts(record, user, token):
         raise Unauthorized()
-    return record, api_rules
+    return Principal(record.client_id, record.username, record.scope), api_rules
 
 
-def policy(record: TokenModel, statements: list[dict]) -> dict:
+def _jwt(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
+    """A JWT (RFC 9068), verified locally with the keys in memory: no DynamoDB read at all when the
+    keys and the API's rules are known, unless JWT_REVOCATION_CHECK asks for the token's record."""
+    from tokenservice import jwt_tokens, signing  # JWT only: kept off the opaque path
+
+    settings = signing.cached()
+    check_record = config.JWT_REVOCATION_CHECK.on()
+    wanted = (tokens.lookup_keys(token) if check_record else []) + (
+        [] if settings else [(SigningModel, "signing")]
+    )
+    found, api_rules = _read(wanted, api_id)
+    if not settings:
+        settings = signing.from_item(found.pop())
+    claims = _verify(token, settings, jwt_tokens)
+    if claims is None and settings and jwt_tokens.kid_of(token) not in {k.kid for k in settings.keys}:
+        claims = _verify(token, signing.settings(fresh=True), jwt_tokens)  # a key newer than our copy
+    if claims is None or (check_record and not _counts(*found, token)):
+        raise Unauthorized()
+    username = claims["sub"] if claims["sub"] != claims["client_id"] else None
+    return Principal(claims["client_id"], username, claims["scope"]), api_rules
+
+
+def _verify(token: str, settings, jwt_tokens) -> dict | None:
+    if settings is None:
+        return None
+    keys = {key.kid: key.jwk for key in settings.published(time.time())}
+    audiences = {settings.issuer, *config.JWT_AUDIENCES.value().split()}
+    return jwt_tokens.verify(token, keys, settings.issuer, audiences)
+
+
+def policy(principal: Principal, statements: list[dict]) -> dict:
     """The authorizer's answer: the policy and the context the integration receives."""
-    context = {"client_id": record.client_id, "scope": record.scope}
-    if record.username:
-        context["username"] = record.username
+    context = {"client_id": principal.client_id, "scope": principal.scope}
+    if principal.username:
+        context["username"] = principal.username
     return {
-        "principalId": record.username or record.client_id,
+        "principalId": principal.username or principal.client_id,
         "policyDocument": {"Version": "2012-10-17", "Statement": statements},
         "context": context,
     }

@@ -91,6 +91,16 @@ REFRESH_TTL = Number("DEFAULT_REFRESH_TTL", 86400, minimum=1, maximum=31536000)
 # family cannot be refreshed, whatever the sliding expiry of its refresh tokens says.
 MAX_SESSION_SECONDS = Number("MAX_SESSION_SECONDS", 2592000, minimum=60, maximum=31536000)
 
+# -- access-token format: "opaque" (a random string, checked in the tokens table) or "jwt" (RFC
+# 9068, verifiable from the JWKS without us); a client's own format wins.
+ACCESS_TOKEN_FORMAT = Text("ACCESS_TOKEN_FORMAT", "opaque")
+TOKEN_FORMATS = ("opaque", "jwt")
+# The authorizer also reads a JWT's record (revoked? its user still as it was?): one more round trip.
+JWT_REVOCATION_CHECK = Flag("JWT_REVOCATION_CHECK")
+JWT_LEEWAY_SECONDS = 30  # clock skew allowed on exp/nbf/iat
+# Audiences the authorizer accepts in a JWT besides the issuer (clients created with --audience).
+JWT_AUDIENCES = Text("JWT_AUDIENCES", "")
+
 # -- brute-force protection -----------------------------------------------------------------------
 # Lock a user after LOCKOUT_THRESHOLD consecutive failed passwords (0: never) for LOCKOUT_SECONDS,
 # doubling on each further lockout up to LOCKOUT_MAX_SECONDS.

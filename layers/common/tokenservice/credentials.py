@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import secrets
 import string
 
@@ -62,3 +63,24 @@ def digest(value: str) -> str:
 def matches(value: str, stored_digest: str | None) -> bool:
     """Constant-time check of `value` against a stored digest (a dummy one when None)."""
     return hmac.compare_digest(digest(value), stored_digest or "0" * 64) and stored_digest is not None
+
+
+def looks_like_jwt(token: str) -> bool:
+    """A JWT access token (three base64url parts), as opposed to an opaque one."""
+    return token.count(".") == 2
+
+
+def unverified_claims(token: str) -> dict:
+    """The payload of a JWT-shaped token, NOT verified: only to find its record (the token is
+    verified before anything is answered about it); {} when it has none."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def jwt_record_key(jti: str) -> str:
+    """The key of a JWT access token's record: revoked and introspected by its `jti`."""
+    return digest("jti:" + jti)

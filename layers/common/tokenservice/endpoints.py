@@ -6,6 +6,7 @@ plain `server_error`, never a traceback. Nothing here logs request bodies, heade
 """
 
 import functools
+import time
 from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools import Logger
@@ -14,6 +15,7 @@ from tokenservice import (
     accounts,
     client_auth,
     config,
+    credentials,
     grant_types,
     grants,
     observability,
@@ -77,14 +79,15 @@ def token(request: Request) -> dict:
     return json_response(200, issued.body())
 
 
-def _client_and_token(request: Request) -> tuple[ClientModel, TokenModel | None, UserModel | None]:
-    """The authenticated client, the record of the `token` parameter and its user (one round trip)."""
+def _client_and_token(request: Request) -> tuple[ClientModel, TokenModel | None, UserModel | None, str]:
+    """The authenticated client, the record of the `token` parameter and its user (one round trip),
+    and the token."""
     form, presented = client_auth.presented(request)
     token = required(form, "token")
     client, record, user = client_auth.authenticate_token_endpoint_client(
         presented, None, *tokens.lookup_keys(token)
     )
-    return client, record, tokens.user_of(record, user, token)
+    return client, record, tokens.user_of(record, user, token), token
 
 
 @oauth_endpoint
@@ -94,7 +97,7 @@ def revoke(request: Request) -> dict:
     `token_type_hint` needs no honouring: the token's record says what it is. A client revokes
     only its own tokens; revoking a refresh token revokes its whole grant (access tokens too).
     """
-    client, record, _ = _client_and_token(request)
+    client, record, _, _ = _client_and_token(request)
     if record is not None and record.client_id == client.client_id:
         if record.kind == tokens.REFRESH:
             revocation.revoke_grant(record)
@@ -114,12 +117,17 @@ def introspect(request: Request) -> dict:
     A client sees its own tokens; a client flagged `introspect_any` (a resource server) also sees
     other clients' access tokens, never their refresh tokens. Anything else is `{"active": false}`.
     """
-    client, record, user = _client_and_token(request)
+    client, record, user, token = _client_and_token(request)
     visible = record is not None and (
         record.client_id == client.client_id or (record.kind == tokens.ACCESS and client.introspect_any)
     )
     if not visible or not tokens.is_active(record, record.kind) or not accounts.accepts(user, record):
         return json_response(200, INACTIVE)
+    claims = {}
+    if credentials.looks_like_jwt(token):
+        claims = _verified_jwt(token)
+        if claims is None:  # a record found by an unverified jti is not enough
+            return json_response(200, INACTIVE)
     answer = {
         "active": True,
         "scope": record.scope,
@@ -131,7 +139,19 @@ def introspect(request: Request) -> dict:
     }
     if record.username:
         answer["username"] = record.username
+    answer |= {claim: claims[claim] for claim in ("iss", "aud", "jti") if claim in claims}
     return json_response(200, answer)
+
+
+def _verified_jwt(token: str) -> dict | None:
+    """The claims of a JWT access token signed by one of our keys, for our issuer (any audience)."""
+    from tokenservice import jwt_tokens, signing
+
+    settings = signing.settings()
+    if settings is None:
+        return None
+    keys = {key.kid: key.jwk for key in settings.published(time.time())}
+    return jwt_tokens.verify(token, keys, settings.issuer, None)
 
 
 @oauth_endpoint
@@ -163,23 +183,65 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 @oauth_endpoint
+def issuer(request: Request) -> str:
+    """The issuer: ISSUER when configured, else the one the signing keys are for (set at deployment),
+    else this API's own URL as API Gateway knows it."""
+    configured = config.ISSUER.value()
+    if configured:
+        return configured.rstrip("/")
+    from tokenservice import signing
+
+    settings = signing.settings()
+    return settings.issuer if settings else request.issuer()
+
+
 def metadata(request: Request) -> dict:
     """GET /.well-known/oauth-authorization-server (RFC 8414): the issuer and the endpoints under it."""
-    base = request.issuer()
-    scopes_supported = registry.scope_names()
+    base = issuer(request)
     document = {
         "issuer": base,
         "token_endpoint": f"{base}/token",
         "revocation_endpoint": f"{base}/revoke",
         "introspection_endpoint": f"{base}/introspect",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
         "grant_types_supported": list(grant_types.ALL),
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
-        "scopes_supported": scopes_supported,
+        "scopes_supported": registry.scope_names(),
     }
-    return json_response(200, document, {"Cache-Control": "public, max-age=300"})
+    return json_response(200, document, PUBLIC)
+
+
+def openid_configuration(request: Request) -> dict:
+    """GET /.well-known/openid-configuration: the discovery document API Gateway's JWT authorizers
+    (and JOSE libraries) read: the issuer and where its keys are. No ID tokens are issued."""
+    base = issuer(request)
+    document = {
+        "issuer": base,
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "token_endpoint": f"{base}/token",
+        "grant_types_supported": list(grant_types.ALL),
+        "scopes_supported": registry.scope_names(),
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+    }
+    return json_response(200, document, PUBLIC)
+
+
+def jwks(request: Request) -> dict:
+    """GET /.well-known/jwks.json (RFC 7517): the public keys of every published signing key."""
+    from tokenservice import signing
+
+    settings = signing.settings(fresh=True)  # a rotated key is published at once
+    keys = [key.jwk for key in settings.published(time.time())] if settings else []
+    return json_response(200, {"keys": keys}, {"Cache-Control": "public, max-age=60"})
+
+
+PUBLIC = {"Cache-Control": "public, max-age=300"}
 
 
 ROUTES: dict[str, tuple[str, Callable[[Mapping], dict]]] = {
@@ -187,6 +249,8 @@ ROUTES: dict[str, tuple[str, Callable[[Mapping], dict]]] = {
     "/revoke": ("POST", revoke),
     "/introspect": ("POST", introspect),
     "/.well-known/oauth-authorization-server": ("GET", metadata),
+    "/.well-known/openid-configuration": ("GET", openid_configuration),
+    "/.well-known/jwks.json": ("GET", jwks),
     "/signup": ("POST", signup),
 }
 

@@ -45,6 +45,8 @@ def _issue(
         grant_type=grant_type,
         access_ttl=access_ttl,
         refresh_ttl=refresh_ttl,
+        access_format=tokens.access_format(client),
+        audience=client.audience,
         **kw,
     )
 

@@ -5,7 +5,13 @@ The template's `AWS::DynamoDB::Table` definitions must have the same key schemas
 Scopes and grant types are stored as space-delimited strings, as OAuth writes them.
 """
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -44,6 +50,8 @@ class ClientModel(Model):
     scope = UnicodeAttribute(default="")
     grant_types = UnicodeAttribute()
     introspect_any = BooleanAttribute(default=False)  # a resource server: may introspect any access token
+    token_format = UnicodeAttribute(null=True)  # "opaque" | "jwt"; None: the service's ACCESS_TOKEN_FORMAT
+    audience = UnicodeAttribute(null=True)  # the JWT `aud`; None: the issuer
     access_ttl = NumberAttribute(null=True)  # None: the service default (config.ACCESS_TTL)
     refresh_ttl = NumberAttribute(null=True)  # None: the service default (config.REFRESH_TTL)
     created_at = NumberAttribute()
@@ -150,6 +158,34 @@ class ScopeModel(Model):
     roles = UnicodeSetAttribute(null=True)
 
 
+class SigningModel(Model):
+    """The JWT issuer, the KMS key that encrypts private keys, and every key's public JWK."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "signing"
+    kind = UnicodeAttribute(default="signing")
+    issuer = UnicodeAttribute()
+    kms_key_id = UnicodeAttribute()
+    kms_endpoint = UnicodeAttribute(null=True)  # make run's KMS emulator; never set on AWS
+    keys = UnicodeAttribute(default="[]")  # JSON: [{kid, jwk, created_at, activates_at}, ...]
+    version = NumberAttribute(default=0)
+
+
+class KeyModel(Model):
+    """A signing key's private half, encrypted by KMS (never stored in clear)."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "key#" + kid
+    kind = UnicodeAttribute(default="key")
+    kid = UnicodeAttribute()
+    ciphertext = BinaryAttribute(legacy_encoding=False)
+    created_at = NumberAttribute()
+
+
 def api_key(api_id: str) -> str:
     return "api#" + api_id
 
@@ -163,7 +199,7 @@ TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
     config.USERS_TABLE: (UserModel,),
     config.CLIENTS_TABLE: (ClientModel,),
     config.TOKENS_TABLE: (TokenModel, RegistrationModel),
-    config.REGISTRY_TABLE: (ApiModel, ScopeModel),
+    config.REGISTRY_TABLE: (ApiModel, ScopeModel, SigningModel, KeyModel),
 }
 
 

@@ -42,6 +42,12 @@ class IssuedTokens:
         return body
 
 
+def access_format(client: ClientModel) -> str:
+    """The client's access-token format, else the service's (ACCESS_TOKEN_FORMAT)."""
+    chosen = client.token_format or config.ACCESS_TOKEN_FORMAT.value()
+    return chosen if chosen in config.TOKEN_FORMATS else "opaque"
+
+
 def lifetimes(client: ClientModel, grant_type: str) -> tuple[int, int | None]:
     """(access, refresh) lifetimes in seconds for a grant: the client's own, else the service's
     defaults; no refresh token for client_credentials or a client without the refresh grant."""
@@ -55,10 +61,8 @@ def lifetimes(client: ClientModel, grant_type: str) -> tuple[int, int | None]:
     return access, refresh
 
 
-def _record(token: str, kind: str, expires_at: int, now: int, **fields) -> TokenModel:
-    return TokenModel(
-        token_hash=credentials.digest(token), kind=kind, issued_at=now, expires_at=expires_at, **fields
-    )
+def _record(token_hash: str, kind: str, expires_at: int, now: int, **fields) -> TokenModel:
+    return TokenModel(token_hash=token_hash, kind=kind, issued_at=now, expires_at=expires_at, **fields)
 
 
 def issue(
@@ -73,12 +77,15 @@ def issue(
     refresh_scope: str | None = None,
     auth_time: int | None = None,
     credential_version: int = 0,
+    access_format: str = "opaque",
+    audience: str | None = None,
 ) -> IssuedTokens:
     """A new access token (and a refresh token when `refresh_ttl` is given) for one grant.
 
     The refresh token carries `refresh_scope` (default: `scope`): after a refresh that narrows the
     access token's scope, the refresh token keeps the original one (RFC 6749 §6). It never
-    outlives the family's session: MAX_SESSION_SECONDS after `auth_time`.
+    outlives the family's session: MAX_SESSION_SECONDS after `auth_time`. A `jwt` access token
+    (RFC 9068) is recorded under its `jti`, so it can be introspected and revoked as an opaque one.
     """
     now = int(time.time())
     auth_time = now if auth_time is None else int(auth_time)
@@ -90,16 +97,42 @@ def issue(
         "auth_time": auth_time,
         "credential_version": credential_version,
     }
-    access_token = credentials.new_token(username)
-    records = [_record(access_token, ACCESS, now + access_ttl, now, scope=scope, **fields)]
+    if access_format == "jwt":
+        access_token, access_hash = _jwt(fields, scope, now, now + access_ttl, audience)
+    else:
+        access_token = credentials.new_token(username)
+        access_hash = credentials.digest(access_token)
+    records = [_record(access_hash, ACCESS, now + access_ttl, now, scope=scope, **fields)]
     refresh_token = None
     if refresh_ttl:
         refresh_token = credentials.new_token(username)
         expires_at = min(now + refresh_ttl, session_end(auth_time))
+        refresh_hash = credentials.digest(refresh_token)
         records.append(
-            _record(refresh_token, REFRESH, expires_at, now, scope=refresh_scope or scope, **fields)
+            _record(refresh_hash, REFRESH, expires_at, now, scope=refresh_scope or scope, **fields)
         )
     return IssuedTokens(access_token, access_ttl, scope, records, refresh_token)
+
+
+def _jwt(fields: dict, scope: str, now: int, expires_at: int, audience: str | None) -> tuple[str, str]:
+    """A signed RFC 9068 access token and the key of its record."""
+    from tokenservice import jwt_tokens, signing  # JWT only: kept off the opaque path's imports
+
+    kid, settings, key = signing.signer(now)
+    jti = secrets.token_urlsafe(18)
+    claims = {
+        "iss": settings.issuer,
+        "sub": fields["username"] or fields["client_id"],
+        "aud": audience or settings.issuer,
+        "client_id": fields["client_id"],
+        "scope": scope,
+        "iat": now,
+        "exp": expires_at,
+        "jti": jti,
+    }
+    if fields["username"]:
+        claims["auth_time"] = fields["auth_time"]
+    return jwt_tokens.mint(kid, key, claims), credentials.jwt_record_key(jti)
 
 
 def session_end(auth_time: float) -> int:
@@ -108,14 +141,25 @@ def session_end(auth_time: float) -> int:
 
 
 def lookup_keys(token: str) -> list[tuple[type[Model], str | None]]:
-    """What to read to check a token: its record, and the user it names (None for a client's)."""
+    """What to read to check a token: its record, and the user it names (None for a client's).
+
+    An opaque user token names its user in front; a JWT names its record by `jti` and its user by
+    `sub` (unless `sub` is the client, a client_credentials token). Neither is trusted: the record
+    must match, and a JWT is verified as well before anything is answered about it.
+    """
+    if credentials.looks_like_jwt(token):
+        claims = credentials.unverified_claims(token)
+        jti, sub = str(claims.get("jti") or ""), claims.get("sub")
+        user = sub if isinstance(sub, str) and sub and sub != claims.get("client_id") else None
+        return [(TokenModel, credentials.jwt_record_key(jti) if jti else None), (UserModel, user)]
     return [(TokenModel, credentials.digest(token)), (UserModel, credentials.token_username(token))]
 
 
 def user_of(record: TokenModel | None, user: UserModel | None, token: str) -> UserModel | None:
-    """The user of a token, as read with it by `lookup_keys`; a token from before tokens named
-    their user has its user read now (one more round trip, for such tokens only)."""
-    if record is not None and record.username is not None and credentials.token_username(token) is None:
+    """The user of a token, as read with it by `lookup_keys`; an opaque token from before tokens
+    named their user has its user read now (one more round trip, for such tokens only)."""
+    named = credentials.looks_like_jwt(token) or credentials.token_username(token) is not None
+    if record is not None and record.username is not None and not named:
         return storage.get(UserModel, record.username)
     return user
 

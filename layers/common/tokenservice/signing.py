@@ -1,0 +1,204 @@
+"""JWT signing keys (RFC 7517 JWKS) and the issuer they sign for, kept in the registry table.
+
+- Keys are ECDSA P-256 (ES256), generated here with `cryptography`, never typed in. The private key
+  is stored only encrypted by AWS KMS (a symmetric key of the stack; locally `make run`'s moto KMS)
+  with an encryption context naming the key id; the token function decrypts it once per execution
+  environment (one KMS call per cold start, none per token).
+- One `signing` item holds the issuer, the KMS key, and every key's public JWK with its times, so
+  the JWKS, the signer's choice and the authorizer's keys are one GetItem (kept in memory for
+  RULES_CACHE_SECONDS). Each private key is its own `key#<kid>` item.
+- Rotation adds a key that signs from `activates_at` on. A key stops signing when a newer one
+  activates and stays published until every token it can have signed has expired (the longest
+  access-token lifetime later), so rotation never invalidates a live token.
+"""
+
+import functools
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+from tokenservice import caching, config, storage
+from tokenservice.models import KeyModel, SigningModel
+
+SETTINGS_ID = "signing"
+ALGORITHM = "ES256"
+
+
+class SigningError(Exception):
+    """No signing key is usable (none made, or its KMS key unreachable); the message says why."""
+
+
+@dataclass(frozen=True)
+class Key:
+    kid: str
+    jwk: dict  # public
+    created_at: int
+    activates_at: int
+
+    def state(self, keys: list["Key"], now: float) -> str:
+        """next (not signing yet), active (signing), retired (published, its tokens may be live),
+        expired."""
+        if self.activates_at > now:
+            return "next"
+        mine = (
+            self.activates_at,
+            keys.index(self),
+        )  # of two keys that activate together, the later made wins
+        later = [
+            k.activates_at for i, k in enumerate(keys) if (k.activates_at, i) > mine and k.activates_at <= now
+        ]
+        if not later:
+            return "active"
+        successor = min(later)
+        return "retired" if successor + config.ACCESS_TTL.maximum > now else "expired"
+
+
+@dataclass(frozen=True)
+class Settings:
+    issuer: str
+    kms_key_id: str
+    kms_endpoint: str | None
+    keys: list[Key]
+    version: int
+
+    def active(self, now: float) -> Key | None:
+        return next((key for key in self.keys if key.state(self.keys, now) == "active"), None)
+
+    def published(self, now: float) -> list[Key]:
+        return [key for key in self.keys if key.state(self.keys, now) in ("next", "active", "retired")]
+
+
+def _decode(item: SigningModel | None) -> Settings | None:
+    if item is None:
+        return None
+    keys = [Key(**key) for key in json.loads(item.keys or "[]")]
+    return Settings(item.issuer, item.kms_key_id, item.kms_endpoint, keys, int(item.version or 0))
+
+
+_settings: caching.Expiring[Settings | None] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+
+
+def settings(fresh: bool = False) -> Settings | None:
+    """The signing settings (None when none were made), kept in memory for RULES_CACHE_SECONDS."""
+    if fresh:
+        return _settings.put(SETTINGS_ID, read())
+    return _settings.get(SETTINGS_ID, read)
+
+
+def cached() -> Settings | None:
+    """The settings if they are in memory and fresh; None when they must be read."""
+    return _settings.fresh(SETTINGS_ID)
+
+
+def read() -> Settings | None:
+    return _decode(storage.get(SigningModel, SETTINGS_ID))
+
+
+def from_item(item: SigningModel | None) -> Settings | None:
+    """Settings read along with something else (the authorizer's batch), remembered as if read here."""
+    return _settings.put(SETTINGS_ID, _decode(item))
+
+
+def configure(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> Settings:
+    """Set the issuer and the KMS key (keeping the keys); creates the settings when there are none."""
+    current = read()
+    item = SigningModel(
+        SETTINGS_ID,
+        issuer=issuer.rstrip("/"),
+        kms_key_id=kms_key_id,
+        kms_endpoint=kms_endpoint,
+        keys=json.dumps([key.__dict__ for key in current.keys]) if current else "[]",
+        version=(current.version + 1) if current else 1,
+    )
+    storage.save(item)
+    return settings(fresh=True)
+
+
+# -- KMS -------------------------------------------------------------------------------------------
+
+
+def _kms(current: Settings):
+    """A KMS client: AWS's, or the local emulator the settings name (only ever a loopback URL)."""
+    import botocore.session
+
+    endpoint = current.kms_endpoint
+    if endpoint and not endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
+        raise SigningError("a KMS endpoint other than a loopback emulator is never used")
+    session = botocore.session.get_session()
+    if endpoint and session.get_credentials() is None:
+        session.set_credentials("local", "local")
+    region = session.get_config_variable("region") or "us-east-1"
+    return session.create_client("kms", region_name=region, endpoint_url=endpoint or None)
+
+
+def _context(kid: str) -> dict[str, str]:
+    return {"purpose": "tokenservice-jwt-signing-key", "kid": kid}
+
+
+def rotate(activate_in: int = 0) -> Key:
+    """Make a new key that signs from `activate_in` seconds on (the others stay published)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.algorithms import ECAlgorithm
+
+    current = read()
+    if current is None:
+        raise SigningError("no signing settings: deploy the stack (or start make run) first")
+    private = ec.generate_private_key(ec.SECP256R1())
+    kid = secrets.token_urlsafe(12)
+    der = private.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    ciphertext = _kms(current).encrypt(
+        KeyId=current.kms_key_id, Plaintext=der, EncryptionContext=_context(kid)
+    )
+    storage.create(
+        KeyModel(f"key#{kid}", kid=kid, ciphertext=ciphertext["CiphertextBlob"], created_at=int(time.time()))
+    )
+    jwk = json.loads(ECAlgorithm.to_jwk(private.public_key()))
+    now = int(time.time())
+    key = Key(kid, {**jwk, "kid": kid, "use": "sig", "alg": ALGORITHM}, now, now + max(0, activate_in))
+    keys = [*current.keys, key]
+    updated = storage.update(
+        SigningModel,
+        SETTINGS_ID,
+        [SigningModel.keys.set(json.dumps([k.__dict__ for k in keys])), SigningModel.version.add(1)],
+        SigningModel.version == current.version,  # of two rotations at once, one wins
+    )
+    if updated is None:
+        raise SigningError("the keys changed meanwhile (another rotation?): run it again")
+    settings(fresh=True)
+    return key
+
+
+@functools.cache
+def _private_key(kid: str):
+    """The private key of `kid`, decrypted by KMS (once per execution environment)."""
+    from cryptography.hazmat.primitives import serialization
+
+    current = settings()
+    item = storage.get(KeyModel, f"key#{kid}")
+    if current is None or item is None:
+        raise SigningError(f"no private key {kid}")
+    plain = _kms(current).decrypt(
+        CiphertextBlob=item.ciphertext, KeyId=current.kms_key_id, EncryptionContext=_context(kid)
+    )
+    return serialization.load_der_private_key(plain["Plaintext"], password=None)
+
+
+def signer(now: float) -> tuple[str, Settings, object]:
+    """(kid, settings, private key) to sign with now."""
+    current = settings()
+    key = current.active(now) if current else None
+    if key is None:
+        raise SigningError("no active signing key: `tokenctl keys rotate` makes one")
+    try:
+        return key.kid, current, _private_key(key.kid)
+    except Exception as error:  # KMS unreachable or the key unreadable: no token can be signed
+        raise SigningError(f"the signing key {key.kid} cannot be used: {type(error).__name__}") from error
+
+
+def forget_private_keys() -> None:
+    """Drop decrypted keys (SnapStart: nothing secret survives a snapshot)."""
+    _private_key.cache_clear()
