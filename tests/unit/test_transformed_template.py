@@ -15,9 +15,9 @@ class _NoManagedPolicies:
         return {}
 
 
-def transformed() -> dict:
-    """The template after the SAM transform (code locations replaced by S3 placeholders)."""
-    tmpl = copy.deepcopy(template.load())
+def transformed(path=None) -> dict:
+    """A template after the SAM transform (code locations replaced by S3 placeholders)."""
+    tmpl = copy.deepcopy(template.load(path) if path else template.load())
     for resource in tmpl["Resources"].values():
         for key in ("CodeUri", "ContentUri"):
             if key in resource.get("Properties", {}):
@@ -162,3 +162,39 @@ def test_names_and_signals_are_per_stack(cfn):
     alarm = stack["Resources"]["TokenEndpoint5xxAlarm"]["Properties"]
     dimensions = [m["MetricStat"]["Metric"]["Dimensions"] for m in alarm["Metrics"] if m["Id"] == "answers"]
     assert dimensions == [[{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]]
+
+
+EXAMPLES = template.ROOT / "examples"
+
+
+def test_the_protected_api_example_uses_the_exported_authorizer_and_may_call_it_for_itself_only(cfn):
+    example = transformed(EXAMPLES / "protected-api" / "template.yaml")
+    export = cfn["Outputs"]["AuthorizerFunctionArn"]["Export"]["Name"]["Fn::Sub"]
+    assert export == "${AWS::StackName}-AuthorizerFunctionArn"
+    imported = {"Fn::ImportValue": {"Fn::Sub": "${TokenServiceStack}-AuthorizerFunctionArn"}}
+    body = example["Resources"]["Api"]["Properties"]["Body"]
+    authorizer = body["components"]["securitySchemes"]["TokenService"]["x-amazon-apigateway-authorizer"]
+    name = authorizer["authorizerUri"]["Fn::Sub"][1]["__FunctionArn__"]["Fn::ImportValue"]["Fn::Sub"]
+    assert authorizer["type"] == "token"
+    assert name in ("${TokenServiceStack}-AuthorizerFunctionArn", "tokenservice-AuthorizerFunctionArn")
+    permission = example["Resources"]["AuthorizerPermission"]["Properties"]
+    assert permission["FunctionName"] == imported and permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["SourceArn"]["Fn::Sub"].endswith("${Api}/authorizers/*")
+
+
+def test_the_jwt_http_api_example_trusts_the_issuers_discovery_and_scopes_each_route(cfn):
+    example = transformed(EXAMPLES / "jwt-http-api" / "template.yaml")
+    body = example["Resources"]["HttpApi"]["Properties"]["Body"]
+    jwt_config = body["components"]["securitySchemes"]["TokenService"]["x-amazon-apigateway-authorizer"][
+        "jwtConfiguration"
+    ]
+    assert jwt_config["issuer"] == {"Ref": "Issuer"}
+    scopes = {
+        (path, method): operation["security"][0]["TokenService"]
+        for path, operations in body["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert scopes[("/items", "get")] == ["inventory:read"] and scopes[("/items", "post")] == [
+        "inventory:write"
+    ]
+    assert not [r for r in example["Resources"].values() if r["Type"] == "AWS::ApiGateway::Authorizer"]
