@@ -166,8 +166,7 @@ def test_the_token_functions_role_grants_exactly_what_its_flows_use(aws, lambda_
 
 
 def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context, monkeypatch):
-    from tokenservice import caching, signing, storage
-    from tokenservice.models import SigningModel
+    from tokenservice import caching, keyset, signing
 
     provisioned = Provisioned()
     set_up_signing()
@@ -184,7 +183,7 @@ def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context, m
     first_jwt = post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, basic)[2][
         "access_token"
     ]
-    before_rotation = storage.get(SigningModel, "signing")
+    before_rotation = signing.read()
     signing.rotate()
     newer_jwt = post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, basic)[2][
         "access_token"
@@ -198,7 +197,7 @@ def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context, m
     assert bearer_works(lambda_context, first_jwt)  # the keys, read alone (the rules are in memory)
     caching.clear_all()
     assert bearer_works(lambda_context, first_jwt)  # the keys with the rules
-    signing.from_item(before_rotation)  # this environment knows only the older key
+    keyset.remember(before_rotation)  # this environment knows only the older key
     assert bearer_works(lambda_context, newer_jwt)  # an unknown kid: the keys are read again
     monkeypatch.setenv("JWT_REVOCATION_CHECK", "true")
     assert bearer_works(lambda_context, first_jwt)  # the JWT's record and its client

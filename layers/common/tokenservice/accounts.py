@@ -12,19 +12,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from tokenservice import lockout, storage
-from tokenservice.models import TokenModel, UserModel
-
-
-def accepts(user: UserModel | None, record: TokenModel) -> bool:
-    """Whether a (user's) token still counts as far as its user is concerned."""
-    if record.username is None:
-        return True  # a client's own token (client_credentials)
-    return (
-        user is not None
-        and user.username == record.username
-        and not user.disabled
-        and int(user.credential_version or 0) == int(record.credential_version or 0)
-    )
+from tokenservice.models import UserModel
 
 
 def unchanged(user: UserModel) -> Condition:

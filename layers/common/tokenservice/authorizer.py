@@ -19,8 +19,8 @@ import re
 import time
 from dataclasses import dataclass
 
-from tokenservice import accounts, caching, config, credentials, observability, rules, scopes, storage, tokens
-from tokenservice.models import ApiModel, SigningModel, TokenModel, api_key
+from tokenservice import caching, config, credentials, dynamo, keyset, observability, records, rules, scopes
+from tokenservice.records import ACCESS, REGISTRY_KEY, TOKEN_KEY, USER_KEY, TokenRecord, UserRecord
 
 # RFC 6750 §2.1: "Bearer" 1*SP b64token (a user's token is up to ~730 characters: see credentials)
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,1024}=*)")
@@ -71,29 +71,44 @@ def authorize(authorization: str | None, method_arn: str) -> dict:
     return policy(principal, rules.policy_statements(api_rules, call.prefix, permissions))
 
 
-def _read(wanted: list, api_id: str) -> tuple[list, list[rules.Rule]]:
-    """The items `wanted` and the API's rules (from memory, else read with the items), in one round
-    trip, none at all when nothing needs reading."""
+def _registry(item_id: str) -> dynamo.ItemKey:
+    return config.table_name(config.REGISTRY_TABLE), REGISTRY_KEY, item_id
+
+
+def _read(wanted: list[dynamo.ItemKey | None], api_id: str) -> tuple[list, list[rules.Rule]]:
+    """The raw items `wanted` and the API's rules (from memory, else read with the items), in one
+    round trip, none at all when nothing needs reading."""
     api_rules = _rules_cache.fresh(api_id)
     if api_rules is None:
-        wanted = [*wanted, (ApiModel, api_key(api_id))]
-    found = storage.get_many(wanted) if wanted else []
+        wanted = [*wanted, _registry(f"api#{api_id}")]
+    found = dynamo.read(wanted)
     if api_rules is None:
-        api = found.pop()
-        api_rules = _rules_cache.put(api_id, rules.decode(api.rules) if api else [])
+        api_rules = _rules_cache.put(api_id, records.api_rules(found.pop()))
     return found, api_rules
 
 
-def _counts(record: TokenModel | None, user, token: str) -> bool:
+def _token_and_user(token: str) -> list[dynamo.ItemKey | None]:
+    """The token's record and the user it names (`records.token_key`)."""
+    record_key, username = records.token_key(token)
+    return [
+        (config.table_name(config.TOKENS_TABLE), TOKEN_KEY, record_key) if record_key else None,
+        (config.table_name(config.USERS_TABLE), USER_KEY, username) if username else None,
+    ]
+
+
+def _counts(record: TokenRecord | None, user: UserRecord | None, token: str) -> bool:
     """An access token's record is active and its user (if any) still as it was."""
-    user = tokens.user_of(record, user, token)
-    return tokens.is_active(record, tokens.ACCESS) and accounts.accepts(user, record)
+    if records.needs_its_user_read_apart(record, token):
+        (item,) = dynamo.read([(config.table_name(config.USERS_TABLE), USER_KEY, record.username)])
+        user = UserRecord.from_item(item)
+    return records.is_active(record, ACCESS) and records.accepts(user, record)
 
 
 def _opaque(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
     """An opaque token: its record and its user, read in one round trip (with the rules on a miss)."""
-    (record, user), api_rules = _read(tokens.lookup_keys(token), api_id)
-    if not _counts(record, user, token):
+    (record_item, user_item), api_rules = _read(_token_and_user(token), api_id)
+    record = TokenRecord.from_item(record_item)
+    if not _counts(record, UserRecord.from_item(user_item), token):
         raise Unauthorized()
     return Principal(record.client_id, record.username, record.scope), api_rules
 
@@ -101,31 +116,33 @@ def _opaque(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
 def _jwt(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
     """A JWT (RFC 9068), verified locally with the keys in memory: no DynamoDB read at all when the
     keys and the API's rules are known, unless JWT_REVOCATION_CHECK asks for the token's record."""
-    from tokenservice import jwt_tokens, signing  # JWT only: kept off the opaque path
+    from tokenservice import jwt_tokens  # JWT only: kept off the opaque path
 
-    settings = signing.cached()
+    settings = keyset.cached()
     check_record = config.JWT_REVOCATION_CHECK.on()
-    wanted = (tokens.lookup_keys(token) if check_record else []) + (
-        [] if settings else [(SigningModel, "signing")]
+    wanted = (_token_and_user(token) if check_record else []) + (
+        [] if settings else [_registry(keyset.SETTINGS_ID)]
     )
     found, api_rules = _read(wanted, api_id)
     if not settings:
-        settings = signing.from_item(found.pop())
+        settings = keyset.remember(records.signing_settings(found.pop()))
     claims = _verify(token, settings, jwt_tokens)
     if claims is None and settings and jwt_tokens.kid_of(token) not in {k.kid for k in settings.keys}:
-        claims = _verify(token, signing.settings(fresh=True), jwt_tokens)  # a key newer than our copy
-    if claims is None or (check_record and not _counts(*found, token)):
+        (item,) = dynamo.read([_registry(keyset.SETTINGS_ID)])  # a key newer than our copy
+        claims = _verify(token, keyset.remember(records.signing_settings(item)), jwt_tokens)
+    if claims is None:
+        raise Unauthorized()
+    if check_record and not _counts(TokenRecord.from_item(found[0]), UserRecord.from_item(found[1]), token):
         raise Unauthorized()
     username = claims["sub"] if claims["sub"] != claims["client_id"] else None
     return Principal(claims["client_id"], username, claims["scope"]), api_rules
 
 
-def _verify(token: str, settings, jwt_tokens) -> dict | None:
+def _verify(token: str, settings: keyset.Settings | None, jwt_tokens) -> dict | None:
     if settings is None:
         return None
-    keys = {key.kid: key.jwk for key in settings.published(time.time())}
     audiences = {settings.issuer, *config.JWT_AUDIENCES.value().split()}
-    return jwt_tokens.verify(token, keys, settings.issuer, audiences)
+    return jwt_tokens.verify(token, settings.verification_keys(time.time()), settings.issuer, audiences)
 
 
 def policy(principal: Principal, statements: list[dict]) -> dict:

@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping
 from aws_lambda_powertools import Logger
 
 from tokenservice import (
-    accounts,
     client_auth,
     config,
     credentials,
     grant_types,
     grants,
     observability,
+    records,
     registry,
     revocation,
     tokens,
@@ -121,7 +121,7 @@ def introspect(request: Request) -> dict:
     visible = record is not None and (
         record.client_id == client.client_id or (record.kind == tokens.ACCESS and client.introspect_any)
     )
-    if not visible or not tokens.is_active(record, record.kind) or not accounts.accepts(user, record):
+    if not visible or not records.is_active(record, record.kind) or not records.accepts(user, record):
         return json_response(200, INACTIVE)
     claims = {}
     if credentials.looks_like_jwt(token):

@@ -17,6 +17,7 @@ from tokenservice import (
     lockout,
     observability,
     passwords,
+    records,
     registry,
     revocation,
     scopes,
@@ -156,7 +157,7 @@ class RefreshTokenGrant:
         now = time.time()
         if record.expires_at <= now or tokens.session_end(record.auth_time or record.issued_at) <= now:
             raise InvalidGrant(BAD_REFRESH_TOKEN)
-        if not accounts.accepts(user, record):
+        if not records.accepts(user, record):
             revocation.revoke_grant(record)  # the user was disabled or changed password: end the family
             raise InvalidGrant(BAD_REFRESH_TOKEN)
 

@@ -13,91 +13,37 @@
 """
 
 import functools
-import json
 import secrets
 import time
-from dataclasses import dataclass
 
-from tokenservice import caching, config, storage
+from tokenservice import keyset, storage
+from tokenservice.keyset import SETTINGS_ID, Key, Settings
 from tokenservice.models import KeyModel, SigningModel
 
-SETTINGS_ID = "signing"
 ALGORITHM = "ES256"
+
+__all__ = ["Key", "Settings", "SigningError", "configure", "read", "rotate", "settings", "signer"]
 
 
 class SigningError(Exception):
     """No signing key is usable (none made, or its KMS key unreachable); the message says why."""
 
 
-@dataclass(frozen=True)
-class Key:
-    kid: str
-    jwk: dict  # public
-    created_at: int
-    activates_at: int
-
-    def state(self, keys: list["Key"], now: float) -> str:
-        """next (not signing yet), active (signing), retired (published, its tokens may be live),
-        expired."""
-        if self.activates_at > now:
-            return "next"
-        mine = (
-            self.activates_at,
-            keys.index(self),
-        )  # of two keys that activate together, the later made wins
-        later = [
-            k.activates_at for i, k in enumerate(keys) if (k.activates_at, i) > mine and k.activates_at <= now
-        ]
-        if not later:
-            return "active"
-        successor = min(later)
-        return "retired" if successor + config.ACCESS_TTL.maximum > now else "expired"
-
-
-@dataclass(frozen=True)
-class Settings:
-    issuer: str
-    kms_key_id: str
-    kms_endpoint: str | None
-    keys: list[Key]
-    version: int
-
-    def active(self, now: float) -> Key | None:
-        return next((key for key in self.keys if key.state(self.keys, now) == "active"), None)
-
-    def published(self, now: float) -> list[Key]:
-        return [key for key in self.keys if key.state(self.keys, now) in ("next", "active", "retired")]
-
-
 def _decode(item: SigningModel | None) -> Settings | None:
     if item is None:
         return None
-    keys = [Key(**key) for key in json.loads(item.keys or "[]")]
-    return Settings(item.issuer, item.kms_key_id, item.kms_endpoint, keys, int(item.version or 0))
+    return Settings.of(item.issuer, item.kms_key_id, item.kms_endpoint, item.keys, int(item.version or 0))
 
 
-_settings: caching.Expiring[Settings | None] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+def read() -> Settings | None:
+    """The signing settings as stored now."""
+    return _decode(storage.get(SigningModel, SETTINGS_ID))
 
 
 def settings(fresh: bool = False) -> Settings | None:
     """The signing settings (None when none were made), kept in memory for RULES_CACHE_SECONDS."""
-    if fresh:
-        return _settings.put(SETTINGS_ID, read())
-    return _settings.get(SETTINGS_ID, read)
-
-
-def cached() -> Settings | None:
-    """The settings if they are in memory and fresh; None when they must be read."""
-    return _settings.fresh(SETTINGS_ID)
-
-
-def read() -> Settings | None:
-    return _decode(storage.get(SigningModel, SETTINGS_ID))
-
-
-def from_item(item: SigningModel | None) -> Settings | None:
-    """Settings read along with something else (the authorizer's batch), remembered as if read here."""
-    return _settings.put(SETTINGS_ID, _decode(item))
+    current = None if fresh else keyset.cached()
+    return current if current is not None else keyset.remember(read())
 
 
 def configure(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> Settings:
@@ -108,7 +54,7 @@ def configure(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> 
         issuer=issuer.rstrip("/"),
         kms_key_id=kms_key_id,
         kms_endpoint=kms_endpoint,
-        keys=json.dumps([key.__dict__ for key in current.keys]) if current else "[]",
+        keys=current.keys_json() if current else "[]",
         version=(current.version + 1) if current else 1,
     )
     storage.save(item)
@@ -156,14 +102,16 @@ def rotate(activate_in: int = 0) -> Key:
     storage.create(
         KeyModel(f"key#{kid}", kid=kid, ciphertext=ciphertext["CiphertextBlob"], created_at=int(time.time()))
     )
-    jwk = json.loads(ECAlgorithm.to_jwk(private.public_key()))
+    jwk = ECAlgorithm.to_jwk(private.public_key(), as_dict=True)
     now = int(time.time())
     key = Key(kid, {**jwk, "kid": kid, "use": "sig", "alg": ALGORITHM}, now, now + max(0, activate_in))
-    keys = [*current.keys, key]
+    keys = Settings(
+        current.issuer, current.kms_key_id, current.kms_endpoint, [*current.keys, key], current.version
+    )
     updated = storage.update(
         SigningModel,
         SETTINGS_ID,
-        [SigningModel.keys.set(json.dumps([k.__dict__ for k in keys])), SigningModel.version.add(1)],
+        [SigningModel.keys.set(keys.keys_json()), SigningModel.version.add(1)],
         SigningModel.version == current.version,  # of two rotations at once, one wins
     )
     if updated is None:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from pynamodb.models import Model
 
-from tokenservice import config, credentials, grant_types, storage
+from tokenservice import config, credentials, grant_types, records, storage
 from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel, registration_key
 
-ACCESS = "access"
-REFRESH = "refresh"
+ACCESS = records.ACCESS
+REFRESH = records.REFRESH
 
 
 @dataclass(frozen=True)
@@ -141,34 +141,17 @@ def session_end(auth_time: float) -> int:
 
 
 def lookup_keys(token: str) -> list[tuple[type[Model], str | None]]:
-    """What to read to check a token: its record, and the user it names (None for a client's).
-
-    An opaque user token names its user in front; a JWT names its record by `jti` and its user by
-    `sub` (unless `sub` is the client, a client_credentials token). Neither is trusted: the record
-    must match, and a JWT is verified as well before anything is answered about it.
-    """
-    if credentials.looks_like_jwt(token):
-        claims = credentials.unverified_claims(token)
-        jti, sub = str(claims.get("jti") or ""), claims.get("sub")
-        user = sub if isinstance(sub, str) and sub and sub != claims.get("client_id") else None
-        return [(TokenModel, credentials.jwt_record_key(jti) if jti else None), (UserModel, user)]
-    return [(TokenModel, credentials.digest(token)), (UserModel, credentials.token_username(token))]
+    """What to read to check a token: its record, and the user it names (`records.token_key`)."""
+    record_key, username = records.token_key(token)
+    return [(TokenModel, record_key), (UserModel, username)]
 
 
 def user_of(record: TokenModel | None, user: UserModel | None, token: str) -> UserModel | None:
     """The user of a token, as read with it by `lookup_keys`; an opaque token from before tokens
     named their user has its user read now (one more round trip, for such tokens only)."""
-    named = credentials.looks_like_jwt(token) or credentials.token_username(token) is not None
-    if record is not None and record.username is not None and not named:
+    if records.needs_its_user_read_apart(record, token):
         return storage.get(UserModel, record.username)
     return user
-
-
-def is_active(record: TokenModel | None, kind: str, now: float | None = None) -> bool:
-    """True for an unrevoked, unexpired (and, for refresh tokens, unused) token of the given kind."""
-    if record is None or record.kind != kind or record.revoked or record.used:
-        return False
-    return record.expires_at > (time.time() if now is None else now)
 
 
 # -- storing ---------------------------------------------------------------------------------------
