@@ -228,7 +228,7 @@ class Gateway:
             )
             function = self._function(self.template, template.ROOT, name)
         else:
-            function = self._function(tmpl, root, arn["Fn::GetAtt"][0])
+            function = self._function(tmpl, root, template.function_named(arn))
         identity = spec.get("Identity", {})
         expression = identity.get("ValidationExpression")
         return Authorizer(

@@ -99,9 +99,16 @@ def exported_function(template: dict, export_name: str) -> str:
     for output in template.get("Outputs", {}).values():
         name = resolve((output.get("Export") or {}).get("Name"), parameters)
         value = output.get("Value")
-        if name == export_name and isinstance(value, dict) and "Fn::GetAtt" in value:
-            return value["Fn::GetAtt"][0]
+        if name == export_name and isinstance(value, dict):
+            return function_named(value)
     raise KeyError(f"no stack output exports {export_name}")
+
+
+def function_named(arn: dict) -> str:
+    """The function a function ARN names: `!GetAtt F.Arn`, or `!Ref F.Alias` (its SAM alias)."""
+    if "Fn::GetAtt" in arn:
+        return arn["Fn::GetAtt"][0]
+    return str(arn["Ref"]).split(".", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import authorizer, observability
+from tokenservice import authorizer, observability, snapstart
 
 logger = Logger()
+snapstart.register(snapstart.prime_authorizer)
 
 
 @observability.traced

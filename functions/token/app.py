@@ -1,14 +1,15 @@
-"""The authorization server: /token, /revoke, /introspect and the RFC 8414 metadata."""
+"""The authorization server: /token, /revoke, /introspect, /signup, the metadata and the JWKS."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice import endpoints, observability
+from tokenservice import observability, routing, snapstart
 
 logger = Logger()
+snapstart.register(snapstart.prime_token_function)
 
 
 @observability.traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def lambda_handler(event: dict, context) -> dict:
-    return endpoints.dispatch(event)
+    return routing.dispatch(event)

@@ -45,7 +45,8 @@ def test_only_the_storage_modules_write_dynamodbs_wire_format():
 
 def test_the_opaque_paths_never_import_the_jwt_library():
     probe = (
-        "import sys, functions.token.app, functions.authorizer.app; "
+        "import sys, functions.token.app, functions.authorizer.app, tokenservice.endpoints, "
+        "tokenservice.grants; "
         "print(sorted(m for m in ('jwt', 'cryptography', 'tokenservice.jwt_tokens') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -124,7 +124,7 @@ def test_outputs_name_the_api_and_the_three_tables():
 
 
 def test_authorization_server_routes_are_public_and_all_dispatched():
-    from tokenservice.endpoints import ROUTES
+    from tokenservice.routing import ROUTES
 
     routes = {e.path: e for e in template.api_endpoints(TMPL) if e.function == "TokenFunction"}
     assert set(routes) == set(ROUTES)

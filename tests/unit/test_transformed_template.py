@@ -198,3 +198,16 @@ def test_the_jwt_http_api_example_trusts_the_issuers_discovery_and_scopes_each_r
         "inventory:write"
     ]
     assert not [r for r in example["Resources"].values() if r["Type"] == "AWS::ApiGateway::Authorizer"]
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_snapstart_applies_to_published_versions_behind_the_alias_api_gateway_calls(cfn, on):
+    stack = deployed(cfn, SnapStart="true" if on else "false")
+    for name in ("TokenFunction", "AuthorizerFunction"):
+        function = stack["Resources"][name]["Properties"]
+        assert function["SnapStart"] == {"ApplyOn": "PublishedVersions" if on else "None"}
+        alias = stack["Resources"][f"{name}Aliaslive"]["Properties"]
+        assert alias["Name"] == "live" and alias["FunctionVersion"]["Fn::GetAtt"][1] == "Version"
+    body = json.dumps(stack["Resources"]["Api"]["Properties"]["Body"])
+    assert "AuthorizerFunctionAliaslive" in body and "TokenFunctionAliaslive" in body
+    assert stack["Outputs"]["AuthorizerFunctionArn"]["Value"] == {"Ref": "AuthorizerFunctionAliaslive"}

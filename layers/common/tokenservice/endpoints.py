@@ -25,7 +25,6 @@ from tokenservice import (
 )
 from tokenservice.errors import (
     InvalidRequest,
-    MethodNotAllowed,
     NotFound,
     OAuthError,
     ServerError,
@@ -242,24 +241,3 @@ def jwks(request: Request) -> dict:
 
 
 PUBLIC = {"Cache-Control": "public, max-age=300"}
-
-
-ROUTES: dict[str, tuple[str, Callable[[Mapping], dict]]] = {
-    "/token": ("POST", token),
-    "/revoke": ("POST", revoke),
-    "/introspect": ("POST", introspect),
-    "/.well-known/oauth-authorization-server": ("GET", metadata),
-    "/.well-known/openid-configuration": ("GET", openid_configuration),
-    "/.well-known/jwks.json": ("GET", jwks),
-    "/signup": ("POST", signup),
-}
-
-
-def dispatch(event: Mapping) -> dict:
-    """Route an API Gateway event to its endpoint by resource; other methods get 405."""
-    method, endpoint = ROUTES.get(str(event.get("resource", "")), (None, None))
-    if endpoint is None:
-        return error_response(NotFound())
-    if str(event.get("httpMethod", "")).upper() != method:
-        return error_response(MethodNotAllowed())
-    return endpoint(event)
