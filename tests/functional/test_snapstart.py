@@ -39,7 +39,7 @@ def test_a_primed_then_restored_token_function_works_and_keeps_nothing_secret(
     client = Provisioned(token_format="jwt")
     snapstart.prime_token_function()
     login(lambda_context, client)  # the private key is decrypted and kept in memory
-    assert signing._private_key.cache_info().currsize == 1
+    assert signing._private_key.cache_info().currsize >= 1
     dummy = passwords.dummy_hash()
     closed = []
     monkeypatch.setattr(dynamo.client()._endpoint.http_session, "close", lambda: closed.append(True))

@@ -1,0 +1,188 @@
+"""From the measured figures (bench/results.json) to estimates and tables: the cost per million,
+the token function's memory, and the README's performance section, rewritten between its
+`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->` markers (`make bench-readme`)."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+# AWS list prices, us-east-1, as published in 2025 (verify on the pricing pages before publishing).
+PRICES = {
+    "lambda_gb_second": 0.0000133334,  # arm64
+    "lambda_request": 0.20e-6,
+    "rest_api_request": 3.50e-6,  # first 333 million a month
+    "http_api_request": 1.00e-6,  # first 300 million a month
+    "write_unit": 0.625e-6,  # DynamoDB on demand, per write request unit
+    "read_unit": 0.125e-6,  # per read request unit (a strongly consistent read of up to 4 KB)
+    "log_gb": 0.50,
+}
+FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at this much memory, in proportion below it
+ROUND_TRIP_MS = 5  # a DynamoDB call in region (assumed, not measured here)
+LOG_KB = 1.3  # JSON log lines and EMF metrics per request
+MEMORY_OPTIONS = (512, 1024, 1769, 2048)
+TOKEN_MEMORY_MB = 1024  # the template's MemorySize for the token function
+SMALL_MEMORY_MB = 256  # the authorizer's and the sample API's
+
+# What each request reads and writes (request units), from the code: see README "Cost".
+UNITS = {
+    # client, user, registration, one requested scope's definition; 3 transactional items x 2
+    # (2 tokens, the user condition) + 2 index writes (by_user)
+    "password grant": (4, 8),
+    # client, token, user; 4 transactional items x 2 (spent token, 2 tokens, user condition) + 2 index
+    "refresh grant": (3, 10),
+    # client; 1 transactional item x 2
+    "client credentials": (1, 2),
+}
+
+
+def lambda_cost(memory_mb: int, duration_ms: float) -> float:
+    return PRICES["lambda_request"] + memory_mb / 1024 * duration_ms / 1000 * PRICES["lambda_gb_second"]
+
+
+def vcpu(memory_mb: int) -> float:
+    return min(memory_mb / FULL_VCPU_MB, 1.0)  # argon2 (p=1) and Python use one core
+
+
+def duration(cpu_ms: float, memory_mb: int, round_trips: int, argon2_ms: float = 0.0) -> float:
+    """Estimated Lambda duration: CPU scaled to the memory's vCPU share, plus DynamoDB waits."""
+    return (cpu_ms + argon2_ms) / vcpu(memory_mb) + round_trips * ROUND_TRIP_MS
+
+
+def per_million(amount: float) -> float:
+    return round(amount * 1e6, 2)
+
+
+def memory_table(results: dict) -> list[list[str]]:
+    """Token function memory → estimated argon2 and grant time → cost per million password grants."""
+    grant = results["requests"]["password grant"]
+    argon2 = results["argon2"]["verify_ms"]
+    rows = []
+    for memory in MEMORY_OPTIONS:
+        total = duration(grant["billed_cpu_ms"]["p50"], memory, grant["round_trips"], argon2)
+        cost = lambda_cost(memory, total)
+        rows.append(
+            [
+                f"{memory} MB",
+                f"{argon2 / vcpu(memory):.0f} ms",
+                f"{total:.0f} ms",
+                f"${per_million(cost):.2f}",
+            ]
+        )
+    return rows
+
+
+def costs(results: dict) -> list[list[str]]:
+    """Per million requests, the main rows of the cost table."""
+    requests, logs = results["requests"], LOG_KB / 1024 / 1024 * PRICES["log_gb"]
+    argon2 = results["argon2"]["verify_ms"]
+    rows = []
+    for name in ("password grant", "refresh grant", "client credentials"):
+        path = requests[name]
+        reads, writes = UNITS[name]
+        function = lambda_cost(
+            TOKEN_MEMORY_MB,
+            duration(
+                path["billed_cpu_ms"]["p50"],
+                TOKEN_MEMORY_MB,
+                path["round_trips"],
+                argon2 if name == "password grant" else 0,
+            ),
+        )
+        database = reads * PRICES["read_unit"] + writes * PRICES["write_unit"]
+        rows.append(_row(name, PRICES["rest_api_request"], function, database, logs))
+    backend = lambda_cost(SMALL_MEMORY_MB, duration(1.0, SMALL_MEMORY_MB, 0))  # the sample API: ~1 ms
+    opaque, jwt = requests["authorizer, opaque token"], requests["authorizer, JWT"]
+    opaque_authorizer = lambda_cost(
+        SMALL_MEMORY_MB, duration(opaque["billed_cpu_ms"]["p50"], SMALL_MEMORY_MB, 1)
+    )
+    jwt_authorizer = lambda_cost(SMALL_MEMORY_MB, duration(jwt["billed_cpu_ms"]["p50"], SMALL_MEMORY_MB, 0))
+    rest = PRICES["rest_api_request"]
+    rows += [
+        _row(
+            "call, opaque token, authorizer not cached",
+            rest,
+            backend + opaque_authorizer,
+            2 * PRICES["read_unit"],
+            2 * logs,
+        ),
+        _row("call, authorizer cached (AuthorizerCacheTtl)", rest, backend, 0, logs),
+        _row("call, JWT through our authorizer, not cached", rest, backend + jwt_authorizer, 0, 2 * logs),
+        _row(
+            "call, JWT, API Gateway's own JWT authorizer (HTTP API)",
+            PRICES["http_api_request"],
+            backend,
+            0,
+            logs,
+        ),
+    ]
+    return rows
+
+
+def _row(name: str, gateway: float, functions: float, database: float, logs: float) -> list[str]:
+    total = gateway + functions + database + logs
+    return [name] + [f"${per_million(value):.2f}" for value in (gateway, functions, database, logs, total)]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def sections(results: dict) -> dict[str, str]:
+    """The README's generated parts, by marker name."""
+    machine = results["machine"]
+    imports = results["imports"]
+    cold = [
+        [name, f"{figure['median_ms']:.0f}", f"{figure['ratio']:.2f}"] for name, figure in imports.items()
+    ]
+    warm = [
+        [
+            name,
+            f"{path['round_trips']} ({' + '.join(path['operations']) or 'none'})",
+            f"{path['billed_cpu_ms']['p50']:.2f} / {path['billed_cpu_ms']['p95']:.2f}",
+            f"{path['handler_cpu_ms']['p50']:.2f}",
+            f"{path['argon2_cpu_ms']:.1f}" if path["argon2_cpu_ms"] else "-",
+        ]
+        for name, path in results["requests"].items()
+    ]
+    store = [
+        [f"{size} tokens", f"{f['median_ms']:.1f}", f"{f['p95_ms']:.1f}"]
+        for size, f in results["store"].items()
+    ]
+    return {
+        "machine": (
+            f"Measured by `make bench` on {machine['cpu']} ({machine['cores']} cores, {machine['arch']}), "
+            f"Python {machine['python']}, {machine['dynamodb']}, {machine['date']}."
+        ),
+        "cold": table(["probe (fresh process)", "median ms", "x baseline"], cold),
+        "warm": table(
+            [
+                "path",
+                "DynamoDB round trips",
+                "billed CPU p50 / p95 ms",
+                "handler-only CPU p50 ms",
+                "argon2 ms",
+            ],
+            warm,
+        ),
+        "store": table(["DynamoDB Local, one 2-item TransactWriteItems", "median ms", "p95 ms"], store),
+        "memory": table(
+            ["token function memory", "argon2 verify (est.)", "password grant (est.)", "per million grants"],
+            memory_table(results),
+        ),
+        "cost": table(["per million", "API Gateway", "Lambda", "DynamoDB", "logs", "total"], costs(results)),
+    }
+
+
+def rewrite_readme(results: dict, readme: Path = README) -> list[str]:
+    """Replace each generated section of the README; returns the names replaced."""
+    text = readme.read_text()
+    replaced = []
+    for name, content in sections(results).items():
+        pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(\n<!-- /bench:{name} -->)", re.DOTALL)
+        if pattern.search(text):
+            text = pattern.sub(lambda match, c=content: match.group(1) + c + match.group(2), text)
+            replaced.append(name)
+    readme.write_text(text)
+    return replaced

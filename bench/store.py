@@ -1,0 +1,57 @@
+"""The local store's own speed: DynamoDB Local's latency per two-item TransactWriteItems (a
+grant's write) with 1,000 and with 10,000 tokens in the table."""
+
+import secrets
+import statistics
+import time
+
+SIZES = (1_000, 10_000)
+TRANSACTIONS = 200
+
+
+def _item(now: int) -> dict:
+    return {
+        "token_hash": {"S": secrets.token_hex(32)},
+        "kind": {"S": "access"},
+        "client_id": {"S": "bench-store"},
+        "scope": {"S": "read"},
+        "grant_id": {"S": secrets.token_hex(16)},
+        "grant_type": {"S": "client_credentials"},
+        "issued_at": {"N": str(now)},
+        "expires_at": {"N": str(now + 3600)},
+    }
+
+
+def _fill(client, table: str, count: int) -> None:
+    now = int(time.time())
+    for start in range(0, count, 25):
+        batch = [{"PutRequest": {"Item": _item(now)}} for _ in range(min(25, count - start))]
+        request = {table: batch}
+        while request:
+            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+
+
+def _transaction(client, table: str) -> float:
+    now = int(time.time())
+    put = {"TableName": table, "ConditionExpression": "attribute_not_exists(token_hash)"}
+    items = [{"Put": {**put, "Item": _item(now)}}, {"Put": {**put, "Item": _item(now)}}]
+    start = time.perf_counter()
+    client.transact_write_items(TransactItems=items)
+    return (time.perf_counter() - start) * 1000
+
+
+def latencies(client, table: str) -> dict[str, dict]:
+    """Median and p95 ms per transaction once the table holds each of SIZES tokens."""
+    held = client.scan(TableName=table, Select="COUNT").get("Count", 0)
+    figures = {}
+    for size in SIZES:
+        if size > held:
+            _fill(client, table, size - held)
+            held = size
+        times = sorted(_transaction(client, table) for _ in range(TRANSACTIONS))
+        held += 2 * TRANSACTIONS
+        figures[str(size)] = {
+            "median_ms": round(statistics.median(times), 2),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+        }
+    return figures
