@@ -21,7 +21,7 @@ FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at this much memory, in propor
 ROUND_TRIP_MS = 5  # a DynamoDB call in region (assumed, not measured here)
 LOG_KB = 1.3  # JSON log lines and EMF metrics per request
 MEMORY_OPTIONS = (512, 1024, 1769, 2048)
-TOKEN_MEMORY_MB = 1024  # the template's MemorySize for the token function
+TOKEN_MEMORY_MB = 1024  # the template's TokenFunctionMemory default (tests keep them equal)
 SMALL_MEMORY_MB = 256  # the authorizer's and the sample API's
 
 # What each request reads and writes (request units), from the code: see README "Cost".
@@ -142,6 +142,8 @@ def sections(results: dict) -> dict[str, str]:
             f"{path['round_trips']} ({' + '.join(path['operations']) or 'none'})",
             f"{path['billed_cpu_ms']['p50']:.2f} / {path['billed_cpu_ms']['p95']:.2f}",
             f"{path['handler_cpu_ms']['p50']:.2f}",
+            f"{path['botocore_cpu_ms']['p50']:.2f}",
+            f"{sum(results['botocore_floor_cpu_ms'][op] for op in path['operations']):.2f}",
             f"{path['argon2_cpu_ms']:.1f}" if path["argon2_cpu_ms"] else "-",
         ]
         for name, path in results["requests"].items()
@@ -161,7 +163,9 @@ def sections(results: dict) -> dict[str, str]:
                 "path",
                 "DynamoDB round trips",
                 "billed CPU p50 / p95 ms",
-                "handler-only CPU p50 ms",
+                "ours p50 ms",
+                "botocore p50 ms",
+                "bare botocore calls ms",
                 "argon2 ms",
             ],
             warm,
@@ -180,9 +184,9 @@ def rewrite_readme(results: dict, readme: Path = README) -> list[str]:
     text = readme.read_text()
     replaced = []
     for name, content in sections(results).items():
-        pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(\n<!-- /bench:{name} -->)", re.DOTALL)
+        pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(<!-- /bench:{name} -->)", re.DOTALL)
         if pattern.search(text):
-            text = pattern.sub(lambda match, c=content: match.group(1) + c + match.group(2), text)
+            text = pattern.sub(lambda match, c=content: match.group(1) + c + "\n" + match.group(2), text)
             replaced.append(name)
     readme.write_text(text)
     return replaced

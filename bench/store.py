@@ -1,5 +1,6 @@
 """The local store's own speed: DynamoDB Local's latency per two-item TransactWriteItems (a
-grant's write) with 1,000 and with 10,000 tokens in the table."""
+grant's write) with 1,000 and with 10,000 tokens in the table; and botocore's floor, the CPU one
+bare call costs this process whatever our code does."""
 
 import secrets
 import statistics
@@ -55,3 +56,29 @@ def latencies(client, table: str) -> dict[str, dict]:
             "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
         }
     return figures
+
+
+def botocore_floor(client, table: str, calls: int = TRANSACTIONS) -> dict[str, float]:
+    """Median thread CPU (ms) of bare calls with the service's client: GetItem and BatchGetItem of
+    one small item, a two-item TransactWriteItems: serialising, signing, HTTP and parsing."""
+    now = int(time.time())
+    item = _item(now)
+    key = {"token_hash": item["token_hash"]}
+    client.put_item(TableName=table, Item=item)
+    put = {"TableName": table, "ConditionExpression": "attribute_not_exists(token_hash)"}
+    operations = {
+        "GetItem": lambda: client.get_item(TableName=table, Key=key),
+        "BatchGetItem": lambda: client.batch_get_item(RequestItems={table: {"Keys": [key]}}),
+        "TransactWriteItems": lambda: client.transact_write_items(
+            TransactItems=[{"Put": {**put, "Item": _item(now)}}, {"Put": {**put, "Item": _item(now)}}]
+        ),
+    }
+    floor = {}
+    for name, call in operations.items():
+        spent = []
+        for _ in range(calls):
+            cpu = time.thread_time()
+            call()
+            spent.append((time.thread_time() - cpu) * 1000)
+        floor[name] = round(statistics.median(spent), 3)
+    return floor

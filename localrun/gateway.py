@@ -212,11 +212,12 @@ class Gateway:
         if (root, name) not in self._functions:
             globals_ = tmpl.get("Globals", {}).get("Function", {})
             props = {**globals_, **tmpl["Resources"][name]["Properties"]}
+            parameters = template.parameter_values(tmpl)
             self._functions[(root, name)] = Function(
                 name,
                 _load_handler(root, props["CodeUri"], props["Handler"]),
-                int(props.get("MemorySize", 128)),
-                int(props.get("Timeout", 3)),
+                int(template.resolve(props.get("MemorySize", 128), parameters)),
+                int(template.resolve(props.get("Timeout", 3), parameters)),
             )
         return self._functions[(root, name)]
 

@@ -10,6 +10,10 @@ PyJWT and `cryptography` cost ~60 ms of import: only the paths that make or chec
 this module, never the opaque-token path.
 """
 
+import base64
+import functools
+import json
+import re
 from collections.abc import Iterable, Mapping
 
 import jwt
@@ -19,6 +23,10 @@ from tokenservice import config
 TYP = "at+jwt"
 ALGORITHM = "ES256"
 REQUIRED = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
+# a compact JWS: three base64url segments (the header's is read here to pick the key; PyJWT
+# then checks the whole token again before anything in it is trusted)
+_COMPACT = re.compile(r"([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+MAX_HEADER = 512
 
 
 def mint(kid: str, key, claims: Mapping) -> str:
@@ -31,20 +39,20 @@ def verify(
 ) -> dict | None:
     """The claims of a valid access token signed by one of `keys` (kid → public JWK) for `issuer`
     and one of `audiences` (None: any audience, for introspection); None for anything else."""
+    header = _header(token)
+    if (
+        header is None
+        or str(header.get("typ", "")).lower() not in (TYP, "application/" + TYP)
+        or header.get("alg") != ALGORITHM
+    ):
+        return None
+    jwk = keys.get(str(header.get("kid")))
+    if jwk is None:
+        return None
     try:
-        header = jwt.get_unverified_header(token)
-        if (
-            str(header.get("typ", "")).lower() not in (TYP, "application/" + TYP)
-            or header.get("alg") != ALGORITHM
-        ):
-            return None
-        jwk = keys.get(str(header.get("kid")))
-        if jwk is None:
-            return None
-        key = jwt.PyJWK(dict(jwk), algorithm=ALGORITHM).key
         claims = jwt.decode(
             token,
-            key,
+            _public_key(json.dumps(dict(jwk), sort_keys=True)),
             algorithms=[ALGORITHM],
             issuer=issuer,
             audience=list(audiences) if audiences is not None else None,
@@ -58,8 +66,25 @@ def verify(
     return claims
 
 
-def kid_of(token: str) -> str | None:
-    try:
-        return str(jwt.get_unverified_header(token).get("kid"))
-    except jwt.PyJWTError:
+@functools.lru_cache(maxsize=16)
+def _public_key(jwk: str):
+    """The verification key of a public JWK (JSON), built once per key, not once per request."""
+    return jwt.PyJWK(json.loads(jwk), algorithm=ALGORITHM).key
+
+
+def _header(token: str) -> dict | None:
+    """The unverified JOSE header of a compact JWS, or None if the token is not one."""
+    match = _COMPACT.fullmatch(token) if isinstance(token, str) else None
+    if match is None or len(match[1]) > MAX_HEADER:
         return None
+    segment = match[1]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def kid_of(token: str) -> str | None:
+    header = _header(token)
+    return None if header is None else str(header.get("kid"))
