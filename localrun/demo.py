@@ -14,6 +14,7 @@ from tokenservice import admin, openapi, registry
 DEMO_CLIENT_ID = "demo-client"
 DEMO_USERNAME = "demo"
 DEMO_SCOPES = "read update"
+DEMO_ROLES = "subscriber"  # may manage applications (the Applications API's scope)
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,10 @@ def register_api() -> int:
 
 
 def seed() -> DemoCredentials:
-    new = admin.create_client("Demo application", DEMO_SCOPES, client_id=DEMO_CLIENT_ID, replace=True)
+    client_scopes = f"{DEMO_SCOPES} apim:subscribe"  # the Applications API too
+    new = admin.create_client("Demo application", client_scopes, client_id=DEMO_CLIENT_ID, replace=True)
     password = secrets.token_urlsafe(12)
-    admin.create_user(DEMO_USERNAME, password, DEMO_SCOPES, replace=True)
+    admin.create_user(DEMO_USERNAME, password, DEMO_SCOPES, roles=DEMO_ROLES, replace=True)
     return DemoCredentials(DEMO_CLIENT_ID, new.client_secret, DEMO_USERNAME, password, DEMO_SCOPES)
 
 
@@ -48,7 +50,7 @@ def banner(demo: DemoCredentials, base_url: str | None) -> str:
         "Demo client (consumer key and secret):",
         f"  client_id:     {demo.client_id}",
         f"  client_secret: {demo.client_secret}",
-        f"Demo user (scopes: {demo.scope}):",
+        f"Demo user (scopes: {demo.scope}; role: {DEMO_ROLES}, for the Applications API):",
         f"  username:      {demo.username}",
         f"  password:      {demo.password}",
         f"  Basic {demo.basic}",

@@ -63,9 +63,12 @@ class Recorder:
 
     def __init__(self, client):
         self.calls: set[tuple] = set()
+        self.paused = False  # calls made meanwhile are other functions'
         client.meta.events.register("before-parameter-build.dynamodb", self.record)
 
     def record(self, model, params, **_):
+        if self.paused:
+            return
         name = model.name
         if name == "BatchGetItem":
             self.calls |= {(f"dynamodb:{name}", TABLE_NAMES[t], None) for t in params["RequestItems"]}
@@ -163,3 +166,52 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
             handler("registry")(event(kind, "http://unused"), lambda_context)
     assert answered == ["SUCCESS", "SUCCESS"]
     assert recorder.calls == granted("RegistryFunction", conditions(False))
+
+
+def applications_event(method: str, resource: str, body=None, app_id: str | None = None) -> dict:
+    """An Applications API event as API Gateway sends it after the authorizer allowed alice."""
+    import json
+
+    from localrun.events import ProxyRequest, proxy_event
+
+    path = resource.replace("{id}", app_id or "")
+    headers = [("Content-Type", "application/json")] if body is not None else []
+    request = ProxyRequest(method, path, "", headers, json.dumps(body).encode() if body is not None else b"")
+    return proxy_event(
+        request,
+        resource=resource,
+        stage="v1",
+        path_parameters={"id": app_id} if app_id else None,
+        authorizer={"username": "alice", "client_id": "console", "scope": "apim:subscribe"},
+    )
+
+
+def test_the_applications_functions_role_grants_exactly_what_its_flows_use(aws, lambda_context):
+    import json
+
+    admin.create_user("alice", "correct horse battery staple", "read", roles="subscriber")
+    call = handler("applications")
+
+    def send(method, resource, body=None, app_id=None) -> dict:
+        response = call(applications_event(method, resource, body, app_id), lambda_context)
+        return json.loads(response["body"])
+
+    recorder = Recorder(aws)
+    send("GET", "/applications")
+    plain = send("POST", "/applications", {"name": "Plain"})  # no scopes: the owner alone is read
+    lose_the_first_response(aws)  # the retry finds its application created (GetItem of a client)
+    app = send("POST", "/applications", {"name": "Shop", "scope": "read"})  # with the scopes' definitions
+    keys = send("POST", "/applications/{id}/keys", {"environment": "production"}, app["id"])
+    recorder.paused = True  # the token function's: a token to revoke
+    post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, _basic(keys))
+    recorder.paused = False
+    send("GET", "/applications")  # registered users: the registrations index
+    send("DELETE", "/applications/{id}", None, app["id"])  # and its tokens revoked (a scan)
+    send("DELETE", "/applications/{id}", None, plain["id"])
+    assert recorder.calls == granted("ApplicationsFunction", conditions(False))
+
+
+def _basic(keys: dict) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{keys['client_id']}:{keys['client_secret']}".encode()).decode()

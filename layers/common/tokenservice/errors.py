@@ -104,3 +104,29 @@ class TemporarilyUnavailable(OAuthError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_seconds)}
+
+
+# -- the Applications API and the developer portal -------------------------------------------------
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 §3.1: the token is valid but does not allow this request (403)."""
+
+    error = "insufficient_scope"
+    status_code = 403
+    default_description = "The access token does not allow this request"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
+
+
+class ApplicationExists(OAuthError):
+    error = "application_exists"
+    status_code = 409
+    default_description = "You have an application of that name"
+
+
+class ApplicationLimit(OAuthError):
+    error = "application_limit"
+    status_code = 409
+    default_description = "You have as many applications as a user may have"

@@ -30,6 +30,9 @@ class UserModel(Model):
     # were issued under, and a token of another version is refused wherever it is checked.
     credential_version = NumberAttribute(default=0)
     roles = UnicodeSetAttribute(null=True)  # a user may obtain the scopes bound to any of these
+    # Their applications (the developer portal): the names (canonical form) and the clients' ids.
+    application_names = UnicodeSetAttribute(null=True)
+    application_clients = UnicodeSetAttribute(null=True)
 
 
 class ClientModel(Model):
@@ -47,6 +50,11 @@ class ClientModel(Model):
     access_ttl = NumberAttribute(null=True)  # None: the service default (config.ACCESS_TTL)
     refresh_ttl = NumberAttribute(null=True)  # None: the service default (config.REFRESH_TTL)
     created_at = NumberAttribute()
+    # A user's application has two clients (WSO2's Production and Sandbox keys); None for others.
+    owner = UnicodeAttribute(null=True)
+    application_id = UnicodeAttribute(null=True)
+    environment = UnicodeAttribute(null=True)  # "production" | "sandbox"
+    keys_generated_at = NumberAttribute(null=True)  # when its secret was last shown; None: never
 
 
 class UserTokensIndex(GlobalSecondaryIndex):
