@@ -35,7 +35,7 @@ class Response:
 
 @dataclass
 class Browser:
-    """One browser: its cookies (name → value), its origin."""
+    """One browser: its cookies (name → value), its origin, the portal's CSRF token once signed in."""
 
     gateway: Gateway
     host: str = HOST
@@ -71,6 +71,24 @@ class Browser:
             self.cookies.pop(name, None)
         else:
             self.cookies[name] = value
+
+    # the portal's calls, as its page makes them
+
+    def sign_up(self, username: str, password: str) -> Response:
+        return self.request(
+            "POST", "/portal/signup", {"username": username, "password": password}, self._anonymous()
+        )
+
+    def sign_in(self, username: str, password: str) -> Response:
+        response = self.request(
+            "POST", "/portal/signin", {"username": username, "password": password}, self._anonymous()
+        )
+        if response.status == 200:
+            self.csrf = response.json()["csrf_token"]
+        return response
+
+    def _anonymous(self) -> dict:
+        return {} if self.csrf is not None else {"X-CSRF-Token": "sign-in"}
 
 
 def gateway() -> Gateway:

@@ -215,3 +215,58 @@ def _basic(keys: dict) -> str:
     import base64
 
     return "Basic " + base64.b64encode(f"{keys['client_id']}:{keys['client_secret']}".encode()).decode()
+
+
+def portal_flows(browser, signup: bool) -> None:
+    password = "correct horse battery staple"
+    browser.request("GET", "/portal")
+    browser.request("GET", "/portal/session")
+    if signup:
+        assert browser.sign_up("carol", password).status == 201
+    assert browser.sign_in("carol", "a wrong but long password").status == 400  # counts a failure
+    assert browser.sign_in("carol", password).status == 200
+    assert browser.sign_in("carol", password).status == 200  # ends the previous session
+    browser.request("GET", "/portal/session")
+    app = browser.request("POST", "/portal/applications", {"name": "Shop", "scope": "read"}).json()
+    keys = browser.request(
+        "POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"}
+    ).json()
+    token = {"environment": "production", "client_secret": keys["client_secret"], "scope": "read"}
+    path = f"/portal/applications/{app['id']}/token"
+    assert browser.request("POST", path, {**token, "grant_type": "client_credentials"}).status == 200
+    assert (
+        browser.request("POST", path, {**token, "grant_type": "password", "password": password}).status == 200
+    )
+    browser.request("GET", "/portal/applications")
+    browser.request("DELETE", f"/portal/applications/{app['id']}")
+    assert browser.request("POST", "/portal/signout").status == 204
+
+
+@pytest.mark.parametrize("signup", [False, True])
+def test_the_portal_functions_role_grants_exactly_what_its_flows_use(aws, monkeypatch, signup):
+    from tests.functional.gateway_client import Browser, gateway
+    from tokenservice import portal_client
+
+    new = portal_client.provision("developer-portal")
+    monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
+    monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true" if signup else "false")
+    if not signup:
+        admin.create_user("carol", "correct horse battery staple", "read", roles="subscriber")
+    browser = Browser(gateway())
+    recorder = Recorder(aws)
+    portal_flows(browser, signup)
+    assert recorder.calls == granted("PortalFunction", conditions(signup))
+
+
+def test_the_portal_client_functions_role_grants_exactly_what_it_uses(aws, lambda_context):
+    from unittest import mock
+
+    from tests.functional.test_portal_client import event
+
+    answered = []
+    recorder = Recorder(aws)
+    with mock.patch("tokenservice.portal_client._respond", lambda *args: answered.append(args[1])):
+        for kind in ("Create", "Update", "Delete"):
+            handler("portal_client")(event(kind, "http://unused", physical_id="shop-portal"), lambda_context)
+    assert answered == ["SUCCESS"] * 3
+    assert recorder.calls == granted("PortalClientFunction", conditions(False))

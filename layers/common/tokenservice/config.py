@@ -138,3 +138,8 @@ MAX_USERNAME_LENGTH = 128
 # -- the developer portal (GET /portal) and the Applications API (/applications) -------------------
 # How many applications one user may own.
 APPLICATIONS_PER_USER = Number("APPLICATIONS_PER_USER", 10, minimum=1, maximum=100)
+# The portal's own confidential client: its backend signs users in with it (a password grant) and
+# keeps the secret; the browser never sees either. `make run` provisions it; on AWS the stack's
+# PortalClient custom resource does, and passes both to the portal function.
+PORTAL_CLIENT_ID = Text("PORTAL_CLIENT_ID", "developer-portal")
+PORTAL_CLIENT_SECRET = Text("PORTAL_CLIENT_SECRET", "")

@@ -120,6 +120,24 @@ class InsufficientScope(OAuthError):
         return {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
 
 
+class LoginRequired(OAuthError):
+    """The portal: no session, or one that ended (its user signed out, was disabled, changed
+    password, or its time is up). Sign in again."""
+
+    error = "login_required"
+    status_code = 401
+    default_description = "Sign in first"
+
+
+class AccessDenied(OAuthError):
+    """The portal refuses a state-changing request that may come from another site (a missing or
+    wrong CSRF token, a foreign Origin)."""
+
+    error = "access_denied"
+    status_code = 403
+    default_description = "The request's origin or CSRF token is missing or wrong"
+
+
 class ApplicationExists(OAuthError):
     error = "application_exists"
     status_code = 409

@@ -39,6 +39,14 @@ class Request:
     @classmethod
     def from_event(cls, event: Mapping) -> "Request":
         headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+        cookies = [  # HTTP/2 clients may send their cookies in several header fields
+            str(value)
+            for name, values in (event.get("multiValueHeaders") or {}).items()
+            if str(name).lower() == "cookie"
+            for value in values or ()
+        ]
+        if len(cookies) > 1:
+            headers["cookie"] = "; ".join(cookies)
         body = event.get("body") or ""
         if event.get("isBase64Encoded"):
             try:

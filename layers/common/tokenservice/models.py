@@ -131,6 +131,30 @@ def registration_key(client_id: str, username: str) -> str:
     return "registration:" + credentials.digest(f"{client_id}\n{username}")
 
 
+class SessionModel(Model):
+    """A developer-portal session (`sessions`): the user and the hash of the access token the
+    portal's sign-in issued, keyed by the hash of the random id in the browser's cookie.
+
+    Lives in the tokens table under a key no token hash can take and expires with its token (the
+    table's TTL). Its user is `subject`, not `username`, so sessions stay out of the by_user index.
+    """
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "session:" + sha256(session id)
+    kind = UnicodeAttribute(default="session")
+    subject = UnicodeAttribute()
+    access_hash = UnicodeAttribute()
+    created_at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+def session_key(session_id: str) -> str:
+    """The key of a session: never a token's hash, never the session id itself."""
+    return "session:" + credentials.digest(session_id)
+
+
 class ApiModel(Model):
     """A protected API in the registry: its API Gateway REST API id, a name, its resource rules."""
 
@@ -170,7 +194,7 @@ def scope_key(name: str) -> str:
 TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
     config.USERS_TABLE: (UserModel,),
     config.CLIENTS_TABLE: (ClientModel,),
-    config.TOKENS_TABLE: (TokenModel, RegistrationModel),
+    config.TOKENS_TABLE: (TokenModel, RegistrationModel, SessionModel),
     config.REGISTRY_TABLE: (ApiModel, ScopeModel),
 }
 
