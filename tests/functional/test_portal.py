@@ -183,6 +183,19 @@ def test_sign_out_revokes_the_sessions_token_and_a_replayed_cookie_is_refused(br
     assert access.revoked
 
 
+def test_a_session_ends_when_its_token_expires(browser):
+    import time
+
+    signed_up(browser)
+    (access,) = [
+        r for r in storage.scan(TokenModel) if r.client_id == "developer-portal" and r.kind == "access"
+    ]
+    assert access.expires_at - time.time() > 3500  # the portal client's hour
+    storage.update(TokenModel, access.token_hash, [TokenModel.expires_at.set(int(time.time()) - 1)])
+    response = browser.request("GET", "/portal/applications")
+    assert (response.status, response.json()["error"]) == (401, "login_required")
+
+
 def test_signing_in_again_ends_the_previous_session(browser):
     signed_up(browser)
     first = dict(browser.cookies)
