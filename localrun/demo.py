@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from localrun.events import API_ID
 from localrun.template import ROOT
-from tokenservice import admin, openapi, registry
+from tokenservice import admin, config, openapi, portal_client, registry
 
 DEMO_CLIENT_ID = "demo-client"
 DEMO_USERNAME = "demo"
 DEMO_SCOPES = "read update"
+DEMO_ROLES = "subscriber"  # the developer portal's role (the Applications API's scope)
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,11 @@ def register_example(name: str) -> int:
 
 
 def seed() -> DemoCredentials:
-    new = admin.create_client("Demo application", DEMO_SCOPES, client_id=DEMO_CLIENT_ID, replace=True)
+    client_scopes = f"{DEMO_SCOPES} {portal_client.SESSION_SCOPE}"  # the Applications API too
+    new = admin.create_client("Demo application", client_scopes, client_id=DEMO_CLIENT_ID, replace=True)
     password = secrets.token_urlsafe(12)
-    admin.create_user(DEMO_USERNAME, password, DEMO_SCOPES, replace=True)
+    admin.create_user(DEMO_USERNAME, password, DEMO_SCOPES, roles=DEMO_ROLES, replace=True)
+    portal_client.provision_local()  # the portal's own client: its secret stays in this process
     return DemoCredentials(DEMO_CLIENT_ID, new.client_secret, DEMO_USERNAME, password, DEMO_SCOPES)
 
 
@@ -56,7 +59,7 @@ def banner(demo: DemoCredentials, base_url: str | None) -> str:
         "Demo client (consumer key and secret):",
         f"  client_id:     {demo.client_id}",
         f"  client_secret: {demo.client_secret}",
-        f"Demo user (scopes: {demo.scope}):",
+        f"Demo user (scopes: {demo.scope}; role: {DEMO_ROLES}, for the developer portal):",
         f"  username:      {demo.username}",
         f"  password:      {demo.password}",
         f"  Basic {demo.basic}",
@@ -70,6 +73,10 @@ def banner(demo: DemoCredentials, base_url: str | None) -> str:
             f'-H "Content-Type: application/x-www-form-urlencoded" {base_url}/token',
             "Then call the API with it:",
             f'  curl -H "Authorization: Bearer <access_token>" {base_url}/orders',
+            "",
+            f"Developer portal (applications, keys, access tokens): {base_url}/portal",
+            "  self sign-up: "
+            + ("on" if config.SELF_SIGNUP_ENABLED.on() else "off (SELF_SIGNUP_ENABLED=true make run)"),
             "",
         ]
     return "\n".join(lines)

@@ -67,6 +67,7 @@ class Recorder:
         from tokenservice import signing
 
         self.calls: set[tuple] = set()
+        self.paused = False  # calls made meanwhile are other functions'
         client.meta.events.register("before-parameter-build.dynamodb", self.record)
         kms_client = signing._kms
 
@@ -81,6 +82,8 @@ class Recorder:
         monkeypatch.setattr(signing, "_kms", recorded_kms)
 
     def record(self, model, params, **_):
+        if self.paused:
+            return
         name = model.name
         if name == "BatchGetItem":
             self.calls |= {(f"dynamodb:{name}", TABLE_NAMES[t], None) for t in params["RequestItems"]}
@@ -219,3 +222,109 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
             handler("registry")(event(kind, "http://unused", kms_key=kms_key), lambda_context)
     assert answered == ["SUCCESS", "SUCCESS"]
     assert recorder.calls == granted("RegistryFunction", conditions(False))
+
+
+def applications_event(method: str, resource: str, body=None, app_id: str | None = None) -> dict:
+    """An Applications API event as API Gateway sends it after the authorizer allowed alice."""
+    import json
+
+    from localrun.events import ProxyRequest, proxy_event
+
+    path = resource.replace("{id}", app_id or "")
+    headers = [("Content-Type", "application/json")] if body is not None else []
+    request = ProxyRequest(method, path, "", headers, json.dumps(body).encode() if body is not None else b"")
+    return proxy_event(
+        request,
+        resource=resource,
+        stage="v1",
+        path_parameters={"id": app_id} if app_id else None,
+        authorizer={"username": "alice", "client_id": "console", "scope": "apim:subscribe"},
+    )
+
+
+def test_the_applications_functions_role_grants_exactly_what_its_flows_use(aws, lambda_context, monkeypatch):
+    import json
+
+    admin.create_user("alice", "correct horse battery staple", "read", roles="subscriber")
+    call = handler("applications")
+
+    def send(method, resource, body=None, app_id=None) -> dict:
+        response = call(applications_event(method, resource, body, app_id), lambda_context)
+        return json.loads(response["body"])
+
+    recorder = Recorder(aws, monkeypatch)
+    send("GET", "/applications")
+    plain = send("POST", "/applications", {"name": "Plain"})  # no scopes: the owner alone is read
+    lose_the_first_response(aws)  # the retry finds its application created (GetItem of a client)
+    app = send("POST", "/applications", {"name": "Shop", "scope": "read"})  # with the scopes' definitions
+    keys = send("POST", "/applications/{id}/keys", {"environment": "production"}, app["id"])
+    recorder.paused = True  # the token function's: a token to revoke
+    post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, _basic(keys))
+    recorder.paused = False
+    send("GET", "/applications")  # registered users: the registrations index
+    send("DELETE", "/applications/{id}", None, app["id"])  # and its tokens revoked (a scan)
+    send("DELETE", "/applications/{id}", None, plain["id"])
+    assert recorder.calls == granted("ApplicationsFunction", conditions(False))
+
+
+def _basic(keys: dict) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{keys['client_id']}:{keys['client_secret']}".encode()).decode()
+
+
+def portal_flows(browser, signup: bool) -> None:
+    password = "correct horse battery staple"
+    browser.request("GET", "/portal")
+    browser.request("GET", "/portal/session")
+    if signup:
+        assert browser.sign_up("carol", password).status == 201
+    assert browser.sign_in("carol", "a wrong but long password").status == 400  # counts a failure
+    assert browser.sign_in("carol", password).status == 200
+    assert browser.sign_in("carol", password).status == 200  # ends the previous session
+    browser.request("GET", "/portal/session")
+    app = browser.request("POST", "/portal/applications", {"name": "Shop", "scope": "read"}).json()
+    keys = browser.request(
+        "POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"}
+    ).json()
+    token = {"environment": "production", "client_secret": keys["client_secret"], "scope": "read"}
+    path = f"/portal/applications/{app['id']}/token"
+    assert browser.request("POST", path, {**token, "grant_type": "client_credentials"}).status == 200
+    assert (
+        browser.request("POST", path, {**token, "grant_type": "password", "password": password}).status == 200
+    )
+    browser.request("GET", "/portal/applications")
+    browser.request("DELETE", f"/portal/applications/{app['id']}")
+    assert browser.request("POST", "/portal/signout").status == 204
+
+
+@pytest.mark.parametrize("signup", [False, True])
+def test_the_portal_functions_role_grants_exactly_what_its_flows_use(aws, monkeypatch, signup):
+    from tests.functional.gateway_client import Browser, gateway
+    from tokenservice import portal_client
+
+    new = portal_client.provision("developer-portal")
+    monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
+    monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true" if signup else "false")
+    monkeypatch.setenv("ACCESS_TOKEN_FORMAT", "jwt")  # applications' tokens are JWTs: KMS, the keys
+    set_up_signing()
+    if not signup:
+        admin.create_user("carol", "correct horse battery staple", "read", roles="subscriber")
+    browser = Browser(gateway())
+    recorder = Recorder(aws, monkeypatch)
+    portal_flows(browser, signup)
+    assert recorder.calls == granted("PortalFunction", conditions(signup))
+
+
+def test_the_portal_client_functions_role_grants_exactly_what_it_uses(aws, lambda_context, monkeypatch):
+    from unittest import mock
+
+    from tests.functional.test_portal_client import event
+
+    answered = []
+    recorder = Recorder(aws, monkeypatch)
+    with mock.patch("tokenservice.portal_client._respond", lambda *args: answered.append(args[1])):
+        for kind in ("Create", "Update", "Delete"):
+            handler("portal_client")(event(kind, "http://unused", physical_id="shop-portal"), lambda_context)
+    assert answered == ["SUCCESS"] * 3
+    assert recorder.calls == granted("PortalClientFunction", conditions(False))

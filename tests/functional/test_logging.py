@@ -25,7 +25,7 @@ class EverythingHandler(logging.Handler):
 def debug_logs():
     """Every logger at DEBUG (the functions' Powertools loggers and children, botocore, all),
     every record kept whole."""
-    for function in ("token", "authorizer", "orders"):
+    for function in ("token", "authorizer", "orders", "portal", "applications"):
         __import__(f"functions.{function}.app")  # create the Powertools loggers first
     loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)] + [logging.root]
     levels = [(logger, logger.level) for logger in loggers if isinstance(logger, logging.Logger)]
@@ -84,5 +84,50 @@ def test_full_flows_log_no_secret(aws, lambda_context, debug_logs, capfd):
     logged = "\n".join(debug_logs.seen) + out + err
     assert "Token issued" in logged and "Request refused" in logged  # the logs were captured
     assert "DEBUG" in logged
+    for secret in secrets_used:
+        assert secret not in logged
+
+
+def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
+    """Sign-up, sign-in, keys, access tokens, sign-out: no password, secret, token, session id or
+    CSRF token in the logs."""
+    from tests.functional.gateway_client import Browser, gateway
+    from tokenservice import portal_client
+
+    portal = portal_client.provision("developer-portal")
+    monkeypatch.setenv("PORTAL_CLIENT_SECRET", portal.client_secret)
+    monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true")
+    password, wrong = "a fine long passphrase", "a wrong but long password"
+    browser = Browser(gateway())
+    browser.sign_up("carol", password)
+    browser.sign_in("carol", wrong)
+    browser.sign_in("carol", password)
+    session_id = next(iter(browser.cookies.values()))
+    app = browser.request("POST", "/portal/applications", {"name": "Shop", "scope": "read"}).json()
+    keys = browser.request(
+        "POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"}
+    ).json()
+    path = f"/portal/applications/{app['id']}/token"
+    request = {"environment": "production", "client_secret": keys["client_secret"], "scope": "read"}
+    service = browser.request("POST", path, {**request, "grant_type": "client_credentials"}).json()
+    user = browser.request("POST", path, {**request, "grant_type": "password", "password": password}).json()
+    browser.request("POST", path, {**request, "grant_type": "password", "password": wrong})
+    browser.request(
+        "POST", path, {**request, "client_secret": "a-wrong-consumer-secret-xyz", "grant_type": "password"}
+    )
+    browser.request("GET", "/applications", headers={"Authorization": f"Bearer {user['access_token']}"})
+    browser.request("POST", "/portal/signout")
+
+    secrets_used = [password, wrong, portal.client_secret, session_id, browser.csrf, keys["client_secret"]]
+    secrets_used += [
+        "a-wrong-consumer-secret-xyz",
+        service["access_token"],
+        user["access_token"],
+        user["refresh_token"],
+    ]
+    out, err = capfd.readouterr()
+    logged = "\n".join(debug_logs.seen) + out + err
+    assert "Signed in to the portal" in logged and "Token issued from the portal" in logged
+    assert "Keys generated" in logged and "Request refused" in logged
     for secret in secrets_used:
         assert secret not in logged

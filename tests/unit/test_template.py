@@ -4,13 +4,21 @@ import pytest
 
 from localrun import template
 from tokenservice import config, openapi
-from tokenservice.models import ApiModel, ClientModel, RegistrationModel, ScopeModel, TokenModel, UserModel
+from tokenservice.models import (
+    ApiModel,
+    ClientModel,
+    RegistrationModel,
+    ScopeModel,
+    SessionModel,
+    TokenModel,
+    UserModel,
+)
 
 TMPL = template.load()
 TABLES = {
     "USERS_TABLE": [UserModel],
     "CLIENTS_TABLE": [ClientModel],
-    "TOKENS_TABLE": [TokenModel, RegistrationModel],
+    "TOKENS_TABLE": [TokenModel, RegistrationModel, SessionModel],
     "REGISTRY_TABLE": [ApiModel, ScopeModel],
 }
 

@@ -26,6 +26,11 @@ class Number:
     def accepts(self, value: int) -> bool:
         return self.minimum <= value and (self.maximum is None or value <= self.maximum)
 
+    def bounded(self) -> int:
+        """The value, brought within the bounds."""
+        value = max(self.minimum, self.value())
+        return value if self.maximum is None else min(value, self.maximum)
+
 
 @dataclass(frozen=True)
 class Text:
@@ -111,6 +116,8 @@ LOCKOUT_MAX_SECONDS = Number("LOCKOUT_MAX_SECONDS", 86400, minimum=1)
 # -- self sign-up (POST /signup): off unless "true"; new users get SIGNUP_SCOPES ---------------------
 SELF_SIGNUP_ENABLED = Flag("SELF_SIGNUP_ENABLED")
 SIGNUP_SCOPES = Text("SIGNUP_SCOPES", "read", empty_is_default=False)
+# ... and SIGNUP_ROLES: "subscriber" is the role bound to the developer portal's scope (apim:subscribe).
+SIGNUP_ROLES = Text("SIGNUP_ROLES", "subscriber", empty_is_default=False)
 
 # Set to "true" by `sam local` in the functions' environment (its emulator differs from AWS).
 SAM_LOCAL = Flag("AWS_SAM_LOCAL")
@@ -137,3 +144,12 @@ RULES_CACHE_SECONDS = Number("RULES_CACHE_SECONDS", 60, minimum=0, maximum=3600)
 
 # Usernames: at most 128 characters (at most 512 bytes of UTF-8, well inside DynamoDB's key limit).
 MAX_USERNAME_LENGTH = 128
+
+# -- the developer portal (GET /portal) and the Applications API (/applications) -------------------
+# How many applications one user may own.
+APPLICATIONS_PER_USER = Number("APPLICATIONS_PER_USER", 10, minimum=1, maximum=100)
+# The portal's own confidential client: its backend signs users in with it (a password grant) and
+# keeps the secret; the browser never sees either. `make run` provisions it; on AWS the stack's
+# PortalClient custom resource does, and passes both to the portal function.
+PORTAL_CLIENT_ID = Text("PORTAL_CLIENT_ID", "developer-portal")
+PORTAL_CLIENT_SECRET = Text("PORTAL_CLIENT_SECRET", "")

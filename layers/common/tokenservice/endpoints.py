@@ -21,15 +21,14 @@ from tokenservice import (
     records,
     registry,
     revocation,
+    self_signup,
     tokens,
 )
 from tokenservice.errors import (
-    InvalidRequest,
     NotFound,
     OAuthError,
     ServerError,
     TemporarilyUnavailable,
-    UserExists,
 )
 from tokenservice.http import NO_STORE, Request, error_response, json_response, required
 from tokenservice.models import ClientModel, TokenModel, UserModel
@@ -166,14 +165,7 @@ def signup(request: Request) -> dict:
     form, presented = client_auth.presented(request)
     username, password = required(form, "username"), required(form, "password")
     (client,) = client_auth.authenticate_token_endpoint_client(presented, grant_types.PASSWORD)
-    from tokenservice import admin  # only sign-up needs it: kept off the cold start
-
-    try:
-        user = admin.create_user(username, password, config.SIGNUP_SCOPES.value())
-    except admin.AlreadyExists as error:
-        raise UserExists() from error
-    except admin.AdminError as error:
-        raise InvalidRequest(str(error)) from error
+    user = self_signup.sign_up(username, password)
     logger.info("User signed up", extra={"client_id": client.client_id, "username": user.username})
     return json_response(201, {"username": user.username, "scope": user.scope})
 

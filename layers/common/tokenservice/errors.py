@@ -104,3 +104,47 @@ class TemporarilyUnavailable(OAuthError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_seconds)}
+
+
+# -- the Applications API and the developer portal -------------------------------------------------
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 §3.1: the token is valid but does not allow this request (403)."""
+
+    error = "insufficient_scope"
+    status_code = 403
+    default_description = "The access token does not allow this request"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
+
+
+class LoginRequired(OAuthError):
+    """The portal: no session, or one that ended (its user signed out, was disabled, changed
+    password, or its time is up). Sign in again."""
+
+    error = "login_required"
+    status_code = 401
+    default_description = "Sign in first"
+
+
+class AccessDenied(OAuthError):
+    """The portal refuses a state-changing request that may come from another site (a missing or
+    wrong CSRF token, a foreign Origin)."""
+
+    error = "access_denied"
+    status_code = 403
+    default_description = "The request's origin or CSRF token is missing or wrong"
+
+
+class ApplicationExists(OAuthError):
+    error = "application_exists"
+    status_code = 409
+    default_description = "You have an application of that name"
+
+
+class ApplicationLimit(OAuthError):
+    error = "application_limit"
+    status_code = 409
+    default_description = "You have as many applications as a user may have"

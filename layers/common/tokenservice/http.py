@@ -9,9 +9,9 @@ errors included, is rendered by `json_response`.
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from tokenservice import config
 from tokenservice.errors import InvalidRequest, InvalidScope, OAuthError
@@ -23,6 +23,7 @@ MAX_BODY_BYTES = 8 * 1024
 MAX_FIELD_LENGTH = 1024
 MAX_FIELDS = 32
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,19 @@ class Request:
     body: bytes
     authorizer: Mapping[str, str] = field(default_factory=dict)
     context: Mapping = field(default_factory=dict)  # API Gateway's requestContext
+    parameters: Mapping[str, str] = field(default_factory=dict)  # the path's {parameters}
 
     @classmethod
     def from_event(cls, event: Mapping) -> "Request":
         headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+        cookies = [  # HTTP/2 clients may send their cookies in several header fields
+            str(value)
+            for name, values in (event.get("multiValueHeaders") or {}).items()
+            if str(name).lower() == "cookie"
+            for value in values or ()
+        ]
+        if len(cookies) > 1:
+            headers["cookie"] = "; ".join(cookies)
         body = event.get("body") or ""
         if event.get("isBase64Encoded"):
             try:
@@ -53,6 +63,7 @@ class Request:
             body=raw,
             authorizer=context.get("authorizer") or {},
             context=context,
+            parameters={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
         )
 
     def form(self) -> dict[str, str]:
@@ -84,6 +95,30 @@ class Request:
             if value:
                 form[name] = value
         return form
+
+    def json(self) -> dict:
+        """A JSON object body (RFC 8259) with each member at most once; anything else, or more than
+        MAX_BODY_BYTES, is invalid_request."""
+        content_type = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type != JSON_CONTENT_TYPE:
+            raise InvalidRequest(f"The request body must be {JSON_CONTENT_TYPE}")
+        if len(self.body) > MAX_BODY_BYTES:
+            raise InvalidRequest("The request body is too large")
+        try:
+            document = json.loads(
+                self.body.decode("utf-8"), object_pairs_hook=_unique_members, parse_constant=_no_constant
+            )
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise InvalidRequest("The request body is not valid JSON") from error
+        if not isinstance(document, dict):
+            raise InvalidRequest("The request body must be a JSON object")
+        return document
+
+    def origin(self) -> str:
+        """This API's own origin, as a browser that loaded a page from it names it: https and the
+        domain API Gateway received the request on (its own, or a custom domain); http on make
+        run's loopback address."""
+        return own_origin(self.context)
 
     def issuer(self) -> str:
         """The issuer (RFC 8414 §2): ISSUER when configured, else the URL of this API as API Gateway
@@ -121,3 +156,64 @@ def json_response(status_code: int, body: object, headers: Mapping[str, str] | N
 def error_response(error: OAuthError) -> dict:
     """An OAuth error as its HTTP response: its status, its headers, its JSON body."""
     return json_response(error.status_code, error.body(), error.headers())
+
+
+def _unique_members(pairs: list[tuple[str, object]]) -> dict:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("a member is repeated")
+    return document
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_fields(document: Mapping, required: Iterable[str], optional: Iterable[str] = ()) -> dict[str, str]:
+    """The string members of a JSON object body: `required` ones present and non-empty, no member
+    outside `required` and `optional`, each at most MAX_FIELD_LENGTH characters, without control
+    characters (as form parameters)."""
+    required, known = tuple(required), {*required, *optional}
+    unknown = sorted(set(document) - known)
+    if unknown:
+        raise InvalidRequest(f"Unknown member '{printable(unknown[0])}'")
+    fields: dict[str, str] = {}
+    for name, value in document.items():
+        if not isinstance(value, str):
+            raise InvalidRequest(f"'{name}' must be a string")
+        if len(value) > MAX_FIELD_LENGTH:
+            raise InvalidRequest(f"'{name}' is too long")
+        if has_control_characters(value):
+            raise InvalidRequest(f"'{name}' contains control characters")
+        if value:
+            fields[name] = value
+    for name in required:
+        if name not in fields:
+            raise InvalidRequest(f"'{name}' is required")
+    return fields
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def local_http() -> bool:
+    """Whether this is make run serving plain http on a loopback address, as its ISSUER says (on AWS
+    the issuer is https: the template's Issuer parameter allows nothing else)."""
+    issuer = urlsplit(config.ISSUER.value())
+    return issuer.scheme == "http" and issuer.hostname in LOOPBACK_HOSTS
+
+
+def own_origin(context: Mapping) -> str:
+    scheme = "http" if local_http() else "https"
+    return f"{scheme}://{context.get('domainName') or ''}"
+
+
+def cors_headers(event: Mapping) -> dict[str, str]:
+    """CORS for the portal's own origin only: a response names the request's Origin as allowed only
+    when it is this API's own (where the portal is served); never `*`, never for another origin.
+    `Vary: Origin` keeps caches from mixing the two."""
+    headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+    origin = headers.get("origin")
+    if origin and origin == own_origin(event.get("requestContext") or {}):
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {"Vary": "Origin"}

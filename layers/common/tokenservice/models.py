@@ -36,6 +36,9 @@ class UserModel(Model):
     # were issued under, and a token of another version is refused wherever it is checked.
     credential_version = NumberAttribute(default=0)
     roles = UnicodeSetAttribute(null=True)  # a user may obtain the scopes bound to any of these
+    # Their applications (the developer portal): the names (canonical form) and the clients' ids.
+    application_names = UnicodeSetAttribute(null=True)
+    application_clients = UnicodeSetAttribute(null=True)
 
 
 class ClientModel(Model):
@@ -55,6 +58,11 @@ class ClientModel(Model):
     access_ttl = NumberAttribute(null=True)  # None: the service default (config.ACCESS_TTL)
     refresh_ttl = NumberAttribute(null=True)  # None: the service default (config.REFRESH_TTL)
     created_at = NumberAttribute()
+    # A user's application has two clients (WSO2's Production and Sandbox keys); None for others.
+    owner = UnicodeAttribute(null=True)
+    application_id = UnicodeAttribute(null=True)
+    environment = UnicodeAttribute(null=True)  # "production" | "sandbox"
+    keys_generated_at = NumberAttribute(null=True)  # when its secret was last shown; None: never
 
 
 class UserTokensIndex(GlobalSecondaryIndex):
@@ -131,6 +139,30 @@ def registration_key(client_id: str, username: str) -> str:
     return "registration:" + credentials.digest(f"{client_id}\n{username}")
 
 
+class SessionModel(Model):
+    """A developer-portal session (`sessions`): the user and the hash of the access token the
+    portal's sign-in issued, keyed by the hash of the random id in the browser's cookie.
+
+    Lives in the tokens table under a key no token hash can take and expires with its token (the
+    table's TTL). Its user is `subject`, not `username`, so sessions stay out of the by_user index.
+    """
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "session:" + sha256(session id)
+    kind = UnicodeAttribute(default="session")
+    subject = UnicodeAttribute()
+    access_hash = UnicodeAttribute()
+    created_at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+def session_key(session_id: str) -> str:
+    """The key of a session: never a token's hash, never the session id itself."""
+    return "session:" + credentials.digest(session_id)
+
+
 class ApiModel(Model):
     """A protected API in the registry: its API Gateway REST API id, a name, its resource rules."""
 
@@ -198,7 +230,7 @@ def scope_key(name: str) -> str:
 TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
     config.USERS_TABLE: (UserModel,),
     config.CLIENTS_TABLE: (ClientModel,),
-    config.TOKENS_TABLE: (TokenModel, RegistrationModel),
+    config.TOKENS_TABLE: (TokenModel, RegistrationModel, SessionModel),
     config.REGISTRY_TABLE: (ApiModel, ScopeModel, SigningModel, KeyModel),
 }
 

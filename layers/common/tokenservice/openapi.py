@@ -6,7 +6,8 @@
 - Operations whose requirements name neither (public ones, or ones secured otherwise, like the
   token endpoint's client authentication) are not the authorizer's: they get no rule.
 - The `oauth2` schemes' flows describe the scopes; they are defined in the registry with those
-  descriptions (their roles are bound with `tokenctl scope create`).
+  descriptions (their roles are bound with `tokenctl scope create`, or, for a scope the import
+  defines, by the scheme's `x-scope-roles` extension: `{scope: [role, ...]}`).
 - `x-amazon-apigateway-any-method` is the method ANY.
 """
 
@@ -83,6 +84,21 @@ def scope_descriptions(document: Mapping) -> dict[str, str]:
                 for name, text in ((flow or {}).get("scopes") or {}).items():
                     described.setdefault(str(name), str(text or ""))
     return described
+
+
+def scope_roles(document: Mapping) -> dict[str, list[str]]:
+    """The roles the oauth2 schemes' `x-scope-roles` extension binds to their scopes."""
+    bound: dict[str, list[str]] = {}
+    for scheme in (((document.get("components") or {}).get("securitySchemes")) or {}).values():
+        if isinstance(scheme, Mapping) and scheme.get("type") == "oauth2":
+            extension = scheme.get("x-scope-roles") or {}
+            if not isinstance(extension, Mapping):
+                raise InvalidDocument("x-scope-roles must map scopes to lists of roles")
+            for name, roles in extension.items():
+                if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+                    raise InvalidDocument(f"x-scope-roles: the roles of {name} must be a list of names")
+                bound.setdefault(str(name), []).extend(roles)
+    return bound
 
 
 def access_rules(document: Mapping) -> list[rules.Rule]:

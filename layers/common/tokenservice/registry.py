@@ -67,10 +67,12 @@ def api_rules(api: ApiModel | None) -> list[rules.Rule]:
 
 def import_api(api_id: str, document, name: str | None = None) -> ApiModel:
     """Register an API from an OpenAPI 3 document: its bearer-protected operations become its rules
-    (replacing any it had) and its oauth2 scopes are defined (keeping the roles of defined ones)."""
+    (replacing any it had) and its oauth2 scopes are defined, with the roles its `x-scope-roles`
+    names (a scope already defined keeps its description and roles)."""
     access_rules = openapi.access_rules(document)
+    bound = {scope: valid_roles(" ".join(roles)) for scope, roles in openapi.scope_roles(document).items()}
     for scope, description in openapi.scope_descriptions(document).items():
-        describe_scope(scope, description)
+        describe_scope(scope, description, bound.get(scope, ()))
     title = (document.get("info") or {}).get("title") if isinstance(document.get("info"), dict) else None
     return put_api(api_id, access_rules, name or title)
 
@@ -106,12 +108,12 @@ def define_scope(name: str, roles: Iterable[str] = (), description: str | None =
     return scope
 
 
-def describe_scope(name: str, description: str) -> ScopeModel:
-    """Define a scope with a description unless it is defined (keeping its roles either way)."""
+def describe_scope(name: str, description: str, roles: Iterable[str] = ()) -> ScopeModel:
+    """Define a scope with a description and roles unless it is defined (keeping its roles)."""
     current = storage.get(ScopeModel, scope_key(name))
     if current is not None:
         return current
-    return define_scope(name, (), description)
+    return define_scope(name, roles, description)
 
 
 def scopes() -> list[ScopeModel]:
@@ -137,7 +139,12 @@ def role_bound(defined: Iterable[ScopeModel | None], roles: Iterable[str] | None
     return frozenset(scope.name for scope in defined if scope is not None and held & set(scope.roles or ()))
 
 
+_definitions: caching.Expiring[list[ScopeModel]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+
+
 def obtainable(user: UserModel) -> frozenset[str]:
-    """Every scope a user may obtain: their direct scopes and those bound to one of their roles."""
+    """Every scope a user may obtain: their direct scopes and those bound to one of their roles
+    (the scopes' definitions kept in memory for RULES_CACHE_SECONDS: a list to choose from; a
+    grant reads the definitions of what it is asked for)."""
     direct = frozenset(user.scope.split())
-    return direct | role_bound(scopes(), user.roles)
+    return direct | role_bound(_definitions.get("all", scopes), user.roles)

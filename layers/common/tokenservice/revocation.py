@@ -74,3 +74,10 @@ def revoke_client(client_id: str) -> int:
     administrative act)."""
     unrevoked = (TokenModel.client_id == client_id) & ~(TokenModel.revoked == True)  # noqa: E712
     return revoke_all(token.token_hash for token in storage.scan(TokenModel, unrevoked))
+
+
+def revoke_clients(client_ids: Iterable[str]) -> int:
+    """Revoke every unrevoked token issued to any of these clients (one strongly consistent,
+    filtered scan)."""
+    unrevoked = TokenModel.client_id.is_in(*client_ids) & ~(TokenModel.revoked == True)  # noqa: E712
+    return revoke_all(token.token_hash for token in storage.scan(TokenModel, unrevoked))

@@ -96,6 +96,19 @@ def condition_check_request(model: type[Model], key_value: str, condition: Condi
     return with_placeholders(request, names, values)
 
 
+def delete_request(model: type[Model], key_value: str, condition: Condition) -> dict:
+    """A transaction's Delete of an item that must exist and meet `condition`."""
+    names: dict[str, str] = {}
+    values: dict = {}
+    hash_key = getattr(model, hash_key_name(model))
+    request = {
+        "TableName": table(model),
+        "Key": key(model, key_value),
+        "ConditionExpression": (hash_key.exists() & condition).serialize(names, values),
+    }
+    return with_placeholders(request, names, values)
+
+
 # -- operations ----------------------------------------------------------------------------------
 
 

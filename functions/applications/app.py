@@ -1,0 +1,14 @@
+"""The Applications API: a user's own applications and their Production and Sandbox keys."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+
+from tokenservice import applications_api, observability
+
+logger = Logger()
+
+
+@observability.traced
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+def lambda_handler(event: dict, context) -> dict:
+    return applications_api.dispatch(event)

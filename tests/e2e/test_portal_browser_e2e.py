@@ -1,0 +1,250 @@
+"""The developer portal in a real browser against `make run` (self sign-up on): Debian's Chromium,
+driven by Selenium through Debian's chromedriver (both given by path: nothing is downloaded).
+
+A newcomer signs up, signs in, creates an application, generates its production keys and an access
+token, calls GET /orders with it, regenerates the keys and sees the old secret refused. A
+screenshot of each screen is saved under test-output/portal/ (README shows two of them).
+"""
+
+import json
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = ROOT / "test-output" / "portal"
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+PASSWORD = "a fine long passphrase"
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
+    reason="Chromium is not installed (apt-get install chromium chromium-driver): no browser test",
+)
+
+
+@pytest.fixture
+def driver(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in HEADLESS_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium'}")
+    options.add_argument("--window-size=1100,1300")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)  # no Selenium Manager
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
+
+
+class Portal:
+    """The page, as a user sees and works it."""
+
+    def __init__(self, driver, url: str):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        self.driver, self.url = driver, url
+        self.wait = WebDriverWait(driver, 20)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def find(self, selector: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def text(self, element_id: str) -> str:
+        return self.find(f"#{element_id}").text
+
+    def visible(self, selector: str):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        return self.wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)))
+
+    def says(self, element_id: str, words: str) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        self.wait.until(ec.text_to_be_present_in_element((By.ID, element_id), words))
+
+    def type(self, selector: str, text: str) -> None:
+        field = self.find(selector)
+        field.clear()
+        field.send_keys(text)
+
+    def screenshot(self, name: str) -> None:
+        self.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+    def storage(self) -> list:
+        return self.driver.execute_script(
+            "return [localStorage.length, sessionStorage.length, document.cookie]"
+        )
+
+
+def test_a_newcomer_goes_from_sign_up_to_a_working_access_token(driver, signup_api):
+    portal = Portal(driver, signup_api.url)
+    username = f"newcomer-{secrets.token_hex(3)}"
+    driver.get(f"{signup_api.url}/portal")
+    portal.visible("#signup-form")
+    portal.screenshot("01-sign-up-and-sign-in")
+
+    portal.type("#signup-username", username)
+    portal.type("#signup-password", PASSWORD)
+    portal.find("#signup-form button[type=submit]").click()
+    portal.says("status", f"Account {username} created")
+    assert portal.find("#signin-username").get_attribute("value") == username
+
+    portal.type("#signin-password", PASSWORD)
+    portal.find("#signin-form button[type=submit]").click()
+    portal.visible("#apps")
+    portal.says("who-name", username)
+    (cookie,) = driver.get_cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("portal-session", True, "Strict")
+    assert portal.storage() == [0, 0, ""]  # scripts see no cookie, nothing stored
+
+    portal.type("#create-name", "Shop")
+    portal.find("#create-scopes input[value='read']").click()
+    portal.find("#create-form button[type=submit]").click()
+    portal.says("status", "Application Shop created")
+    portal.says("apps-list", "Registered users: 0")
+    portal.screenshot("02-my-applications")
+
+    portal.find("button[aria-label='Generate production keys for Shop']").click()
+    portal.visible("#keys")
+    client_id, old_secret = portal.text("keys-id"), portal.text("keys-secret")
+    assert len(client_id) == 28 and len(old_secret) == 43
+    portal.screenshot("03-keys-generated")
+
+    portal.find("#keys-token").click()
+    portal.visible("#token-form")
+    assert portal.find("#token-secret").get_attribute("value") == old_secret  # kept in the page's memory
+    portal.find("#token-form button[type=submit]").click()
+    portal.visible("#token-result")
+    token = portal.text("token-value")
+    assert portal.text("token-scope") == "read"
+    assert portal.text("token-expiry").startswith("3600 seconds")
+    assert f"Authorization: Bearer {token}" in portal.text("token-curl")
+    assert f"{signup_api.url}/orders" in portal.text("token-curl")
+    driver.execute_script("document.getElementById('token-result-title').scrollIntoView()")
+    portal.screenshot("04-access-token")
+
+    orders = requests.get(
+        f"{signup_api.url}/orders", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert orders.status_code == 200 and orders.json()["orders"]
+
+    portal.find("#token-back").click()
+    portal.visible("#apps")
+    portal.find("button[aria-label='Regenerate production keys for Shop']").click()
+    portal.visible("#keys")
+    new_secret = portal.text("keys-secret")
+    assert portal.text("keys-id") == client_id and new_secret != old_secret
+    portal.screenshot("05-keys-regenerated")
+
+    portal.find("#keys-token").click()
+    portal.visible("#token-form")
+    portal.type("#token-secret", old_secret)
+    portal.find("#token-form button[type=submit]").click()
+    portal.visible("#problem")
+    portal.says("problem", "Client authentication failed")
+    portal.screenshot("06-old-secret-refused")
+    refused = requests.post(
+        f"{signup_api.url}/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client_id, old_secret),
+        timeout=10,
+    )
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_client")
+    accepted = requests.post(
+        f"{signup_api.url}/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client_id, new_secret),
+        timeout=10,
+    )
+    assert accepted.status_code == 200
+
+    served = "".join(
+        requests.get(f"{signup_api.url}{path}", timeout=10).text for path in ("/portal", "/portal/app.js")
+    )
+    assert old_secret not in served and new_secret not in served and token not in served
+    assert portal.storage() == [0, 0, ""]
+    violations = [
+        entry for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]
+    ]
+    assert violations == []
+
+
+def test_the_portal_works_from_the_keyboard_alone(driver, signup_api):
+    from selenium.webdriver.common.keys import Keys
+
+    portal = Portal(driver, signup_api.url)
+    username = f"keyboard-{secrets.token_hex(3)}"
+    requests.post(
+        f"{signup_api.url}/portal/signup",
+        json={"username": username, "password": PASSWORD},
+        headers={"X-CSRF-Token": "test"},
+        timeout=10,
+    ).raise_for_status()
+    driver.get(f"{signup_api.url}/portal")
+    portal.visible("#signin-form")
+    assert driver.switch_to.active_element.get_attribute("id") == "welcome-title"  # focus on the screen
+    order = []
+    for _ in range(4):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        active = driver.switch_to.active_element
+        order.append(active.get_attribute("id") or active.text)
+        if active.get_attribute("id") == "signin-username":
+            active.send_keys(username)
+        elif active.get_attribute("id") == "signin-password":
+            active.send_keys(PASSWORD)
+    assert order == ["signin-username", "signin-password", "Sign in", "signup-username"]
+    driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)  # back to the sign-in button
+    assert driver.switch_to.active_element.text == "Sign in"
+    driver.switch_to.active_element.send_keys(Keys.ENTER)  # and press it
+    portal.says("who-name", username)
+    assert driver.switch_to.active_element.get_attribute("id") == "apps-title"  # focus follows the screen
+
+
+def test_the_portal_is_readable_on_a_phone(driver, signup_api):
+    portal = Portal(driver, signup_api.url)
+    username = f"phone-{secrets.token_hex(3)}"
+    session = requests.Session()
+    session.post(
+        f"{signup_api.url}/portal/signup",
+        json={"username": username, "password": PASSWORD},
+        headers={"X-CSRF-Token": "test"},
+        timeout=10,
+    ).raise_for_status()
+    driver.set_window_size(390, 844)
+    driver.get(f"{signup_api.url}/portal")
+    portal.visible("#signin-form")
+    portal.type("#signin-username", username)
+    portal.type("#signin-password", PASSWORD)
+    portal.find("#signin-form button[type=submit]").click()
+    portal.visible("#apps")
+    portal.type("#create-name", "Phone app")
+    portal.find("#create-form button[type=submit]").click()
+    portal.says("apps-list", "Phone app")
+    widths = driver.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the page scrolls sideways on a phone: {json.dumps(widths)}"
+    portal.screenshot("07-phone")

@@ -1,0 +1,468 @@
+"""The developer portal's backend for frontend through the API Gateway emulator in-process: the page
+and its security headers, sessions (cookie, hashes only, sign-out, disable), CSRF, sign-up and
+sign-in under the lockout and enumeration rules, applications, keys and "Generate access token"."""
+
+import json
+import re
+
+import pytest
+
+from tests.functional.gateway_client import Browser, gateway
+from tokenservice import admin, credentials, portal, portal_client, storage
+from tokenservice.models import SessionModel, TokenModel
+
+PASSWORD = "a fine long passphrase"
+STATIC = ["/portal", "/portal/app.js", "/portal/app.css"]
+
+
+@pytest.fixture
+def portal_secret(aws, monkeypatch) -> str:
+    """The portal's client, provisioned as make run and the stack do; its secret in the environment."""
+    new = portal_client.provision("developer-portal")
+    monkeypatch.setenv("PORTAL_CLIENT_ID", new.client.client_id)
+    monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
+    monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true")
+    return new.client_secret
+
+
+@pytest.fixture
+def browser(portal_secret) -> Browser:
+    return Browser(gateway())
+
+
+def signed_up(browser: Browser, username: str = "carol") -> Browser:
+    assert browser.sign_up(username, PASSWORD).status == 201
+    assert browser.sign_in(username, PASSWORD).status == 200
+    return browser
+
+
+def application_with_keys(browser: Browser, name: str = "Shop", scope: str = "read") -> tuple[dict, dict]:
+    app = browser.request("POST", "/portal/applications", {"name": name, "scope": scope}).json()
+    keys = browser.request("POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"})
+    assert keys.status == 200, keys.json()
+    return app, keys.json()
+
+
+def generate_token(browser: Browser, app: dict, secret: str, **fields):
+    body = {
+        "environment": "production",
+        "grant_type": "client_credentials",
+        "client_secret": secret,
+        **fields,
+    }
+    return browser.request("POST", f"/portal/applications/{app['id']}/token", body)
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", STATIC)
+def test_the_page_and_its_assets_carry_a_strict_content_security_policy(browser, path):
+    response = browser.request("GET", path)
+    assert response.status == 200
+    policy = dict(part.split(" ", 1) for part in response.header("Content-Security-Policy").split("; "))
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == policy["style-src"] == policy["connect-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'none'"
+    assert "unsafe" not in response.header("Content-Security-Policy")
+    assert response.header("X-Frame-Options") == "DENY"
+    assert response.header("Referrer-Policy") == "no-referrer"
+    assert response.header("X-Content-Type-Options") == "nosniff"
+    assert response.header("Strict-Transport-Security") == "max-age=31536000"
+
+
+def test_the_page_is_html_with_its_script_and_styles_on_this_origin_and_nothing_inline(browser):
+    page = browser.request("GET", "/portal")
+    assert page.header("Content-Type") == "text/html; charset=utf-8"
+    html = page.text
+    assert re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S) == [(' src="portal/app.js" defer', "")]
+    assert "<style" not in html and " style=" not in html and " on" + "click=" not in html
+    assert re.search(r"(?:src|href)=\"(?:https?:)?//", html) is None  # no third-party origin, no CDN
+    assert browser.request("GET", "/portal/app.js").header("Content-Type") == "text/javascript; charset=utf-8"
+    assert browser.request("GET", "/portal/app.css").header("Content-Type") == "text/css; charset=utf-8"
+
+
+def test_every_input_of_the_page_has_a_label(browser):
+    html = browser.request("GET", "/portal").text
+    inputs = re.findall(r"<input[^>]*\bid=\"([^\"]+)\"", html)
+    labelled = set(re.findall(r"<label[^>]*\bfor=\"([^\"]+)\"", html))
+    assert inputs and set(inputs) <= labelled
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+
+
+def test_the_page_source_holds_no_secret_and_the_script_no_web_storage(browser, portal_secret):
+    for path in STATIC:
+        assert portal_secret not in browser.request("GET", path).text
+    script = browser.request("GET", "/portal/app.js").text
+    code = "\n".join(line for line in script.splitlines() if not line.strip().startswith("//"))
+    for unwanted in ("localStorage", "sessionStorage", "document.cookie", "innerHTML", "eval("):
+        assert unwanted not in code
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+def test_sign_in_sets_an_httponly_secure_strict_cookie_and_gives_the_browser_no_token(browser):
+    assert browser.sign_up("carol", PASSWORD).status == 201
+    response = browser.sign_in("carol", PASSWORD)
+    (cookie,) = response.headers_named("Set-Cookie")
+    name_value, *attributes = cookie.split("; ")
+    assert name_value.startswith("__Host-portal-session=")
+    assert {"Path=/", "HttpOnly", "Secure", "SameSite=Strict"} <= set(attributes)
+    assert "Domain" not in cookie
+    body = response.json()
+    assert body["signed_in"] and body["username"] == "carol" and body["may_manage_applications"]
+    assert not {"access_token", "refresh_token"} & set(body)
+    assert body["scopes"] == ["apim:subscribe", "read"]  # what an application may ask for
+
+
+def test_the_session_is_stored_as_hashes_only(browser):
+    signed_up(browser)
+    session_id = browser.cookies["__Host-portal-session"]
+    items = [item for item in storage.scan(SessionModel, SessionModel.kind == "session")]
+    assert [item.token_hash for item in items] == ["session:" + credentials.digest(session_id)]
+    dump = json.dumps(storage.dynamodb().scan(TableName=TokenModel.Meta.table_name)["Items"])
+    assert session_id not in dump and browser.csrf not in dump
+    (access,) = [
+        r for r in storage.scan(TokenModel) if r.client_id == "developer-portal" and r.kind == "access"
+    ]
+    assert items[0].access_hash == access.token_hash and access.scope == "apim:subscribe"
+
+
+def test_on_make_runs_plain_http_the_cookie_is_not_secure(browser, monkeypatch):
+    monkeypatch.setenv("ISSUER", "http://127.0.0.1:3000")
+    browser.host = "127.0.0.1:3000"
+    assert browser.request("GET", "/portal").header("Strict-Transport-Security") is None
+    response = browser.request(
+        "POST",
+        "/portal/signup",
+        {"username": "carol", "password": PASSWORD},
+        {"X-CSRF-Token": "x", "Origin": "http://127.0.0.1:3000"},
+        origin=False,
+    )
+    assert response.status == 201
+    response = browser.request(
+        "POST",
+        "/portal/signin",
+        {"username": "carol", "password": PASSWORD},
+        {"X-CSRF-Token": "x", "Origin": "http://127.0.0.1:3000"},
+        origin=False,
+    )
+    (cookie,) = response.headers_named("Set-Cookie")
+    assert cookie.startswith("portal-session=") and "Secure" not in cookie
+    assert {"HttpOnly", "SameSite=Strict"} <= set(cookie.split("; "))
+    assert browser.request("GET", "/portal/session", origin=False).json()["username"] == "carol"
+
+
+def test_the_session_answers_who_is_signed_in(browser):
+    assert browser.request("GET", "/portal/session").json() == {"signed_in": False, "signup_enabled": True}
+    signed_up(browser)
+    session = browser.request("GET", "/portal/session").json()
+    assert session["username"] == "carol" and session["csrf_token"] == browser.csrf
+
+
+def test_a_forged_or_missing_cookie_is_no_session(browser):
+    signed_up(browser)
+    browser.cookies["__Host-portal-session"] = credentials.new_token()  # right shape, unknown
+    assert browser.request("GET", "/portal/session").json()["signed_in"] is False
+    response = browser.request("GET", "/portal/applications")
+    assert (response.status, response.json()["error"]) == (401, "login_required")
+
+
+def test_sign_out_revokes_the_sessions_token_and_a_replayed_cookie_is_refused(browser):
+    signed_up(browser)
+    stolen = dict(browser.cookies)
+    response = browser.request("POST", "/portal/signout")
+    assert response.status == 204
+    assert response.header("Set-Cookie").startswith("__Host-portal-session=; Path=/; Max-Age=0")
+    browser.cookies = stolen
+    assert browser.request("GET", "/portal/applications").status == 401
+    (access,) = [
+        r for r in storage.scan(TokenModel) if r.client_id == "developer-portal" and r.kind == "access"
+    ]
+    assert access.revoked
+
+
+def test_a_session_ends_when_its_token_expires(browser):
+    import time
+
+    signed_up(browser)
+    (access,) = [
+        r for r in storage.scan(TokenModel) if r.client_id == "developer-portal" and r.kind == "access"
+    ]
+    assert access.expires_at - time.time() > 3500  # the portal client's hour
+    storage.update(TokenModel, access.token_hash, [TokenModel.expires_at.set(int(time.time()) - 1)])
+    response = browser.request("GET", "/portal/applications")
+    assert (response.status, response.json()["error"]) == (401, "login_required")
+
+
+def test_signing_in_again_ends_the_previous_session(browser):
+    signed_up(browser)
+    first = dict(browser.cookies)
+    assert browser.sign_in("carol", PASSWORD).status == 200
+    assert browser.cookies != first
+    browser.cookies = first
+    assert browser.request("GET", "/portal/session").json()["signed_in"] is False
+
+
+def test_disabling_the_user_or_changing_their_password_ends_their_sessions(browser):
+    signed_up(browser)
+    admin.disable_user("carol")
+    assert browser.request("GET", "/portal/applications").status == 401
+    admin.enable_user("carol")
+    assert browser.sign_in("carol", PASSWORD).status == 200
+    admin.set_password("carol", "another fine passphrase")
+    assert browser.request("GET", "/portal/session").json()["signed_in"] is False
+
+
+# -- CSRF --------------------------------------------------------------------------------------
+
+
+def test_state_changing_calls_need_the_sessions_csrf_token(browser):
+    signed_up(browser)
+    good = browser.csrf
+    for token in ("", "sign-in", good[:-1] + ("A" if good[-1] != "A" else "B")):
+        response = browser.request("POST", "/portal/applications", {"name": "Shop"}, {"X-CSRF-Token": token})
+        assert (response.status, response.json()["error"]) == (403, "access_denied")
+    assert browser.request("GET", "/portal/applications").json()["applications"] == []
+    assert browser.request("POST", "/portal/applications", {"name": "Shop"}).status == 201
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}],
+)
+def test_requests_from_another_site_are_refused(browser, headers):
+    signed_up(browser)
+    response = browser.request(
+        "POST", "/portal/applications", {"name": "Shop"}, headers, origin="Origin" not in headers
+    )
+    assert (response.status, response.json()["error"]) == (403, "access_denied")
+    sign_in = browser.request(
+        "POST",
+        "/portal/signin",
+        {"username": "carol", "password": PASSWORD},
+        headers,
+        origin="Origin" not in headers,
+    )
+    assert sign_in.status == 403
+
+
+def test_sign_in_and_sign_up_need_the_csrf_header_too(browser):
+    for path in ("/portal/signup", "/portal/signin"):
+        response = browser.request("POST", path, {"username": "carol", "password": PASSWORD})
+        assert (response.status, response.json()["error"]) == (403, "access_denied")
+
+
+def test_cors_is_answered_only_for_the_portals_own_origin(browser):
+    own = browser.request("GET", "/portal/session")
+    assert own.header("Access-Control-Allow-Origin") == "https://portal.example.test"
+    foreign = browser.request(
+        "GET", "/portal/session", headers={"Origin": "https://evil.example"}, origin=False
+    )
+    assert foreign.header("Access-Control-Allow-Origin") is None and foreign.header("Vary") == "Origin"
+
+
+# -- sign-up and sign-in rules ------------------------------------------------------------------
+
+
+def test_portal_sign_up_gives_the_subscriber_role_and_sign_in_the_applications_scope(browser):
+    signed_up(browser)
+    user = admin.user_document(storage.get(admin.UserModel, "carol"))
+    assert (user["scope"], user["roles"]) == ("read", ["subscriber"])
+
+
+def test_sign_up_is_404_unless_enabled(browser, monkeypatch):
+    monkeypatch.setenv("SELF_SIGNUP_ENABLED", "false")
+    response = browser.sign_up("carol", PASSWORD)
+    assert (response.status, response.json()["error"]) == (404, "not_found")
+    assert browser.request("GET", "/portal/session").json()["signup_enabled"] is False
+
+
+@pytest.mark.parametrize(
+    "username,password,status,error",
+    [
+        ("erin", "short", 400, "invalid_request"),
+        ("erin-the-great", "ERIN-THE-GREAT", 400, "invalid_request"),
+        ("erin", "iloveyou", 400, "invalid_request"),
+        ("car\u200bol", PASSWORD, 400, "invalid_request"),
+        ("CAROL", PASSWORD, 409, "user_exists"),
+    ],
+)
+def test_sign_up_keeps_the_identity_rules(browser, username, password, status, error):
+    assert browser.sign_up("carol", PASSWORD).status == 201
+    response = browser.sign_up(username, password)
+    assert (response.status, response.json()["error"]) == (status, error)
+
+
+def test_sign_in_answers_unknown_users_and_wrong_passwords_alike(browser):
+    assert browser.sign_up("carol", PASSWORD).status == 201
+    wrong = browser.sign_in("carol", "not the password at all")
+    unknown = browser.sign_in("nobody", "not the password at all")
+    assert wrong.status == unknown.status == 400
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"error": "invalid_grant", "error_description": "Invalid username or password"}
+    )
+    assert not wrong.headers_named("Set-Cookie")
+
+
+def test_sign_in_keeps_the_lockout(browser, monkeypatch):
+    monkeypatch.setenv("LOCKOUT_THRESHOLD", "3")
+    assert browser.sign_up("carol", PASSWORD).status == 201
+    for _ in range(3):
+        assert browser.sign_in("carol", "not the password at all").status == 400
+    locked = browser.sign_in("carol", PASSWORD)
+    assert (locked.status, locked.json()["error"]) == (400, "invalid_grant")
+    admin.enable_user("carol")  # an administrator lifts it
+    assert browser.sign_in("carol", PASSWORD).status == 200
+
+
+def test_a_user_without_the_subscriber_role_may_sign_in_but_not_manage_applications(browser):
+    admin.create_user("dora", PASSWORD, "read update")  # no roles, as before this feature
+    session = browser.sign_in("dora", PASSWORD).json()
+    assert session["may_manage_applications"] is False
+    response = browser.request("GET", "/portal/applications")
+    assert (response.status, response.json()["error"]) == (403, "insufficient_scope")
+    assert browser.request("POST", "/portal/applications", {"name": "Shop"}).status == 403
+
+
+def test_the_portal_follows_the_registrys_rule_for_this_api(browser):
+    from tokenservice import caching, registry, rules
+
+    signed_up(browser)
+    registry.set_rule("local", rules.rule("GET", "/applications", "admin"))
+    caching.clear_all()
+    assert browser.request("GET", "/portal/applications").status == 403
+    assert browser.request("GET", "/portal/session").json()["may_manage_applications"] is False
+
+
+# -- applications, keys and access tokens ---------------------------------------------------------
+
+
+def test_generate_access_token_with_client_credentials_calls_the_api(browser):
+    signed_up(browser)
+    app, keys = application_with_keys(browser)
+    response = generate_token(browser, app, keys["client_secret"], scope="read")
+    assert response.status == 200 and response.header("Cache-Control") == "no-store"
+    token = response.json()
+    assert token["scope"] == "read" and token["expires_in"] == 3600 and "refresh_token" not in token
+    orders = browser.request("GET", "/orders", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert orders.status == 200
+
+
+def test_generate_access_token_with_the_password_grant_is_the_signed_in_users(browser):
+    signed_up(browser)
+    app, keys = application_with_keys(browser)
+    token = generate_token(
+        browser, app, keys["client_secret"], grant_type="password", password=PASSWORD, scope="read"
+    )
+    assert token.status == 200 and token.json()["refresh_token"]
+    whoami = browser.request(
+        "GET", "/whoami", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
+    assert whoami.json()["username"] == "carol" and whoami.json()["client_id"] == keys["client_id"]
+    listed = browser.request("GET", "/portal/applications").json()["applications"][0]
+    assert listed["registered_users"] == 1
+
+
+def test_generate_access_token_keeps_the_grants_rules(browser, monkeypatch):
+    monkeypatch.setenv("LOCKOUT_THRESHOLD", "2")
+    signed_up(browser)
+    app, keys = application_with_keys(browser)
+    wrong_secret = generate_token(browser, app, "not-the-secret-" + "x" * 30)
+    assert (wrong_secret.status, wrong_secret.json()["error"]) == (401, "invalid_client")
+    for _ in range(2):
+        wrong = generate_token(
+            browser, app, keys["client_secret"], grant_type="password", password="nope nope nope"
+        )
+        assert (wrong.status, wrong.json()["error"]) == (400, "invalid_grant")
+    locked = generate_token(browser, app, keys["client_secret"], grant_type="password", password=PASSWORD)
+    assert (locked.status, locked.json()["error"]) == (400, "invalid_grant")
+    missing = generate_token(browser, app, keys["client_secret"], grant_type="password")
+    assert missing.status == 400
+    refresh = generate_token(browser, app, keys["client_secret"], grant_type="refresh_token")
+    assert (refresh.status, refresh.json()["error"]) == (400, "invalid_request")
+
+
+def test_generating_a_token_needs_the_environments_keys(browser):
+    signed_up(browser)
+    app, keys = application_with_keys(browser)
+    response = generate_token(browser, app, keys["client_secret"], environment="sandbox")
+    assert response.status == 400 and "sandbox keys first" in response.json()["error_description"]
+
+
+def test_regenerated_keys_refuse_the_old_secret(browser):
+    signed_up(browser)
+    app, old = application_with_keys(browser)
+    new = browser.request(
+        "POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"}
+    ).json()
+    refused = generate_token(browser, app, old["client_secret"])
+    assert (refused.status, refused.json()["error"]) == (401, "invalid_client")
+    assert generate_token(browser, app, new["client_secret"]).status == 200
+
+
+def test_a_user_never_sees_or_touches_another_users_applications(browser, portal_secret):
+    signed_up(browser)
+    app, keys = application_with_keys(browser)
+    other = signed_up(Browser(gateway()), "dave")
+    assert other.request("GET", "/portal/applications").json()["applications"] == []
+    for method, path, body in (
+        ("DELETE", f"/portal/applications/{app['id']}", None),
+        ("POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"}),
+        (
+            "POST",
+            f"/portal/applications/{app['id']}/token",
+            {
+                "environment": "production",
+                "grant_type": "client_credentials",
+                "client_secret": keys["client_secret"],
+            },
+        ),
+    ):
+        response = other.request(method, path, body)
+        assert (response.status, response.json()["error"]) == (404, "not_found")
+    assert len(browser.request("GET", "/portal/applications").json()["applications"]) == 1
+
+
+def test_deleting_an_application_from_the_portal_revokes_its_tokens(browser):
+    signed_up(browser)
+    app, keys = application_with_keys(browser)
+    token = generate_token(browser, app, keys["client_secret"], scope="read").json()["access_token"]
+    deleted = browser.request("DELETE", f"/portal/applications/{app['id']}")
+    assert (deleted.status, deleted.json()["revoked_tokens"]) == (200, 1)
+    assert browser.request("GET", "/orders", headers={"Authorization": f"Bearer {token}"}).status == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"environment": "production", "grant_type": "client_credentials"},
+        {"environment": "production", "grant_type": "client_credentials", "client_secret": 5},
+        {"environment": "prod", "grant_type": "client_credentials", "client_secret": "x"},
+        {"environment": "production", "grant_type": "client_credentials", "client_secret": "x", "extra": "1"},
+        {
+            "environment": "production",
+            "grant_type": "client_credentials",
+            "client_secret": "x",
+            "scope": "a\\b",
+        },
+    ],
+)
+def test_bad_token_requests_are_400(browser, body):
+    signed_up(browser)
+    app, _ = application_with_keys(browser)
+    response = browser.request("POST", f"/portal/applications/{app['id']}/token", body)
+    assert response.status == 400 and response.json()["error"] in ("invalid_request", "invalid_scope")
+
+
+def test_the_session_scope_is_the_applications_apis_scope_in_openapi():
+    from tokenservice import openapi
+
+    document = openapi.load(openapi.SAMPLE)
+    scopes = {r.scope for r in openapi.access_rules(document) if r.path.startswith("/applications")}
+    assert scopes == {portal_client.SESSION_SCOPE}
+    assert openapi.scope_roles(document)[portal_client.SESSION_SCOPE] == ["subscriber"]
+    assert portal.SECURITY_HEADERS["X-Frame-Options"] == "DENY"
