@@ -29,6 +29,10 @@ MAX_TRAILERS = 64
 HEX_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 DIGITS = re.compile(r"[0-9]{1,19}")
 LOGGED_PATH = 200  # characters of a path kept in the log line
+# The names this loopback server answers for. Another name in Host is a page on some other site
+# whose name was rebound to 127.0.0.1 (DNS rebinding): it would pass the portal's same-origin
+# checks, so it is refused, as API Gateway refuses a Host that is not its own.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
 class BadRequest(Exception):
@@ -97,6 +101,8 @@ class Handler(BaseHTTPRequestHandler):
             self._refuse(BadRequest("Internal server error", 500))
 
     def _dispatch(self) -> None:
+        if not loopback_host(self.headers.get("Host", "")):
+            raise BadRequest("make run answers only for 127.0.0.1, localhost or [::1] in Host", 403)
         body = self._read_body()
         response = self.gateway.handle(
             self.command, self.path, list(self.headers.items()), body, self.client_address[0]
@@ -227,6 +233,15 @@ class LocalServer(ThreadingHTTPServer):
         error = sys.exc_info()[1]
         if not isinstance(error, ConnectionError | TimeoutError):
             print(f"- - connection error: {type(error).__name__}", file=sys.stderr, flush=True)
+
+
+def loopback_host(value: str) -> bool:
+    """Whether a Host header names this machine's loopback (any port; none given: HTTP/1.0)."""
+    value = value.strip().lower()
+    if not value:
+        return True
+    name = value[: value.index("]") + 1] if value.startswith("[") and "]" in value else value.split(":")[0]
+    return name in LOOPBACK_HOSTS or name.endswith(".localhost")
 
 
 def make_server(gateway: Gateway, host: str, port: int) -> LocalServer:

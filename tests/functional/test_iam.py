@@ -141,6 +141,15 @@ def token_function_flows(ctx, p: Provisioned, signup: bool) -> None:
     post_form(ctx, "/token", {"grant_type": "refresh_token", "refresh_token": old_refresh}, p.basic)
 
 
+def application_basic(owner: str) -> str:
+    """HTTP Basic for a new application of the owner's (made as the portal makes it)."""
+    from tokenservice import applications
+
+    app = applications.create(owner, "An application", "read")
+    keys = applications.generate_keys(owner, app.id, applications.PRODUCTION)
+    return "Basic " + base64.b64encode(f"{keys.client_id}:{keys.client_secret}".encode()).decode()
+
+
 def set_up_signing():
     """Signing as the stack sets it up (a KMS key, an issuer, a first key)."""
     import boto3
@@ -157,8 +166,12 @@ def test_the_token_functions_role_grants_exactly_what_its_flows_use(aws, lambda_
     provisioned = Provisioned(token_format="jwt")  # JWT access tokens: the keys, and KMS to decrypt one
     set_up_signing()
     admin.create_user("locked-out", "a long passphrase", "read")
+    application = application_basic(provisioned.username)
     recorder = Recorder(aws, monkeypatch)
     token_function_flows(lambda_context, provisioned, signup)
+    # a user's application: its grant holds on the client being as read (ConditionCheck)
+    grant = {"grant_type": "client_credentials"}
+    assert post_form(lambda_context, "/token", grant, application)[0] == 200
     jwks = {**token_event("", None, resource="/.well-known/jwks.json"), "httpMethod": "GET"}
     handler("token")(jwks, lambda_context)
     lose_the_first_response(aws)  # the retry finds its tokens written (GetItem)

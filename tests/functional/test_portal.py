@@ -221,7 +221,7 @@ def test_disabling_the_user_or_changing_their_password_ends_their_sessions(brows
 def test_state_changing_calls_need_the_sessions_csrf_token(browser):
     signed_up(browser)
     good = browser.csrf
-    for token in ("", "sign-in", good[:-1] + ("A" if good[-1] != "A" else "B")):
+    for token in ("", "sign-in", good[:-1] + ("A" if good[-1] != "A" else "B"), "é", good[:-1] + "é"):
         response = browser.request("POST", "/portal/applications", {"name": "Shop"}, {"X-CSRF-Token": token})
         assert (response.status, response.json()["error"]) == (403, "access_denied")
     assert browser.request("GET", "/portal/applications").json()["applications"] == []

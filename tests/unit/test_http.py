@@ -60,3 +60,13 @@ def test_invalid_base64_body_is_invalid_request():
 def test_event_without_headers_or_body_parses():
     parsed = Request.from_event({"headers": None, "body": None})
     assert parsed.headers == {} and parsed.body == b""
+
+
+def test_every_json_answer_is_never_cached_nor_sniffed():
+    from tokenservice.errors import InvalidRequest
+    from tokenservice.http import error_response, json_response
+
+    for response in (json_response(200, {"a": 1}), error_response(InvalidRequest("x"))):
+        headers = response["headers"]
+        assert headers["Content-Type"] == "application/json"
+        assert (headers["Cache-Control"], headers["X-Content-Type-Options"]) == ("no-store", "nosniff")

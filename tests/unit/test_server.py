@@ -155,7 +155,7 @@ def test_chunked_body_is_read(port):
 
 def test_head_gets_headers_and_no_body(port):
     with connect(port) as sock:
-        sock.sendall(b"HEAD /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"HEAD /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         response = read_response(sock, method="HEAD")
         assert response.status == 404 and int(response.headers["Content-Length"]) > 0
         assert response.body == b""
@@ -237,7 +237,7 @@ def test_idle_keep_alive_connection_is_closed_without_an_answer(port, monkeypatc
 
 def test_one_log_line_per_request_without_the_query(port, capsys):
     with connect(port) as sock:
-        sock.sendall(b"GET /orders?password=hunter2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /orders?password=hunter2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert read_response(sock).status == 401
         sock.sendall(post(b"a=b", "Content-Length: 3"))
         assert read_response(sock).status == 200
@@ -255,3 +255,35 @@ def test_unparseable_request_line_is_logged_with_dashes(port, capsys):
     exchange(port, b"\x00\x01 GARBAGE\r\n\r\n")
     (line,) = capsys.readouterr().err.splitlines()
     assert re.fullmatch(r"- - 400 \d+\.\d ms", line)
+
+
+@pytest.mark.parametrize(
+    "host,allowed",
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.1:3000", True),
+        ("localhost:3000", True),
+        ("LocalHost", True),
+        ("[::1]:3000", True),
+        ("app.localhost:3000", True),
+        ("", True),
+        ("rebind.evil.example:3000", False),
+        ("127.0.0.1.evil.example", False),
+        ("localhost.evil.example:3000", False),
+        ("[::2]:3000", False),
+        ("10.0.0.7:3000", False),
+    ],
+)
+def test_only_loopback_host_names_are_served(host, allowed):
+    from localrun.server import loopback_host
+
+    assert loopback_host(host) is allowed
+
+
+def test_a_request_for_another_host_name_is_refused_before_it_reaches_a_function(port):
+    raw = b"GET /portal HTTP/1.1\r\nHost: rebind.evil.example:3000\r\n\r\n"
+    response, closed = exchange(port, raw)
+    assert closed and response.status == 403 and "Host" in json.loads(response.body)["message"]
+    with connect(port) as sock:
+        sock.sendall(b"GET /orders HTTP/1.1\r\nHost: localhost:3000\r\n\r\n")
+        assert read_response(sock).status == 401  # the gateway's answer: the request got through

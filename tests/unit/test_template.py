@@ -109,6 +109,14 @@ def test_gateway_responses_carry_rfc6750_challenges():
     )
 
 
+def test_every_gateway_response_is_json_never_cached_nor_sniffed():
+    for name, response in TMPL["Resources"]["Api"]["Properties"]["GatewayResponses"].items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Cache-Control"] == "'no-store'", name
+        assert headers["X-Content-Type-Options"] == "'nosniff'", name
+        assert list(response["ResponseTemplates"]) == ["application/json"], name
+
+
 def policy_statements(function: str) -> list[dict]:
     policies = TMPL["Resources"][function]["Properties"]["Policies"]
     return [statement for policy in policies for statement in policy["Statement"]]

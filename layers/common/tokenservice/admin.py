@@ -209,6 +209,11 @@ def client_document(client: ClientModel) -> dict:
         "token_format": client.token_format or config.ACCESS_TOKEN_FORMAT.value(),
         "audience": client.audience,
         "created_at": int(client.created_at),
+        # a user's application (the developer portal): its owner, application and environment
+        "owner": client.owner,
+        "application_id": client.application_id,
+        "environment": client.environment,
+        "suspended": bool(client.suspended),
     }
 
 
@@ -233,8 +238,13 @@ def delete_client(client_id: str) -> int:
     A grant that read the client just before the delete may still write its tokens after this
     sweep: `settle_deleted_client` catches those.
     """
-    if not storage.delete(ClientModel, _client_id(client_id)):
+    deleted = storage.take(ClientModel, _client_id(client_id))
+    if not deleted:
         raise AdminError(f"no client {client_id}")
+    if deleted.owner:  # a user's application: off its owner's list, as the portal would have done
+        from tokenservice import applications
+
+        applications.forget_client(deleted)
     return revocation.revoke_client(client_id)
 
 
@@ -275,12 +285,14 @@ def disable_user(username: str) -> int:
     """Disable a user: their tokens stop counting at once (a new credential version); their live
     tokens are also marked revoked (found by a query). Returns how many were marked."""
     user = _found(accounts.disable(_username(username)), username)
-    return revocation.revoke_user(user.username)
+    return revocation.revoke_user(user.username) + _applications_follow(user)
 
 
 def enable_user(username: str) -> UserModel:
     """Enable a user again, and lift any lockout (tokens from before the disable stay void)."""
-    return _found(accounts.enable(_username(username)), username)
+    user = _found(accounts.enable(_username(username)), username)
+    _applications_follow(user)
+    return user
 
 
 def set_password(username: str, password: str) -> int:
@@ -294,8 +306,20 @@ def set_password(username: str, password: str) -> int:
 
 def set_roles(username: str, roles: str) -> UserModel:
     """Give a user exactly these roles; their tokens stop counting (they were issued for the old
-    roles' scopes), as after a password change."""
-    return _found(accounts.set_roles(_username(username), _roles(roles)), username)
+    roles' scopes), as after a password change. Their applications' keys lose the scopes the user
+    may no longer obtain."""
+    user = _found(accounts.set_roles(_username(username), _roles(roles)), username)
+    _applications_follow(user)
+    return user
+
+
+def _applications_follow(user: UserModel) -> int:
+    """A user's applications follow them (suspended, narrowed); returns how many tokens revoked."""
+    if not user.application_clients:
+        return 0
+    from tokenservice import applications  # applications builds on this module
+
+    return applications.follow_owner(user)
 
 
 # -- the API registry ------------------------------------------------------------------------------

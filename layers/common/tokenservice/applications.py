@@ -13,11 +13,11 @@
   owner has fewer than APPLICATIONS_PER_USER), so concurrent creations can neither pass the limit
   nor repeat a name. Listing reads the user item, then its clients (both strongly consistent).
 - Deleting an application deletes its clients and takes them off the list in one transaction,
-  then revokes every token issued to them (one filtered scan of the tokens table, as `tokenctl
-  client delete` does first). Unlike tokenctl, a request cannot wait out the longest request to
-  sweep again: a grant that read a client just before the deletion may still write an access
-  token after the sweep, which then lives until it expires (its refresh token is useless: the
-  client is gone).
+  then revokes every token issued to them (one filtered scan of the tokens table). A grant that
+  read one of its clients just before cannot write tokens after: grants through an application's
+  client hold on the client being as read (`client_auth.unchanged`), so one sweep suffices.
+- Applications follow their owner (`follow_owner`, from `tokenctl user disable/enable/set-roles`):
+  suspended while the owner is disabled, narrowed to the scopes the owner may still obtain.
 - "Registered Users": the distinct users who got tokens with either client through the password
   grant (the `registrations` index).
 """
@@ -109,12 +109,13 @@ def owned(owner: str) -> list[Application]:
     for client in clients:
         if client is not None and client.owner == owner and client.application_id:
             grouped.setdefault(client.application_id, {})[client.environment] = client
-    found = [_application(owner, app_id, pair) for app_id, pair in grouped.items() if PRODUCTION in pair]
+    found = [_application(owner, app_id, pair) for app_id, pair in grouped.items()]
     return sorted(found, key=lambda app: (app.created_at, app.name))
 
 
 def _application(owner: str, app_id: str, clients: dict[str, ClientModel]) -> Application:
-    first = clients[PRODUCTION]
+    """An application from the clients it has left (an operator may have deleted one of them)."""
+    first = clients.get(PRODUCTION) or clients[SANDBOX]
     return Application(app_id, owner, first.name, first.scope, int(first.created_at), clients)
 
 
@@ -268,3 +269,50 @@ def delete(owner: str, app_id: str) -> int:
             raise NotFound("No such application") from failed
         # else: an attempt whose response was lost deleted it
     return revocation.revoke_clients(ids)
+
+
+# -- following the owner -----------------------------------------------------------------------------
+
+
+def follow_owner(owner: UserModel) -> int:
+    """An owner's applications follow the owner (`tokenctl user disable/enable/set-roles`): their
+    clients are suspended while the owner is disabled and keep only the scopes the owner may still
+    obtain; the tokens of a client so changed are revoked. Grants that read a client before the
+    change fail (`client_auth.unchanged`). Returns how many tokens were revoked."""
+    ids = sorted(owner.application_clients or ())
+    found = storage.get_many([(ClientModel, client_id) for client_id in ids])
+    clients = [client for client in found if client is not None and client.owner == owner.username]
+    obtainable = registry.obtainable(owner)
+    changed = []
+    suspended = bool(owner.disabled)
+    for client in clients:
+        had = scopes.parse(client.scope)
+        kept = had & obtainable
+        if suspended == bool(client.suspended) and kept == had:
+            continue
+        actions = [ClientModel.suspended.set(True) if suspended else ClientModel.suspended.remove()]
+        if kept != had:
+            actions.append(ClientModel.scope.set(" ".join(sorted(kept))))
+        storage.update(ClientModel, client.client_id, actions)
+        if suspended or kept != had:
+            changed.append(client.client_id)
+    return revocation.revoke_clients(changed) if changed else 0
+
+
+def forget_client(client: ClientModel) -> None:
+    """An operator deleted one of a user's application clients: it leaves the owner's list, and the
+    application's name too once neither of its clients is left (so the name can be used again)."""
+    siblings = [
+        other
+        for other in storage.get_many([(ClientModel, i) for i in sorted(_listed(client.owner))])
+        if other is not None and other.application_id == client.application_id
+    ]
+    changes = [UserModel.application_clients.delete({client.client_id})]
+    if not siblings:
+        changes.append(UserModel.application_names.delete({canonical_name(client.name)}))
+    storage.update(UserModel, client.owner, changes)
+
+
+def _listed(owner: str) -> set[str]:
+    user = storage.get(UserModel, owner)
+    return set(user.application_clients or ()) if user is not None else set()

@@ -78,10 +78,26 @@ def _check_length(client_id: str, client_secret: str) -> None:
 
 
 def authenticate(presented: ClientCredentials, client: ClientModel | None) -> ClientModel:
-    """The client, when the secret matches (constant time, also for unknown clients)."""
+    """The client, when the secret matches (constant time, also for unknown clients) and it is not
+    suspended (an application whose owner is disabled)."""
     if not credentials.matches(presented.client_secret, client.secret_hash if client else None):
         raise InvalidClient()
+    if client.suspended:
+        raise InvalidClient()
     return client
+
+
+def unchanged(client: ClientModel) -> list[dict]:
+    """For an application's client (one with an owner), the transaction item that holds a grant to
+    the client being as it was read: not deleted, re-keyed, suspended or narrowed meanwhile (its
+    owner deleted it, generated new keys, was disabled or lost a role). Operators' clients: none."""
+    if not client.owner:
+        return []
+    scope = ClientModel.scope == client.scope
+    if not client.scope:
+        scope = ClientModel.scope.does_not_exist() | scope
+    condition = (ClientModel.secret_hash == client.secret_hash) & scope & ~(ClientModel.suspended == True)  # noqa: E712
+    return [{"ConditionCheck": storage.condition_check_request(ClientModel, client.client_id, condition)}]
 
 
 def require_grant_type(client: ClientModel, grant_type: str) -> None:

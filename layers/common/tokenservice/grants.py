@@ -25,7 +25,13 @@ from tokenservice import (
     tokens,
 )
 from tokenservice.client_auth import ClientCredentials
-from tokenservice.errors import InvalidGrant, InvalidRequest, InvalidScope, UnsupportedGrantType
+from tokenservice.errors import (
+    InvalidClient,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    UnsupportedGrantType,
+)
 from tokenservice.http import required
 from tokenservice.models import ClientModel, RegistrationModel, TokenModel, UserModel, registration_key
 from tokenservice.text import printable
@@ -103,6 +109,7 @@ class PasswordGrant:
         )
         self._save(
             issued,
+            client,
             user,
             password,
             tokens.registration(client.client_id, user.username, int(now), registration),
@@ -110,15 +117,22 @@ class PasswordGrant:
         return issued
 
     @staticmethod
-    def _save(issued: tokens.IssuedTokens, user: UserModel, password: str, registration: dict | None) -> None:
-        """Write the tokens on the condition that the user is still as read and the lockout still
-        open; the same write resets the failure counters and upgrades a weak hash. A registration
-        that a concurrent first login wrote meanwhile is not needed any more: write without it."""
+    def _save(
+        issued: tokens.IssuedTokens,
+        client: ClientModel,
+        user: UserModel,
+        password: str,
+        registration: dict | None,
+    ) -> None:
+        """Write the tokens on the condition that the user (and an application's client) is still as
+        read and the lockout still open; the same write resets the failure counters and upgrades a
+        weak hash. A registration that a concurrent first login wrote meanwhile is not needed any
+        more: write without it."""
         now = int(issued.records[0].issued_at)
         changes = lockout.reset_actions()
         if passwords.needs_rehash(user.password_hash):
             changes.append(UserModel.password_hash.set(passwords.hash_password(password)))
-        also = [accounts.guard(user, lockout.still_open(now), changes)]
+        also = [accounts.guard(user, lockout.still_open(now), changes), *client_auth.unchanged(client)]
         try:
             tokens.save(issued.records, [*also, registration] if registration else also)
         except tokens.NotSaved as failed:
@@ -173,10 +187,11 @@ class RefreshTokenGrant:
             credential_version=int(record.credential_version or 0),
         )
         try:
-            tokens.rotate(record, issued.records, [accounts.guard(user)] if user is not None else [])
+            guards = [accounts.guard(user)] if user is not None else []
+            tokens.rotate(record, issued.records, [*guards, *client_auth.unchanged(client)])
         except tokens.AlreadyUsed:
             self._reused(storage.get(TokenModel, record.token_hash) or record)
-        except tokens.NotSaved as failed:  # the user changed while we were refreshing
+        except tokens.NotSaved as failed:  # the user or the application changed while we were refreshing
             revocation.revoke_grant(record)
             raise InvalidGrant(BAD_REFRESH_TOKEN) from failed
         return issued
@@ -199,7 +214,10 @@ class ClientCredentialsGrant:
         (client,) = client_auth.authenticate_token_endpoint_client(presented, self.GRANT_TYPE)
         granted = scopes.grant(requested, scopes.parse(client.scope))
         issued = _issue(client, None, scopes.format_scope(granted), self.GRANT_TYPE)
-        tokens.save(issued.records)
+        try:
+            tokens.save(issued.records, client_auth.unchanged(client))
+        except tokens.NotSaved as failed:  # the application changed while we were issuing
+            raise InvalidClient() from failed
         return issued
 
 

@@ -18,6 +18,7 @@ from tokenservice.errors import InvalidRequest, InvalidScope, OAuthError
 from tokenservice.text import has_control_characters, printable
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_FIELD_LENGTH = 1024
@@ -145,10 +146,11 @@ def required(form: Mapping[str, str], name: str) -> str:
 
 
 def json_response(status_code: int, body: object, headers: Mapping[str, str] | None = None) -> dict:
-    """A Lambda proxy response with a JSON body that must never be cached (RFC 6749 §5.1)."""
+    """A Lambda proxy response with a JSON body that must never be cached (RFC 6749 §5.1), nor read
+    as anything but JSON."""
     return {
         "statusCode": status_code,
-        "headers": {"Content-Type": "application/json", **NO_STORE, **(headers or {})},
+        "headers": {"Content-Type": "application/json", **NO_STORE, **NOSNIFF, **(headers or {})},
         "body": json.dumps(body),
     }
 

@@ -63,6 +63,7 @@ class ClientModel(Model):
     application_id = UnicodeAttribute(null=True)
     environment = UnicodeAttribute(null=True)  # "production" | "sandbox"
     keys_generated_at = NumberAttribute(null=True)  # when its secret was last shown; None: never
+    suspended = BooleanAttribute(null=True)  # True while its owner is disabled: no grant, no token
 
 
 class UserTokensIndex(GlobalSecondaryIndex):

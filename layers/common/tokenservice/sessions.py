@@ -153,5 +153,6 @@ def check_origin(request: Request) -> None:
 def check_csrf(request: Request, session: Session) -> None:
     """Also, its CSRF token is the session's."""
     check_origin(request)
-    if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), session.csrf_token):
+    presented = request.headers.get(CSRF_HEADER, "").encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(presented, session.csrf_token.encode("ascii")):
         raise AccessDenied()

@@ -168,17 +168,23 @@ def save(item: Model) -> None:
 
 def delete(model: type[Model], key_value: str) -> bool:
     """Delete an item; False when there was none."""
+    return take(model, key_value) is not None
+
+
+def take(model: type[Model], key_value: str) -> Model | None:
+    """Delete an item and return what it was; None when there was none."""
     try:
         with available():
-            dynamodb().delete_item(
+            answer = dynamodb().delete_item(
                 TableName=table(model),
                 Key=key(model, key_value),
                 ConditionExpression="attribute_exists(#k)",
                 ExpressionAttributeNames={"#k": hash_key_name(model)},
+                ReturnValues="ALL_OLD",
             )
     except ConditionFailed:
-        return False
-    return True
+        return None
+    return model.from_raw_data(answer["Attributes"])
 
 
 def scan[M: Model](model: type[M], condition: Condition | None = None) -> Iterator[M]:
