@@ -132,3 +132,27 @@ def bearer_works(ctx, token: str, method_arn: str | None = None) -> bool:
         assert str(error) == "Unauthorized"
         return False
     return True
+
+
+@pytest.fixture
+def cloudformation():
+    """A stand-in for a custom resource's ResponseURL: (its URL, the bodies PUT to it)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    answers: list[dict] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_PUT(self):
+            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/answer", answers
+    server.shutdown()

@@ -1,35 +1,10 @@
 """The custom resource that registers the stack's own API at deployment (against moto, with a
 local HTTP server standing in for CloudFormation's presigned response URL)."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 
 from tests.conftest import handler
 from tokenservice import openapi, registry
-
-
-@pytest.fixture
-def cloudformation():
-    """A stand-in for the ResponseURL: the bodies PUT to it."""
-    answers: list[dict] = []
-
-    class Answer(BaseHTTPRequestHandler):
-        def do_PUT(self):
-            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/answer", answers
-    server.shutdown()
 
 
 def event(kind: str, url: str, api_id: str = "stackapi1", kms_key: str = "") -> dict:

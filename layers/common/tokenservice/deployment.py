@@ -10,13 +10,11 @@ resource's `Issuer`. Delete removes the API's rules, as the API goes away with t
 settings stay with the retained table).
 """
 
-import json
 import logging
 import time
-import urllib.request
 from collections.abc import Mapping
 
-from tokenservice import openapi, registry, signing
+from tokenservice import cloudformation, openapi, registry, signing
 
 logger = logging.getLogger(__name__)
 
@@ -51,19 +49,4 @@ def set_up_signing(issuer: str, kms_key_id: str, kms_endpoint: str | None = None
 
 
 def _respond(event: Mapping, context, status: str, reason: str, data: dict) -> None:
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason,
-            "PhysicalResourceId": f"registry-api-{data['ApiId']}",
-            "StackId": event.get("StackId"),
-            "RequestId": event.get("RequestId"),
-            "LogicalResourceId": event.get("LogicalResourceId"),
-            "Data": data,
-        }
-    ).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 - CloudFormation's presigned https URL
-        str(event["ResponseURL"]), data=body, method="PUT", headers={"Content-Type": ""}
-    )
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
-        pass
+    cloudformation.respond(event, status, reason, f"registry-api-{data['ApiId']}", data)

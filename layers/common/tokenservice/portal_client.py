@@ -13,13 +13,11 @@ no refresh token. Its secret is held by the portal's function alone, never sent 
   secret (and so a new function configuration); deleting the stack deletes the client.
 """
 
-import json
 import logging
 import os
-import urllib.request
 from collections.abc import Mapping
 
-from tokenservice import admin, config, grant_types, storage
+from tokenservice import admin, cloudformation, config, grant_types, storage
 from tokenservice.models import ClientModel
 
 SESSION_SCOPE = "apim:subscribe"  # the Applications API's scope (openapi.yaml); tests check they agree
@@ -73,20 +71,5 @@ def handle_custom_resource(event: Mapping, context) -> None:
 
 
 def _respond(event: Mapping, status: str, reason: str, physical_id: str, data: dict) -> None:
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason,
-            "PhysicalResourceId": physical_id,
-            "StackId": event.get("StackId"),
-            "RequestId": event.get("RequestId"),
-            "LogicalResourceId": event.get("LogicalResourceId"),
-            "NoEcho": True,  # the secret is masked wherever CloudFormation shows the resource's data
-            "Data": data,
-        }
-    ).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 - CloudFormation's presigned https URL
-        str(event["ResponseURL"]), data=body, method="PUT", headers={"Content-Type": ""}
-    )
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
-        pass
+    # the secret is masked wherever CloudFormation shows the resource's data
+    cloudformation.respond(event, status, reason, physical_id, data, no_echo=True)
