@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
 import sys
 import time
@@ -50,20 +49,15 @@ IMPORT_TARGETS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def database():
     """DynamoDB Local on a free port (the moto server where it cannot run), its tables, the local
     API's rules, and JWT signing on a moto KMS; yields a description of the store."""
     from localrun import demo, dynamodb
     from localrun.kms import LocalKms
+    from localrun.launch import free_port
 
-    port = _free_port()
+    port = free_port()
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
         AWS_SECRET_ACCESS_KEY="bench",

@@ -3,7 +3,8 @@ the stack's KMS key does on AWS. `tokenctl` finds it through the signing setting
 table (which name its endpoint), so it needs nothing but AWS_ENDPOINT_URL_DYNAMODB."""
 
 import logging
-import socket
+
+from localrun.launch import free_port
 
 HOST = "127.0.0.1"
 
@@ -19,9 +20,7 @@ class LocalKms:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        with socket.socket() as probe:
-            probe.bind((HOST, 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         self.server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
         self.server.start()
         self.endpoint = f"http://{HOST}:{port}"

@@ -18,8 +18,10 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from json import dumps
+from urllib.parse import urlsplit
 
 from localrun.gateway import MAX_PAYLOAD, Gateway, HttpResponse
+from tokenservice.http import LOOPBACK_HOSTS
 
 LISTEN_BACKLOG = 128
 IDLE_SECONDS = 30  # a connection idle (or stalled mid-request) this long is closed
@@ -29,10 +31,6 @@ MAX_TRAILERS = 64
 HEX_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 DIGITS = re.compile(r"[0-9]{1,19}")
 LOGGED_PATH = 200  # characters of a path kept in the log line
-# The names this loopback server answers for. Another name in Host is a page on some other site
-# whose name was rebound to 127.0.0.1 (DNS rebinding): it would pass the portal's same-origin
-# checks, so it is refused, as API Gateway refuses a Host that is not its own.
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
 class BadRequest(Exception):
@@ -236,11 +234,17 @@ class LocalServer(ThreadingHTTPServer):
 
 
 def loopback_host(value: str) -> bool:
-    """Whether a Host header names this machine's loopback (any port; none given: HTTP/1.0)."""
-    value = value.strip().lower()
+    """Whether a Host header names this machine's loopback (any port; none given: HTTP/1.0). The
+    server answers only for those: another name is a page on some other site whose name was
+    rebound to 127.0.0.1 (DNS rebinding), which would pass the portal's same-origin checks; API
+    Gateway too refuses a Host that is not its own."""
+    value = value.strip()
     if not value:
         return True
-    name = value[: value.index("]") + 1] if value.startswith("[") and "]" in value else value.split(":")[0]
+    try:
+        name = urlsplit(f"//{value}").hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
     return name in LOOPBACK_HOSTS or name.endswith(".localhost")
 
 

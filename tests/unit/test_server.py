@@ -127,6 +127,9 @@ def test_accepted_sockets_have_tcp_nodelay_and_each_response_is_one_write(port, 
         def flush(self):
             self.wfile.flush()
 
+        def __getattr__(self, name):  # closed, close(): what the handler's finish() uses
+            return getattr(self.wfile, name)
+
     def recording_setup(handler):
         setup(handler)
         options.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
