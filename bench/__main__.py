@@ -80,7 +80,8 @@ def database():
     kms = LocalKms()
     try:
         from localrun.tables import ensure_tables
-        from tokenservice import deployment, dynamo
+        from tokenservice.deploy import deployment
+        from tokenservice.store import dynamo
 
         ensure_tables(dynamo.client())
         demo.register_api()
@@ -112,7 +113,10 @@ def machine(store_description: str) -> dict:
 def probe_context() -> dict:
     """Tokens, credentials and registry items the import probes use, made through the real code."""
     from localrun.events import method_arn
-    from tokenservice import admin, config, dynamo, registry
+    from tokenservice import admin
+    from tokenservice.core import config
+    from tokenservice.registry import registry
+    from tokenservice.store import dynamo
 
     client = admin.create_client("bench probes", "read", token_format="opaque")
     jwt_client = admin.create_client("bench probes jwt", "read", token_format="jwt")
@@ -141,7 +145,7 @@ def probe_context() -> dict:
 
 
 def argon2_costs() -> dict:
-    from tokenservice import passwords
+    from tokenservice.users import passwords
 
     stored = passwords.hash_password(requests.BENCH_PASSWORD)
     hash_runs, verify_runs = [], []
@@ -182,7 +186,8 @@ def argon2_timed(meter: requests.Meter):
 
 def measure_all() -> dict:
     with database() as store_description:
-        from tokenservice import config, dynamo
+        from tokenservice.core import config
+        from tokenservice.store import dynamo
 
         meter = requests.Meter()
         client = dynamo.client()
@@ -197,7 +202,7 @@ def measure_all() -> dict:
         times = imports.measure(context)
         breakdowns = {
             module: imports.breakdown(module, context)
-            for module in ("functions.token.app", "tokenservice.endpoints", "functions.authorizer.app")
+            for module in ("functions.token.app", "tokenservice.server.endpoints", "functions.authorizer.app")
         }
         latencies = store.latencies(client, config.table_name(config.TOKENS_TABLE))
         floor = store.botocore_floor(client, config.table_name(config.TOKENS_TABLE))

@@ -42,7 +42,10 @@ app.lambda_handler(event, LambdaContext())
 JWT_KNOWN_CALL = """
 import functions.authorizer.app as app
 from localrun.events import LambdaContext
-from tokenservice import authorizer, keyset, records, rules
+from tokenservice.authorizer import authorizer
+from tokenservice.jose import keyset
+from tokenservice.store import records
+from tokenservice.registry import rules
 keyset.remember(records.signing_settings(SETTINGS_ITEM))
 authorizer._rules_cache.put("local", rules.decode(RULES))
 event = {{"type": "TOKEN", "authorizationToken": "Bearer " + {token!r}, "methodArn": ARN}}

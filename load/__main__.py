@@ -271,8 +271,9 @@ class Losses:
 def missing_tokens(tokens: Iterable[str]) -> int:
     """How many tokens have no item (keyed by their SHA-256) in the tokens table: BatchGetItem,
     strongly consistent, 100 keys a request."""
-    from tokenservice import credentials, storage
-    from tokenservice.models import TokenModel, hash_key_name
+    from tokenservice.core import credentials
+    from tokenservice.store import storage
+    from tokenservice.store.models import TokenModel, hash_key_name
 
     table, key = TokenModel.Meta.table_name, hash_key_name(TokenModel)
     hashes = sorted({credentials.digest(token) for token in tokens})

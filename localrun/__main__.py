@@ -152,7 +152,8 @@ def _set_up_signing(issuer: str, local_kms: LocalKms) -> str:
     """JWT signing: make run's own KMS and a key that signs for its issuer — unless the registry's
     signing settings name a real KMS key (AWS_ENDPOINT_URL_DYNAMODB at a deployed stack's tables),
     which are then left as they are."""
-    from tokenservice import deployment, signing
+    from tokenservice.deploy import deployment
+    from tokenservice.jose import signing
 
     current = signing.read()
     if current is not None and not current.kms_endpoint:
@@ -170,7 +171,7 @@ def _serve(setup_only: bool, port: int, description: str, local_kms: LocalKms) -
         os.environ["ISSUER"] = f"http://{HOST}:{port}"
     apply_environment(tmpl, {})
     from localrun.tables import ensure_tables
-    from tokenservice import storage  # after the environment is in place
+    from tokenservice.store import storage  # after the environment is in place
 
     examples = _examples()
     try:

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from localrun.events import API_ID
 from localrun.template import ROOT
-from tokenservice import admin, config, openapi, portal_client, registry
+from tokenservice import admin
+from tokenservice.core import config
+from tokenservice.portal import portal_client
+from tokenservice.registry import openapi, registry
 
 DEMO_CLIENT_ID = "demo-client"
 DEMO_USERNAME = "demo"

@@ -21,7 +21,7 @@ from json import dumps
 from urllib.parse import urlsplit
 
 from localrun.gateway import MAX_PAYLOAD, Gateway, HttpResponse
-from tokenservice.http import LOOPBACK_HOSTS
+from tokenservice.web.http import LOOPBACK_HOSTS
 
 LISTEN_BACKLOG = 128
 IDLE_SECONDS = 30  # a connection idle (or stalled mid-request) this long is closed

@@ -1,7 +1,7 @@
 """Creating the tables from the template's own definitions (local runner and tests)."""
 
 from localrun import template
-from tokenservice import config
+from tokenservice.core import config
 
 
 def ensure_tables(client, tmpl: dict | None = None) -> list[str]:

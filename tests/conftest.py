@@ -29,7 +29,8 @@ def aws(monkeypatch):
     """moto's mock_aws with the template's tables, dummy credentials, no endpoint override."""
     from moto import mock_aws
 
-    from tokenservice import caching, storage
+    from tokenservice.core import caching
+    from tokenservice.store import storage
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -54,7 +55,7 @@ SAMPLE_API_IDS = ("abcdef1234", "local")  # the API ids of the recorded events a
 
 def register_sample_api() -> None:
     """The sample API's rules (openapi.yaml) in the registry, as the stack's loader puts them."""
-    from tokenservice import openapi, registry
+    from tokenservice.registry import openapi, registry
 
     for api_id in SAMPLE_API_IDS:
         registry.import_api(api_id, openapi.load(openapi.SAMPLE))

@@ -20,9 +20,10 @@ import os
 import sys
 import time
 
-from tokenservice import admin, config, grant_types
-from tokenservice.errors import TemporarilyUnavailable
-from tokenservice.models import use_table
+from tokenservice import admin
+from tokenservice.core import config, grant_types
+from tokenservice.core.errors import TemporarilyUnavailable
+from tokenservice.store.models import use_table
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,7 +3,8 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice import applications_api, observability
+from tokenservice.core import observability
+from tokenservice.portal import applications_api
 
 logger = Logger()
 

@@ -2,7 +2,9 @@
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import authorizer, observability, snapstart
+from tokenservice.authorizer import authorizer
+from tokenservice.core import observability
+from tokenservice.deploy import snapstart
 
 logger = Logger()
 snapstart.register(snapstart.prime_authorizer)

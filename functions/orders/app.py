@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice import observability
+from tokenservice.core import observability
 
 logger = Logger()
 app = APIGatewayRestResolver()

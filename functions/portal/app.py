@@ -5,7 +5,8 @@ from pathlib import Path
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice import observability, portal
+from tokenservice.core import observability
+from tokenservice.portal import portal
 
 logger = Logger()
 STATIC = Path(__file__).resolve().parent / "static"  # the page, its script and styles

@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import portal_client
+from tokenservice.portal import portal_client
 
 logger = Logger()
 

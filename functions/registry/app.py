@@ -3,7 +3,7 @@ bundled openapi.yaml) in the API registry when the stack is created or updated."
 
 from aws_lambda_powertools import Logger
 
-from tokenservice import deployment
+from tokenservice.deploy import deployment
 
 logger = Logger()
 

@@ -3,7 +3,9 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice import observability, routing, snapstart
+from tokenservice.core import observability
+from tokenservice.deploy import snapstart
+from tokenservice.web import routing
 
 logger = Logger()
 snapstart.register(snapstart.prime_token_function)

@@ -8,8 +8,11 @@ import pytest
 
 from tests.conftest import Provisioned, bearer_works, login, post_form
 from tests.functional.test_races import before_the_write
-from tokenservice import admin, applications, registry, storage
-from tokenservice.models import ClientModel, UserModel
+from tokenservice import admin
+from tokenservice.portal import applications
+from tokenservice.registry import registry
+from tokenservice.store import storage
+from tokenservice.store.models import ClientModel, UserModel
 
 CLIENT_CREDENTIALS = {"grant_type": "client_credentials"}
 

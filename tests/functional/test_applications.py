@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import post_form
 from tests.functional.gateway_client import Browser, gateway
-from tokenservice import admin, storage
-from tokenservice.models import ClientModel
+from tokenservice import admin
+from tokenservice.store import storage
+from tokenservice.store.models import ClientModel
 
 PASSWORD = "correct horse battery staple"
 
@@ -345,7 +346,7 @@ def test_a_deletion_whose_response_is_lost_still_revokes(lambda_context, alice, 
 
 def test_the_import_binds_the_scope_to_subscriber_and_keeps_an_operators_binding(aws):
     from tests.conftest import register_sample_api
-    from tokenservice import registry
+    from tokenservice.registry import registry
 
     assert {s.name: sorted(s.roles or ()) for s in registry.scopes()}["apim:subscribe"] == ["subscriber"]
     admin.define_scope("apim:subscribe", "staff")

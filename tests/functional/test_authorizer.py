@@ -7,8 +7,12 @@ from botocore.exceptions import ClientError
 
 from localrun.gateway import _policy_allows
 from tests.conftest import handler, load_event
-from tokenservice import admin, credentials, openapi, storage, tokens
-from tokenservice.models import TokenModel, UserModel
+from tokenservice import admin
+from tokenservice.core import credentials
+from tokenservice.oauth import tokens
+from tokenservice.registry import openapi
+from tokenservice.store import storage
+from tokenservice.store.models import TokenModel, UserModel
 
 SAMPLE_RULES = openapi.access_rules(openapi.load(openapi.SAMPLE))
 

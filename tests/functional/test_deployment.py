@@ -4,7 +4,7 @@ local HTTP server standing in for CloudFormation's presigned response URL)."""
 import pytest
 
 from tests.conftest import handler
-from tokenservice import openapi, registry
+from tokenservice.registry import openapi, registry
 
 
 def event(kind: str, url: str, api_id: str = "stackapi1", kms_key: str = "") -> dict:
@@ -56,7 +56,7 @@ def test_a_failure_is_reported_to_cloudformation_not_left_waiting(aws, lambda_co
 def test_create_sets_up_signing_for_the_apis_own_url_and_makes_one_key(
     aws, lambda_context, cloudformation, kms_key
 ):
-    from tokenservice import signing
+    from tokenservice.jose import signing
 
     url, answers = cloudformation
     handler("registry")(event("Create", url, kms_key=kms_key), lambda_context)

@@ -8,8 +8,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.conftest import Provisioned, handler, login, post_form, token_event
-from tokenservice import storage
-from tokenservice.models import UserModel
+from tokenservice.store import storage
+from tokenservice.store.models import UserModel
 
 
 def user(p: Provisioned) -> UserModel:

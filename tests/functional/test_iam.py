@@ -8,7 +8,8 @@ import pytest
 from localrun import template
 from tests.conftest import Provisioned, bearer_works, handler, login, post_form, token_event
 from tests.functional.test_races import lose_the_first_response
-from tokenservice import admin, config
+from tokenservice import admin
+from tokenservice.core import config
 
 TMPL = template.load()
 TABLE_NAMES = {
@@ -64,7 +65,7 @@ class Recorder:
     """(action, resource, index) of every DynamoDB and KMS call made while recording."""
 
     def __init__(self, client, monkeypatch):
-        from tokenservice import signing
+        from tokenservice.jose import signing
 
         self.calls: set[tuple] = set()
         self.paused = False  # calls made meanwhile are other functions'
@@ -102,7 +103,8 @@ def conditions(signup: bool) -> dict[str, bool]:
 
 def legacy_tokens(p: Provisioned) -> tuple[str, str]:
     """An access and a refresh token as issued before tokens named their user (same records)."""
-    from tokenservice import credentials, tokens
+    from tokenservice.core import credentials
+    from tokenservice.oauth import tokens
 
     issued = tokens.issue(
         client_id=p.client_id,
@@ -143,7 +145,7 @@ def token_function_flows(ctx, p: Provisioned, signup: bool) -> None:
 
 def application_basic(owner: str) -> str:
     """HTTP Basic for a new application of the owner's (made as the portal makes it)."""
-    from tokenservice import applications
+    from tokenservice.portal import applications
 
     app = applications.create(owner, "An application", "read")
     keys = applications.generate_keys(owner, app.id, applications.PRODUCTION)
@@ -154,7 +156,7 @@ def set_up_signing():
     """Signing as the stack sets it up (a KMS key, an issuer, a first key)."""
     import boto3
 
-    from tokenservice import deployment
+    from tokenservice.deploy import deployment
 
     kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
     deployment.set_up_signing("https://auth.example.com", kms_key)
@@ -182,7 +184,8 @@ def test_the_token_functions_role_grants_exactly_what_its_flows_use(aws, lambda_
 
 
 def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context, monkeypatch):
-    from tokenservice import caching, keyset, signing
+    from tokenservice.core import caching
+    from tokenservice.jose import keyset, signing
 
     provisioned = Provisioned()
     set_up_signing()
@@ -230,7 +233,7 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
     recorder = Recorder(aws, monkeypatch)
     from unittest import mock
 
-    with mock.patch("tokenservice.deployment._respond", lambda *args: answered.append(args[2])):
+    with mock.patch("tokenservice.deploy.deployment._respond", lambda *args: answered.append(args[2])):
         for kind in ("Create", "Delete"):
             handler("registry")(event(kind, "http://unused", kms_key=kms_key), lambda_context)
     assert answered == ["SUCCESS", "SUCCESS"]
@@ -314,7 +317,7 @@ def portal_flows(browser, signup: bool) -> None:
 @pytest.mark.parametrize("signup", [False, True])
 def test_the_portal_functions_role_grants_exactly_what_its_flows_use(aws, monkeypatch, signup):
     from tests.functional.gateway_client import Browser, gateway
-    from tokenservice import portal_client
+    from tokenservice.portal import portal_client
 
     new = portal_client.provision("developer-portal")
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
@@ -336,7 +339,7 @@ def test_the_portal_client_functions_role_grants_exactly_what_it_uses(aws, lambd
 
     answered = []
     recorder = Recorder(aws, monkeypatch)
-    with mock.patch("tokenservice.portal_client._respond", lambda *args: answered.append(args[1])):
+    with mock.patch("tokenservice.portal.portal_client._respond", lambda *args: answered.append(args[1])):
         for kind in ("Create", "Update", "Delete"):
             handler("portal_client")(event(kind, "http://unused", physical_id="shop-portal"), lambda_context)
     assert answered == ["SUCCESS"] * 3

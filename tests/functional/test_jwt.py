@@ -11,7 +11,9 @@ from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
 from tests.conftest import Provisioned, bearer_works, handler, load_event, login, post_form, token_event
-from tokenservice import admin, deployment, signing
+from tokenservice import admin
+from tokenservice.deploy import deployment
+from tokenservice.jose import signing
 
 ISSUER = "https://auth.example.com"
 
@@ -183,7 +185,7 @@ def test_tampered_expired_and_foreign_jwts_are_refused(jwt_client, lambda_contex
 
 def test_a_right_signature_with_the_wrong_issuer_or_audience_is_refused(jwt_client, lambda_context):
     kid, _, key = signing.signer(time.time())
-    from tokenservice import jwt_tokens
+    from tokenservice.jose import jwt_tokens
 
     now = int(time.time())
     base = {

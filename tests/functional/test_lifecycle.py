@@ -6,8 +6,10 @@ import threading
 import time
 
 from tests.conftest import Provisioned, bearer_works, handler, load_event, login, post_form
-from tokenservice import credentials, revocation, storage
-from tokenservice.models import TokenModel
+from tokenservice.core import credentials
+from tokenservice.oauth import revocation
+from tokenservice.store import storage
+from tokenservice.store.models import TokenModel
 
 authorizer_handler = handler("authorizer")
 
@@ -145,7 +147,7 @@ def test_client_without_the_refresh_grant_is_unauthorized_client(aws, lambda_con
     p = Provisioned(grant_types="password")
     issued = Provisioned.__new__(Provisioned)
     issued.__dict__.update(p.__dict__)
-    from tokenservice import tokens
+    from tokenservice.oauth import tokens
 
     tokens_ = tokens.issue(
         client_id=p.client_id,

@@ -92,7 +92,7 @@ def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     """Sign-up, sign-in, keys, access tokens, sign-out: no password, secret, token, session id or
     CSRF token in the logs."""
     from tests.functional.gateway_client import Browser, gateway
-    from tokenservice import portal_client
+    from tokenservice.portal import portal_client
 
     portal = portal_client.provision("developer-portal")
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", portal.client_secret)

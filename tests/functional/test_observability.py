@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from tests.conftest import handler, load_event, login, post_form
-from tokenservice import observability
+from tokenservice.core import observability
 
 
 def metrics(capfd) -> list[tuple[str, dict]]:

@@ -8,8 +8,11 @@ import re
 import pytest
 
 from tests.functional.gateway_client import Browser, gateway
-from tokenservice import admin, credentials, portal, portal_client, storage
-from tokenservice.models import SessionModel, TokenModel
+from tokenservice import admin
+from tokenservice.core import credentials
+from tokenservice.portal import portal, portal_client
+from tokenservice.store import storage
+from tokenservice.store.models import SessionModel, TokenModel
 
 PASSWORD = "a fine long passphrase"
 STATIC = ["/portal", "/portal/app.js", "/portal/app.css"]
@@ -329,7 +332,8 @@ def test_a_user_without_the_subscriber_role_may_sign_in_but_not_manage_applicati
 
 
 def test_the_portal_follows_the_registrys_rule_for_this_api(browser):
-    from tokenservice import caching, registry, rules
+    from tokenservice.core import caching
+    from tokenservice.registry import registry, rules
 
     signed_up(browser)
     registry.set_rule("local", rules.rule("GET", "/applications", "admin"))
@@ -459,7 +463,7 @@ def test_bad_token_requests_are_400(browser, body):
 
 
 def test_the_session_scope_is_the_applications_apis_scope_in_openapi():
-    from tokenservice import openapi
+    from tokenservice.registry import openapi
 
     document = openapi.load(openapi.SAMPLE)
     scopes = {r.scope for r in openapi.access_rules(document) if r.path.startswith("/applications")}

@@ -2,8 +2,9 @@
 local HTTP server standing in for CloudFormation's presigned response URL)."""
 
 from tests.conftest import handler, post_form
-from tokenservice import portal_client, storage
-from tokenservice.models import ClientModel
+from tokenservice.portal import portal_client
+from tokenservice.store import storage
+from tokenservice.store.models import ClientModel
 
 
 def event(kind: str, url: str, client_id: str = "shop-portal", physical_id: str | None = None) -> dict:

@@ -12,8 +12,10 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from tests.conftest import bearer_works, login, post_form
-from tokenservice import admin, credentials, storage
-from tokenservice.models import RegistrationModel, TokenModel, UserModel, registration_key
+from tokenservice import admin
+from tokenservice.core import credentials
+from tokenservice.store import storage
+from tokenservice.store.models import RegistrationModel, TokenModel, UserModel, registration_key
 
 
 def before_the_write(aws, action, operation="TransactWriteItems", times=1):
@@ -111,7 +113,7 @@ def test_a_refresh_racing_a_disable_mints_no_token_and_ends_the_family(provision
 def test_tokens_stop_counting_at_once_even_when_the_sweep_misses_them(
     provisioned, lambda_context, aws, monkeypatch, change
 ):
-    from tokenservice import revocation
+    from tokenservice.oauth import revocation
 
     _, _, tokens = login(lambda_context, provisioned)
     monkeypatch.setattr(revocation, "user_tokens", lambda username, now=None: [])  # a lagging index
@@ -141,7 +143,7 @@ def test_client_delete_sweeps_again_for_tokens_written_by_requests_in_flight(
     late.token_hash, late.revoked = credentials.digest("written late"), False
     storage.save(late)
     assert storage.get(TokenModel, late.token_hash).revoked is False
-    from tokenservice import config
+    from tokenservice.core import config
 
     monkeypatch.setattr(config, "MAX_REQUEST_SECONDS", 0)
     assert admin.settle_deleted_client(provisioned.client_id) == 1

@@ -10,7 +10,8 @@ import pytest
 from localrun.gateway import _policy_decision
 from tests.conftest import Provisioned, handler, load_event, login
 from tokenctl.cli import main
-from tokenservice import rules, scopes
+from tokenservice.core import scopes
+from tokenservice.registry import rules
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:{api}/v1"
 
@@ -241,7 +242,8 @@ CALLS = [
     "scope", ["inventory:read", "inventory:write", "inventory:read notes", "inventory:admin notes", "default"]
 )
 def test_one_cached_policy_answers_every_resource_of_the_api_as_its_rules_do(clerk, lambda_context, scope):
-    from tokenservice import registry, tokens
+    from tokenservice.oauth import tokens
+    from tokenservice.registry import registry
 
     registry.put_api("cache9", CACHE_SAFETY_RULES)
     issued = tokens.issue(

@@ -5,8 +5,9 @@ import threading
 import pytest
 
 from tests.conftest import Provisioned, post_form
-from tokenservice import passwords, storage
-from tokenservice.models import UserModel
+from tokenservice.store import storage
+from tokenservice.store.models import UserModel
+from tokenservice.users import passwords
 
 
 @pytest.fixture

@@ -7,7 +7,11 @@ import boto3
 import pytest
 
 from tests.conftest import Provisioned, bearer_works, login
-from tokenservice import caching, deployment, dynamo, keyset, passwords, signing, snapstart
+from tokenservice.core import caching
+from tokenservice.deploy import deployment, snapstart
+from tokenservice.jose import keyset, signing
+from tokenservice.store import dynamo
+from tokenservice.users import passwords
 
 
 @pytest.fixture
@@ -78,5 +82,5 @@ def test_prime_imports_what_requests_use_and_builds_the_client(aws, signing_keys
     calls = []
     aws.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
     snapstart.prime_token_function()
-    assert {"tokenservice.endpoints", "tokenservice.grants", "argon2", "jwt"} <= set(sys.modules)
+    assert {"tokenservice.server.endpoints", "tokenservice.oauth.grants", "argon2", "jwt"} <= set(sys.modules)
     assert dynamo.client.cache_info().currsize == 1 and "GetItem" in calls  # resolved by a real read

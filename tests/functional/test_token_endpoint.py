@@ -9,8 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Provisioned, handler, login, token_event
-from tokenservice import passwords, storage
-from tokenservice.models import UserModel
+from tokenservice.store import storage
+from tokenservice.store.models import UserModel
+from tokenservice.users import passwords
 
 token_handler = handler("token")
 
@@ -108,8 +109,8 @@ def test_unknown_user_answers_exactly_like_a_wrong_password(provisioned, lambda_
 
 
 def test_disabled_user_is_invalid_grant(provisioned, lambda_context):
-    from tokenservice import storage
-    from tokenservice.models import UserModel
+    from tokenservice.store import storage
+    from tokenservice.store.models import UserModel
 
     user = storage.get(UserModel, provisioned.username)
     user.disabled = True

@@ -6,8 +6,10 @@ import json
 import pytest
 
 from tokenctl.cli import main
-from tokenservice import credentials, passwords, storage
-from tokenservice.models import ClientModel, UserModel
+from tokenservice.core import credentials
+from tokenservice.store import storage
+from tokenservice.store.models import ClientModel, UserModel
+from tokenservice.users import passwords
 
 
 def run(capsys, monkeypatch, *argv, stdin=""):

@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import Provisioned, bearer_works, login, post_form
 from tokenctl.cli import main
-from tokenservice import credentials, storage
-from tokenservice.models import ClientModel
+from tokenservice.core import credentials
+from tokenservice.store import storage
+from tokenservice.store.models import ClientModel
 
 
 @pytest.fixture
@@ -196,8 +197,8 @@ STACK_TEMPLATE = {
 
 
 def test_stack_option_uses_the_stacks_tables(aws, run, monkeypatch):
-    from tokenservice import config
-    from tokenservice.models import TABLE_MODELS
+    from tokenservice.core import config
+    from tokenservice.store.models import TABLE_MODELS
 
     for variable in config.STACK_OUTPUTS:  # --stack sets these; restore them afterwards
         monkeypatch.setenv(variable, config.TABLE_DEFAULTS[variable])

@@ -1,7 +1,7 @@
 """template.yaml agrees with the code on the Applications API and the sign-up role."""
 
 from localrun import template
-from tokenservice import config
+from tokenservice.core import config
 
 TMPL = template.load()
 

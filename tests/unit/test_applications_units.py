@@ -3,8 +3,10 @@ x-scope-roles."""
 
 import pytest
 
-from tokenservice import applications, http, openapi
-from tokenservice.errors import InvalidRequest
+from tokenservice.core.errors import InvalidRequest
+from tokenservice.portal import applications
+from tokenservice.registry import openapi
+from tokenservice.web import http
 
 
 def request(body: bytes = b"", content_type: str = "application/json", **headers) -> http.Request:

@@ -2,9 +2,10 @@ import base64
 
 import pytest
 
-from tokenservice import client_auth, credentials
-from tokenservice.errors import InvalidClient, InvalidRequest
-from tokenservice.models import ClientModel
+from tokenservice.core import credentials
+from tokenservice.core.errors import InvalidClient, InvalidRequest
+from tokenservice.oauth import client_auth
+from tokenservice.store.models import ClientModel
 
 
 def basic(raw: str) -> dict:

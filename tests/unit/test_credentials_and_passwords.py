@@ -2,7 +2,8 @@ import hashlib
 
 from argon2 import extract_parameters
 
-from tokenservice import credentials, passwords
+from tokenservice.core import credentials
+from tokenservice.users import passwords
 
 
 def test_tokens_carry_at_least_256_bits_and_are_unique():

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from tokenservice import errors
-from tokenservice.http import error_response
+from tokenservice.core import errors
+from tokenservice.web.http import error_response
 
 
 @pytest.mark.parametrize(

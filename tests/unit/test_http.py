@@ -1,7 +1,7 @@
 import pytest
 
-from tokenservice.errors import InvalidRequest
-from tokenservice.http import MAX_BODY_BYTES, Request
+from tokenservice.core.errors import InvalidRequest
+from tokenservice.web.http import MAX_BODY_BYTES, Request
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -63,8 +63,8 @@ def test_event_without_headers_or_body_parses():
 
 
 def test_every_json_answer_is_never_cached_nor_sniffed():
-    from tokenservice.errors import InvalidRequest
-    from tokenservice.http import error_response, json_response
+    from tokenservice.core.errors import InvalidRequest
+    from tokenservice.web.http import error_response, json_response
 
     for response in (json_response(200, {"a": 1}), error_response(InvalidRequest("x"))):
         headers = response["headers"]

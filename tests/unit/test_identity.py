@@ -3,7 +3,7 @@
 import pytest
 from argon2 import PasswordHasher, extract_parameters
 
-from tokenservice import identity, passwords
+from tokenservice.users import identity, passwords
 
 
 @pytest.mark.parametrize(

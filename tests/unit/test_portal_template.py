@@ -1,7 +1,8 @@
 """template.yaml agrees with the code on the developer portal."""
 
 from localrun import template
-from tokenservice import config, portal
+from tokenservice.core import config
+from tokenservice.portal import portal
 
 TMPL = template.load()
 RESOURCES = TMPL["Resources"]

@@ -2,7 +2,8 @@
 CSRF tokens, cookies sent in several header fields."""
 
 from tests.unit.test_applications_units import request
-from tokenservice import http, sessions
+from tokenservice.portal import sessions
+from tokenservice.web import http
 
 
 def test_the_session_cookie_is_secure_and_host_only_except_on_make_runs_loopback_http(monkeypatch):

@@ -6,9 +6,11 @@ import contextlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokenservice import authorizer, client_auth, scopes
-from tokenservice.errors import InvalidClient, InvalidRequest, InvalidScope, OAuthError
-from tokenservice.http import Request
+from tokenservice.authorizer import authorizer
+from tokenservice.core import scopes
+from tokenservice.core.errors import InvalidClient, InvalidRequest, InvalidScope, OAuthError
+from tokenservice.oauth import client_auth
+from tokenservice.web.http import Request
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 form_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)

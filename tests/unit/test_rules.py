@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from localrun.gateway import _policy_decision
-from tokenservice import openapi, rules
+from tokenservice.registry import openapi, rules
 
 PREFIX = "arn:aws:execute-api:us-east-1:123456789012:abc123/v1"
 

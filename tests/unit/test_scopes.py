@@ -1,7 +1,7 @@
 import pytest
 
-from tokenservice import scopes
-from tokenservice.errors import InvalidScope
+from tokenservice.core import scopes
+from tokenservice.core.errors import InvalidScope
 
 
 def test_parse_splits_on_spaces_and_ignores_empty_tokens():

@@ -38,16 +38,17 @@ def test_only_the_storage_modules_write_dynamodbs_wire_format():
         r"""|\.get\(["'](S|N|BOOL|SS)["']"""  # reading one
     )
     layer = ROOT / "layers/common/tokenservice"
-    modules = [path for path in layer.glob("*.py") if path.name not in STORAGE_MODULES]
+    modules = [path for path in layer.rglob("*.py") if path.name not in STORAGE_MODULES]
     offenders = [path.name for path in modules if wire.search(path.read_text())]
     assert offenders == []
 
 
 def test_the_opaque_paths_never_import_the_jwt_library():
     probe = (
-        "import sys, functions.token.app, functions.authorizer.app, tokenservice.endpoints, "
-        "tokenservice.grants; "
-        "print(sorted(m for m in ('jwt', 'cryptography', 'tokenservice.jwt_tokens') if m in sys.modules))"
+        "import sys, functions.token.app, functions.authorizer.app, tokenservice.server.endpoints, "
+        "tokenservice.oauth.grants; "
+        "print(sorted(m for m in ('jwt', 'cryptography', 'tokenservice.jose.jwt_tokens') "
+        "if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],

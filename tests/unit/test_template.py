@@ -3,8 +3,9 @@
 import pytest
 
 from localrun import template
-from tokenservice import config, openapi
-from tokenservice.models import (
+from tokenservice.core import config
+from tokenservice.registry import openapi
+from tokenservice.store.models import (
     ApiModel,
     ClientModel,
     RegistrationModel,
@@ -140,7 +141,7 @@ def test_outputs_name_the_api_and_the_three_tables():
 
 
 def test_authorization_server_routes_are_public_and_all_dispatched():
-    from tokenservice.routing import ROUTES
+    from tokenservice.web.routing import ROUTES
 
     routes = {e.path: e for e in template.api_endpoints(TMPL) if e.function == "TokenFunction"}
     assert set(routes) == set(ROUTES)
@@ -173,7 +174,7 @@ def test_every_function_has_a_log_group_with_retention():
 
 
 def test_the_5xx_alarm_watches_the_metric_the_token_endpoint_emits():
-    from tokenservice import observability
+    from tokenservice.core import observability
 
     alarm = TMPL["Resources"]["TokenEndpoint5xxAlarm"]["Properties"]
     stats = {m["Id"]: m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m}

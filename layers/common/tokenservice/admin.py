@@ -8,24 +8,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tokenservice import (
-    accounts,
-    config,
-    credentials,
-    grant_types,
-    identity,
-    lockout,
-    openapi,
-    passwords,
-    registry,
-    revocation,
-    rules,
-    scopes,
-    signing,
-    storage,
-)
-from tokenservice.errors import InvalidScope
-from tokenservice.models import (
+from tokenservice.core import config, credentials, grant_types, scopes
+from tokenservice.core.errors import InvalidScope
+from tokenservice.jose import signing
+from tokenservice.oauth import revocation
+from tokenservice.registry import openapi, registry, rules
+from tokenservice.store import storage
+from tokenservice.store.models import (
     ApiModel,
     ClientModel,
     RegistrationModel,
@@ -33,6 +22,7 @@ from tokenservice.models import (
     ScopeModel,
     UserModel,
 )
+from tokenservice.users import accounts, identity, lockout, passwords
 
 
 class AdminError(Exception):
@@ -242,7 +232,7 @@ def delete_client(client_id: str) -> int:
     if not deleted:
         raise AdminError(f"no client {client_id}")
     if deleted.owner:  # a user's application: off its owner's list, as the portal would have done
-        from tokenservice import applications
+        from tokenservice.portal import applications
 
         applications.forget_client(deleted)
     return revocation.revoke_client(client_id)
@@ -317,7 +307,7 @@ def _applications_follow(user: UserModel) -> int:
     """A user's applications follow them (suspended, narrowed); returns how many tokens revoked."""
     if not user.application_clients:
         return 0
-    from tokenservice import applications  # applications builds on this module
+    from tokenservice.portal import applications  # applications builds on this module
 
     return applications.follow_owner(user)
 

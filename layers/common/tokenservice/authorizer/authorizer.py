@@ -1,0 +1,168 @@
+"""The Lambda TOKEN authorizer for any API in the registry (RFC 6750).
+
+An opaque token: it hashes the token and reads its record, and the record of the user the token
+names, in one consistent round trip (GetItem for a client's token, BatchGetItem for a user's). A
+JWT access token (RFC 9068) is verified locally with the signing keys in memory: no read at all
+(JWT_REVOCATION_CHECK adds the record check). The rules of the API in the `methodArn` (and the
+keys) come from memory (RULES_CACHE_SECONDS) or, on a miss, in that same round trip. A missing,
+unknown, expired or revoked token, or one whose user is disabled or changed password since it was
+issued, raises `Unauthorized` (API Gateway answers 401).
+
+A valid token gets a policy for every resource of the API: Allow where its scopes suffice, Deny
+elsewhere (403, insufficient_scope). API Gateway caches the policy per token and reuses it for the
+API's other resources, so it must never be specific to the resource being called. An API with no
+rules gets a policy that denies everything (fail closed). A storage failure raises, so API Gateway
+answers 500: the authorizer never allows without a successful lookup.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+
+from tokenservice.core import caching, config, credentials, observability, scopes
+from tokenservice.jose import keyset
+from tokenservice.registry import rules
+from tokenservice.store import dynamo, records
+from tokenservice.store.records import ACCESS, REGISTRY_KEY, TOKEN_KEY, USER_KEY, TokenRecord, UserRecord
+
+# RFC 6750 §2.1: "Bearer" 1*SP b64token (a user's token is up to ~730 characters: see credentials)
+_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,1024}=*)")
+
+# API id → its rules, for RULES_CACHE_SECONDS.
+_rules_cache: caching.Expiring[list[rules.Rule]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+
+
+class Unauthorized(Exception):
+    """API Gateway turns exactly this message into a 401."""
+
+    def __init__(self):
+        super().__init__("Unauthorized")
+
+
+def bearer_token(authorization: str | None) -> str:
+    match = _BEARER.fullmatch((authorization or "").strip())
+    if not match:
+        raise Unauthorized()
+    return match.group(1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid access token speaks for, and its scope."""
+
+    client_id: str
+    username: str | None
+    scope: str
+
+
+def authorize(authorization: str | None, method_arn: str) -> dict:
+    call = rules.MethodArn.parse(method_arn)
+    if call is None:
+        raise ValueError("not an execute-api method ARN")  # a misconfiguration: API Gateway answers 500
+    try:
+        token = bearer_token(authorization)
+        check = _jwt if credentials.looks_like_jwt(token) else _opaque
+        principal, api_rules = check(token, call.api_id)
+    except Unauthorized:
+        observability.count(observability.AUTHORIZER_UNAUTHORIZED)
+        if config.SAM_LOCAL.on():
+            return refusal(method_arn)
+        raise
+    permissions = scopes.permissions(principal.scope)
+    allowed = call.allowed(api_rules, permissions)
+    observability.count(observability.AUTHORIZER_ALLOW if allowed else observability.AUTHORIZER_DENY)
+    return policy(principal, rules.policy_statements(api_rules, call.prefix, permissions))
+
+
+def _registry(item_id: str) -> dynamo.ItemKey:
+    return config.table_name(config.REGISTRY_TABLE), REGISTRY_KEY, item_id
+
+
+def _read(wanted: list[dynamo.ItemKey | None], api_id: str) -> tuple[list, list[rules.Rule]]:
+    """The raw items `wanted` and the API's rules (from memory, else read with the items), in one
+    round trip, none at all when nothing needs reading."""
+    api_rules = _rules_cache.fresh(api_id)
+    if api_rules is None:
+        wanted = [*wanted, _registry(f"api#{api_id}")]
+    found = dynamo.read(wanted)
+    if api_rules is None:
+        api_rules = _rules_cache.put(api_id, records.api_rules(found.pop()))
+    return found, api_rules
+
+
+def _token_and_user(token: str) -> list[dynamo.ItemKey | None]:
+    """The token's record and the user it names (`records.token_key`)."""
+    record_key, username = records.token_key(token)
+    return [
+        (config.table_name(config.TOKENS_TABLE), TOKEN_KEY, record_key) if record_key else None,
+        (config.table_name(config.USERS_TABLE), USER_KEY, username) if username else None,
+    ]
+
+
+def _counts(record: TokenRecord | None, user: UserRecord | None, token: str) -> bool:
+    """An access token's record is active and its user (if any) still as it was."""
+    if records.needs_its_user_read_apart(record, token):
+        (item,) = dynamo.read([(config.table_name(config.USERS_TABLE), USER_KEY, record.username)])
+        user = UserRecord.from_item(item)
+    return records.is_active(record, ACCESS) and records.accepts(user, record)
+
+
+def _opaque(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
+    """An opaque token: its record and its user, read in one round trip (with the rules on a miss)."""
+    (record_item, user_item), api_rules = _read(_token_and_user(token), api_id)
+    record = TokenRecord.from_item(record_item)
+    if not _counts(record, UserRecord.from_item(user_item), token):
+        raise Unauthorized()
+    return Principal(record.client_id, record.username, record.scope), api_rules
+
+
+def _jwt(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
+    """A JWT (RFC 9068), verified locally with the keys in memory: no DynamoDB read at all when the
+    keys and the API's rules are known, unless JWT_REVOCATION_CHECK asks for the token's record."""
+    from tokenservice.jose import jwt_tokens  # JWT only: kept off the opaque path
+
+    settings = keyset.cached()
+    check_record = config.JWT_REVOCATION_CHECK.on()
+    wanted = (_token_and_user(token) if check_record else []) + (
+        [] if settings else [_registry(keyset.SETTINGS_ID)]
+    )
+    found, api_rules = _read(wanted, api_id)
+    if not settings:
+        settings = keyset.remember(records.signing_settings(found.pop()))
+    claims = _verify(token, settings, jwt_tokens)
+    if claims is None and settings and jwt_tokens.kid_of(token) not in {k.kid for k in settings.keys}:
+        (item,) = dynamo.read([_registry(keyset.SETTINGS_ID)])  # a key newer than our copy
+        claims = _verify(token, keyset.remember(records.signing_settings(item)), jwt_tokens)
+    if claims is None:
+        raise Unauthorized()
+    if check_record and not _counts(TokenRecord.from_item(found[0]), UserRecord.from_item(found[1]), token):
+        raise Unauthorized()
+    username = claims["sub"] if claims["sub"] != claims["client_id"] else None
+    return Principal(claims["client_id"], username, claims["scope"]), api_rules
+
+
+def _verify(token: str, settings: keyset.Settings | None, jwt_tokens) -> dict | None:
+    if settings is None:
+        return None
+    audiences = {settings.issuer, *config.JWT_AUDIENCES.value().split()}
+    return jwt_tokens.verify(token, settings.verification_keys(time.time()), settings.issuer, audiences)
+
+
+def policy(principal: Principal, statements: list[dict]) -> dict:
+    """The authorizer's answer: the policy and the context the integration receives."""
+    context = {"client_id": principal.client_id, "scope": principal.scope}
+    if principal.username:
+        context["username"] = principal.username
+    return {
+        "principalId": principal.username or principal.client_id,
+        "policyDocument": {"Version": "2012-10-17", "Statement": statements},
+        "context": context,
+    }
+
+
+def refusal(method_arn: str) -> dict:
+    """A policy that denies everything: what the authorizer answers instead of raising under
+    `sam local`, whose emulator turns a raised "Unauthorized" into a 502 (it then answers 403)."""
+    api_prefix = "/".join(method_arn.split("/", 2)[:2])
+    statement = {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [f"{api_prefix}/*"]}
+    return {"principalId": "anonymous", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}

@@ -1,0 +1,54 @@
+"""What the stack does at deployment (a custom resource): register its own API in the registry and
+set up JWT signing.
+
+CloudFormation sends Create/Update/Delete with `ResourceProperties: {ApiId, Issuer, DefaultIssuer,
+KmsKeyId}`; the answer goes to the presigned `ResponseURL` (always, so that a failure never leaves
+the stack waiting an hour). Create and Update import the bundled openapi.yaml's rules for the API,
+record the issuer (the Issuer parameter, else the API's own URL) and the KMS key that encrypts the
+signing keys, and make the first signing key when there is none; the issuer is returned as the
+resource's `Issuer`. Delete removes the API's rules, as the API goes away with the stack (keys and
+settings stay with the retained table).
+"""
+
+import logging
+import time
+from collections.abc import Mapping
+
+from tokenservice.deploy import cloudformation
+from tokenservice.jose import signing
+from tokenservice.registry import openapi, registry
+
+logger = logging.getLogger(__name__)
+
+
+def register_own_api(event: Mapping, context) -> None:
+    properties = event.get("ResourceProperties") or {}
+    api_id = str(properties.get("ApiId", ""))
+    status, reason, data = "SUCCESS", "registered", {"ApiId": api_id}
+    try:
+        if event.get("RequestType") == "Delete":
+            registry.delete_api(api_id)
+            reason = "removed"
+        else:
+            api = registry.import_api(api_id, openapi.load(openapi.SAMPLE))
+            issuer = str(properties.get("Issuer") or properties.get("DefaultIssuer") or "")
+            data["Issuer"] = set_up_signing(issuer, str(properties.get("KmsKeyId", ""))).issuer
+            reason = f"{len(registry.api_rules(api))} rules; issuer {data['Issuer']}"
+    except Exception as error:  # CloudFormation must hear back, whatever happened
+        logger.exception("Deployment setup failed")
+        status, reason = "FAILED", f"{type(error).__name__}: {error}"[:200]
+    _respond(event, context, status, reason, data)
+
+
+def set_up_signing(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> signing.Settings:
+    """Record the issuer and the KMS key, and make the first signing key when none can sign."""
+    signing.configure(issuer, kms_key_id, kms_endpoint)
+    try:
+        signing.signer(time.time())
+    except signing.SigningError:
+        signing.rotate()
+    return signing.settings(fresh=True)
+
+
+def _respond(event: Mapping, context, status: str, reason: str, data: dict) -> None:
+    cloudformation.respond(event, status, reason, f"registry-api-{data['ApiId']}", data)

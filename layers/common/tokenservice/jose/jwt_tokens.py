@@ -1,0 +1,90 @@
+"""JWT access tokens (RFC 9068: the JWT profile for OAuth 2.0 access tokens), with PyJWT.
+
+A token is `typ: at+jwt`, signed ES256 with the `kid` of a key in the JWKS (`signing`); its claims
+are `iss`, `sub` (the username, or the client id for client_credentials), `aud` (the client's
+audience, by default the issuer), `client_id`, `scope`, `iat`, `exp`, `jti`, and `auth_time` when a
+user authenticated. Verification pins the algorithm (no `none`, no HS256 with a public key), checks
+`typ`, the signature, `iss`, `aud`, and `exp`/`nbf`/`iat` with a small leeway.
+
+PyJWT and `cryptography` cost ~60 ms of import: only the paths that make or check a JWT import
+this module, never the opaque-token path.
+"""
+
+import base64
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+import jwt
+
+from tokenservice.core import config
+
+TYP = "at+jwt"
+ALGORITHM = "ES256"
+REQUIRED = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
+# a compact JWS: three base64url segments (the header's is read here to pick the key; PyJWT
+# then checks the whole token again before anything in it is trusted)
+_COMPACT = re.compile(r"([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+MAX_HEADER = 512
+
+
+def mint(kid: str, key, claims: Mapping) -> str:
+    """A signed access token with these claims."""
+    return jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TYP})
+
+
+def verify(
+    token: str, keys: Mapping[str, Mapping], issuer: str, audiences: Iterable[str] | None
+) -> dict | None:
+    """The claims of a valid access token signed by one of `keys` (kid → public JWK) for `issuer`
+    and one of `audiences` (None: any audience, for introspection); None for anything else."""
+    header = _header(token)
+    if (
+        header is None
+        or str(header.get("typ", "")).lower() not in (TYP, "application/" + TYP)
+        or header.get("alg") != ALGORITHM
+    ):
+        return None
+    jwk = keys.get(str(header.get("kid")))
+    if jwk is None:
+        return None
+    try:
+        claims = jwt.decode(
+            token,
+            _public_key(json.dumps(dict(jwk), sort_keys=True)),
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            audience=list(audiences) if audiences is not None else None,
+            leeway=config.JWT_LEEWAY_SECONDS,
+            options={"require": REQUIRED, "verify_aud": audiences is not None},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    if not isinstance(claims.get("scope"), str) or not isinstance(claims.get("client_id"), str):
+        return None
+    return claims
+
+
+@functools.lru_cache(maxsize=16)
+def _public_key(jwk: str):
+    """The verification key of a public JWK (JSON), built once per key, not once per request."""
+    return jwt.PyJWK(json.loads(jwk), algorithm=ALGORITHM).key
+
+
+def _header(token: str) -> dict | None:
+    """The unverified JOSE header of a compact JWS, or None if the token is not one."""
+    match = _COMPACT.fullmatch(token) if isinstance(token, str) else None
+    if match is None or len(match[1]) > MAX_HEADER:
+        return None
+    segment = match[1]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def kid_of(token: str) -> str | None:
+    header = _header(token)
+    return None if header is None else str(header.get("kid"))

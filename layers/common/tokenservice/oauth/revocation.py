@@ -1,0 +1,83 @@
+"""Revocation (RFC 7009 §2.1, RFC 9700 §4.14.2): one token, a grant family, a user, a client.
+
+Revoking sets `revoked` on the token's record with a strongly consistent update. Families are
+found two ways at once: older tokens through the `by_user` index (eventually consistent), the
+newest by following `replaced_by` from a known token (so a rotation that the index has not
+caught up with yet is still found).
+"""
+
+import time
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from tokenservice.store import storage
+from tokenservice.store.models import TokenModel, UserTokensIndex
+
+
+class TokenRef(NamedTuple):
+    """A token as the by_user index shows it."""
+
+    token_hash: str
+    grant_id: str
+
+
+def user_tokens(username: str, now: float | None = None) -> list[TokenRef]:
+    """A user's unexpired tokens, by a query of the by_user index (eventually consistent)."""
+    now = time.time() if now is None else now
+    items = storage.query(
+        TokenModel,
+        UserTokensIndex.Meta.index_name,
+        (TokenModel.username == username) & (TokenModel.expires_at > int(now)),
+    )
+    names = (TokenModel.token_hash.attr_name, TokenModel.grant_id.attr_name)
+    return [TokenRef(*storage.string_attributes(item, names)) for item in items]
+
+
+def revoke(token_hash: str) -> TokenModel | None:
+    """Mark one token revoked; returns it as it now is (None if it no longer exists)."""
+    return storage.update(TokenModel, token_hash, [TokenModel.revoked.set(True)])
+
+
+def revoke_all(token_hashes: Iterable[str], limit: int = 10_000) -> int:
+    """Revoke tokens and, following `replaced_by`, everything their rotations issued.
+
+    Each revocation is a strongly consistent update: a rotation racing with it either lands
+    first (and its successors are followed) or fails its condition.
+    """
+    pending = list(token_hashes)
+    seen: set[str] = set()
+    while pending and len(seen) < limit:
+        token_hash = pending.pop()
+        if token_hash in seen:
+            continue
+        seen.add(token_hash)
+        revoked = revoke(token_hash)
+        if revoked is not None:
+            pending.extend(revoked.replaced_by or ())
+    return len(seen)
+
+
+def revoke_grant(record: TokenModel) -> int:
+    """Revoke a whole grant family: its older tokens from the by_user index, its newest by
+    following rotations from `record` (found even before the index has caught up)."""
+    family = [ref.token_hash for ref in user_tokens(record.username) if ref.grant_id == record.grant_id]
+    return revoke_all([record.token_hash, *(record.replaced_by or ()), *family])
+
+
+def revoke_user(username: str) -> int:
+    """Revoke every live token of a user (by a query, no scan)."""
+    return revoke_all(ref.token_hash for ref in user_tokens(username))
+
+
+def revoke_client(client_id: str) -> int:
+    """Revoke every unrevoked token issued to a client (a strongly consistent, filtered scan: a rare
+    administrative act)."""
+    unrevoked = (TokenModel.client_id == client_id) & ~(TokenModel.revoked == True)  # noqa: E712
+    return revoke_all(token.token_hash for token in storage.scan(TokenModel, unrevoked))
+
+
+def revoke_clients(client_ids: Iterable[str]) -> int:
+    """Revoke every unrevoked token issued to any of these clients (one strongly consistent,
+    filtered scan)."""
+    unrevoked = TokenModel.client_id.is_in(*client_ids) & ~(TokenModel.revoked == True)  # noqa: E712
+    return revoke_all(token.token_hash for token in storage.scan(TokenModel, unrevoked))

@@ -1,0 +1,232 @@
+"""Issuing and storing tokens (RFC 6749 §5.1): opaque bearer tokens, stored only as SHA-256 hashes.
+
+Every token of one grant shares a `grant_id` (the family); refresh rotation and revocation
+act on families. Expiry is checked in code: DynamoDB's TTL deletes expired items late.
+A grant's tokens are written in one transaction, together with whatever else the grant must
+record at the same moment (a registration, a lockout reset).
+"""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from pynamodb.models import Model
+
+from tokenservice.core import config, credentials, grant_types
+from tokenservice.store import records, storage
+from tokenservice.store.models import ClientModel, RegistrationModel, TokenModel, UserModel, registration_key
+
+ACCESS = records.ACCESS
+REFRESH = records.REFRESH
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """What a successful grant returns: the plaintext tokens (shown once) and their records."""
+
+    access_token: str
+    expires_in: int
+    scope: str
+    records: list[TokenModel]
+    refresh_token: str | None = None
+
+    def body(self) -> dict:
+        """The RFC 6749 §5.1 response document."""
+        body = {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+
+def access_format(client: ClientModel) -> str:
+    """The client's access-token format, else the service's (ACCESS_TOKEN_FORMAT)."""
+    chosen = client.token_format or config.ACCESS_TOKEN_FORMAT.value()
+    return chosen if chosen in config.TOKEN_FORMATS else "opaque"
+
+
+def lifetimes(client: ClientModel, grant_type: str) -> tuple[int, int | None]:
+    """(access, refresh) lifetimes in seconds for a grant: the client's own, else the service's
+    defaults; no refresh token for client_credentials or a client without the refresh grant."""
+    access = int(client.access_ttl or config.ACCESS_TTL.value())
+    refresh = None
+    if (
+        grant_type != grant_types.CLIENT_CREDENTIALS
+        and grant_types.REFRESH_TOKEN in client.grant_types.split()
+    ):
+        refresh = int(client.refresh_ttl or config.REFRESH_TTL.value())
+    return access, refresh
+
+
+def _record(token_hash: str, kind: str, expires_at: int, now: int, **fields) -> TokenModel:
+    return TokenModel(token_hash=token_hash, kind=kind, issued_at=now, expires_at=expires_at, **fields)
+
+
+def issue(
+    *,
+    client_id: str,
+    username: str | None,
+    scope: str,
+    grant_type: str,
+    access_ttl: int,
+    refresh_ttl: int | None,
+    grant_id: str | None = None,
+    refresh_scope: str | None = None,
+    auth_time: int | None = None,
+    credential_version: int = 0,
+    access_format: str = "opaque",
+    audience: str | None = None,
+) -> IssuedTokens:
+    """A new access token (and a refresh token when `refresh_ttl` is given) for one grant.
+
+    The refresh token carries `refresh_scope` (default: `scope`): after a refresh that narrows the
+    access token's scope, the refresh token keeps the original one (RFC 6749 §6). It never
+    outlives the family's session: MAX_SESSION_SECONDS after `auth_time`. A `jwt` access token
+    (RFC 9068) is recorded under its `jti`, so it can be introspected and revoked as an opaque one.
+    """
+    now = int(time.time())
+    auth_time = now if auth_time is None else int(auth_time)
+    fields = {
+        "client_id": client_id,
+        "username": username,
+        "grant_type": grant_type,
+        "grant_id": grant_id or secrets.token_hex(16),
+        "auth_time": auth_time,
+        "credential_version": credential_version,
+    }
+    if access_format == "jwt":
+        access_token, access_hash = _jwt(fields, scope, now, now + access_ttl, audience)
+    else:
+        access_token = credentials.new_token(username)
+        access_hash = credentials.digest(access_token)
+    records = [_record(access_hash, ACCESS, now + access_ttl, now, scope=scope, **fields)]
+    refresh_token = None
+    if refresh_ttl:
+        refresh_token = credentials.new_token(username)
+        expires_at = min(now + refresh_ttl, session_end(auth_time))
+        refresh_hash = credentials.digest(refresh_token)
+        records.append(
+            _record(refresh_hash, REFRESH, expires_at, now, scope=refresh_scope or scope, **fields)
+        )
+    return IssuedTokens(access_token, access_ttl, scope, records, refresh_token)
+
+
+def _jwt(fields: dict, scope: str, now: int, expires_at: int, audience: str | None) -> tuple[str, str]:
+    """A signed RFC 9068 access token and the key of its record."""
+    from tokenservice.jose import jwt_tokens, signing  # JWT only: kept off the opaque path's imports
+
+    kid, settings, key = signing.signer(now)
+    jti = secrets.token_urlsafe(18)
+    claims = {
+        "iss": settings.issuer,
+        "sub": fields["username"] or fields["client_id"],
+        "aud": audience or settings.issuer,
+        "client_id": fields["client_id"],
+        "scope": scope,
+        "iat": now,
+        "exp": expires_at,
+        "jti": jti,
+    }
+    if fields["username"]:
+        claims["auth_time"] = fields["auth_time"]
+    return jwt_tokens.mint(kid, key, claims), credentials.jwt_record_key(jti)
+
+
+def session_end(auth_time: float) -> int:
+    """When a family that started at `auth_time` can no longer be refreshed."""
+    return int(auth_time) + config.MAX_SESSION_SECONDS.value()
+
+
+def lookup_keys(token: str) -> list[tuple[type[Model], str | None]]:
+    """What to read to check a token: its record, and the user it names (`records.token_key`)."""
+    record_key, username = records.token_key(token)
+    return [(TokenModel, record_key), (UserModel, username)]
+
+
+def user_of(record: TokenModel | None, user: UserModel | None, token: str) -> UserModel | None:
+    """The user of a token, as read with it by `lookup_keys`; an opaque token from before tokens
+    named their user has its user read now (one more round trip, for such tokens only)."""
+    if records.needs_its_user_read_apart(record, token):
+        return storage.get(UserModel, record.username)
+    return user
+
+
+# -- storing ---------------------------------------------------------------------------------------
+
+# A (client, user) registration's last use is written at most this often: not on every grant.
+REGISTRATION_REFRESH_SECONDS = 3600
+
+
+def registration(client_id: str, username: str, now: int, existing: RegistrationModel | None) -> dict | None:
+    """The transaction item recording that a user got tokens for a client through the password
+    grant ("Registered Users for Application"), or None when nothing needs writing: created once
+    per pair (conditionally, so two first logins cannot both count), its last use updated at most
+    once an hour, so concurrent logins do not all write one item."""
+    model = RegistrationModel
+    key = registration_key(client_id, username)
+    if existing is None:
+        record = model(key, registered_client=client_id, username=username, first_at=now, last_at=now)
+        return {"Put": storage.put_new_request(record)}
+    if now - int(existing.last_at) < REGISTRATION_REFRESH_SECONDS:
+        return None
+    return {"Update": storage.update_request(model, key, [model.last_at.set(now)])}
+
+
+class NotSaved(Exception):
+    """A condition of the grant's write failed: `items` are the positions, in `also`, of the items
+    whose condition failed (empty when it was one of the tokens')."""
+
+    def __init__(self, items: frozenset[int]):
+        super().__init__(sorted(items))
+        self.items = items
+
+
+def save(records: list[TokenModel], also: list[dict] = ()) -> None:
+    """Store every token of a grant, and the transaction items in `also`, all at once (one
+    TransactWriteItems).
+
+    When a retried attempt finds its own tokens already there, the first attempt committed and
+    only its response was lost: that is a success. Any other failed condition is NotSaved.
+    """
+    try:
+        storage.transact([*({"Put": storage.put_new_request(record)} for record in records), *also])
+    except storage.ConditionFailed as failed:
+        if storage.get(TokenModel, records[0].token_hash) is not None:
+            return  # 256 random bits: nobody else can have written this token
+        raise NotSaved(
+            frozenset(index - len(records) for index in failed.items if index >= len(records))
+        ) from failed
+
+
+class AlreadyUsed(Exception):
+    """The refresh token was rotated or revoked meanwhile (a concurrent or replayed refresh)."""
+
+
+def rotate(old: TokenModel, new: list[TokenModel], also: list[dict] = ()) -> None:
+    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems),
+    with the items in `also` (e.g. a condition on the user).
+
+    The condition makes two concurrent rotations of one token yield exactly one success; the
+    successors' hashes are kept on the old token so a later reuse can find and revoke them (and
+    so that a retried attempt whose first response was lost recognises its own rotation).
+    """
+    successors = {record.token_hash for record in new}
+    spent = storage.update_request(
+        TokenModel,
+        old.token_hash,
+        [TokenModel.used.set(True), TokenModel.replaced_by.set(successors)],
+        ~(TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712 - a DynamoDB condition
+    )
+    try:
+        save(new, also=[{"Update": spent}, *also])
+    except NotSaved as failed:
+        if 0 not in failed.items:
+            raise NotSaved(frozenset(index - 1 for index in failed.items)) from failed
+        current = storage.get(TokenModel, old.token_hash)
+        if current is not None and set(current.replaced_by or ()) == successors and not current.revoked:
+            return  # our own rotation, committed by an attempt whose response was lost
+        raise AlreadyUsed() from failed

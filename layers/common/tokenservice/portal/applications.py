@@ -1,0 +1,328 @@
+"""A user's applications: WSO2 API Store applications with their Production and Sandbox keys.
+
+- An application belongs to one user, its owner, and only its owner sees or changes it. It has a
+  name (1 to 70 printable characters, unique among its owner's in one canonical form: NFKC, case
+  folded) and the scopes its keys may request: only scopes the owner may obtain (direct or bound
+  to one of their roles), judged from the scopes' definitions as the password grant judges them.
+- It has two OAuth clients, as WSO2 does: Production and Sandbox, each allowed every grant type.
+  A client's consumer secret is random from the start and shown only when its keys are generated;
+  generating them again replaces it: the old secret stops working at once, tokens issued with it
+  stay valid (as `tokenctl client rotate-secret`).
+- The owner's user item lists their applications' names and clients. Creating an application is
+  one transaction (its two clients, and that list on the condition that the name is free and the
+  owner has fewer than APPLICATIONS_PER_USER), so concurrent creations can neither pass the limit
+  nor repeat a name. Listing reads the user item, then its clients (both strongly consistent).
+- Deleting an application deletes its clients and takes them off the list in one transaction,
+  then revokes every token issued to them (one filtered scan of the tokens table). A grant that
+  read one of its clients just before cannot write tokens after: grants through an application's
+  client hold on the client being as read (`client_auth.unchanged`), so one sweep suffices.
+- Applications follow their owner (`follow_owner`, from `tokenctl user disable/enable/set-roles`):
+  suspended while the owner is disabled, narrowed to the scopes the owner may still obtain.
+- "Registered Users": the distinct users who got tokens with either client through the password
+  grant (the `registrations` index).
+"""
+
+import re
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from pynamodb.expressions.condition import Condition, size
+
+from tokenservice import admin
+from tokenservice.core import config, credentials, grant_types, scopes
+from tokenservice.core.errors import (
+    ApplicationExists,
+    ApplicationLimit,
+    InvalidRequest,
+    InvalidScope,
+    NotFound,
+)
+from tokenservice.oauth import revocation
+from tokenservice.registry import registry
+from tokenservice.store import storage
+from tokenservice.store.models import ClientModel, UserModel
+
+PRODUCTION, SANDBOX = "production", "sandbox"
+ENVIRONMENTS = (PRODUCTION, SANDBOX)
+MAX_NAME_LENGTH = 70  # as WSO2's API Store
+MAX_SCOPES = 64
+_ID = re.compile(r"[0-9a-f]{16}")
+
+
+@dataclass(frozen=True)
+class Application:
+    id: str
+    owner: str
+    name: str
+    scope: str
+    created_at: int
+    clients: dict[str, ClientModel]  # environment → its client
+
+
+@dataclass(frozen=True)
+class NewKeys:
+    application: Application
+    environment: str
+    client_id: str
+    client_secret: str  # plaintext, shown once
+    generated_at: int
+
+    def document(self) -> dict:
+        return {
+            "application_id": self.application.id,
+            "environment": self.environment,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "generated_at": self.generated_at,
+        }
+
+
+def limit() -> int:
+    return config.APPLICATIONS_PER_USER.bounded()
+
+
+def valid_name(name: str) -> str:
+    """A name fit for an application: 1 to 70 printable characters, no surrounding or double spaces."""
+    if not 0 < len(name) <= MAX_NAME_LENGTH or name != name.strip() or "  " in name:
+        raise InvalidRequest(
+            f"An application name has 1 to {MAX_NAME_LENGTH} characters, without surrounding or double spaces"
+        )
+    if not name.isprintable():
+        raise InvalidRequest("An application name cannot contain control or invisible characters")
+    return name
+
+
+def canonical_name(name: str) -> str:
+    """The form in which two names of one owner are the same name."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def environment(value: str | None) -> str:
+    if value not in ENVIRONMENTS:
+        raise InvalidRequest("'environment' must be 'production' or 'sandbox'")
+    return value
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def owned(owner: str) -> list[Application]:
+    """The owner's applications, oldest first."""
+    user = storage.get(UserModel, owner)
+    ids = sorted(user.application_clients or ()) if user is not None else []
+    if not ids:
+        return []
+    clients = storage.get_many([(ClientModel, client_id) for client_id in ids])
+    grouped: dict[str, dict[str, ClientModel]] = {}
+    for client in clients:
+        if client is not None and client.owner == owner and client.application_id:
+            grouped.setdefault(client.application_id, {})[client.environment] = client
+    found = [_application(owner, app_id, pair) for app_id, pair in grouped.items()]
+    return sorted(found, key=lambda app: (app.created_at, app.name))
+
+
+def _application(owner: str, app_id: str, clients: dict[str, ClientModel]) -> Application:
+    """An application from the clients it has left (an operator may have deleted one of them)."""
+    first = clients.get(PRODUCTION) or clients[SANDBOX]
+    return Application(app_id, owner, first.name, first.scope, int(first.created_at), clients)
+
+
+def find(owner: str, app_id: str) -> Application:
+    """One of the owner's applications; NotFound for anyone else's, or none."""
+    if _ID.fullmatch(app_id or ""):
+        for app in owned(owner):
+            if app.id == app_id:
+                return app
+    raise NotFound("No such application")
+
+
+def keyed_client(app: Application, env: str) -> ClientModel:
+    """The client of an application's environment, once its keys were generated."""
+    client = app.clients.get(environment(env))
+    if client is None or client.keys_generated_at is None:
+        raise InvalidRequest(f"Generate the application's {env} keys first")
+    return client
+
+
+def registered_users(app: Application) -> int:
+    """Distinct users who got tokens through the password grant with either of its clients."""
+    users: set[str] = set()
+    for client in app.clients.values():
+        if client.keys_generated_at is not None:  # without keys, nobody can have used it
+            users.update(user["username"] for user in admin.registered_users(client)["users"])
+    return len(users)
+
+
+def document(app: Application) -> dict:
+    """What the owner sees of an application (never a secret)."""
+    keys = {
+        env: None
+        if (client := app.clients.get(env)) is None or client.keys_generated_at is None
+        else {"client_id": client.client_id, "generated_at": int(client.keys_generated_at)}
+        for env in ENVIRONMENTS
+    }
+    return {
+        "id": app.id,
+        "name": app.name,
+        "scope": app.scope,
+        "created_at": app.created_at,
+        "registered_users": registered_users(app),
+        "keys": keys,
+    }
+
+
+# -- changing ---------------------------------------------------------------------------------------
+
+
+def _requested_scopes(value: str | None) -> frozenset[str]:
+    requested = scopes.parse(value) - {scopes.DEFAULT_SCOPE}
+    if len(requested) > MAX_SCOPES:
+        raise InvalidScope(f"An application may request at most {MAX_SCOPES} scopes")
+    return requested
+
+
+def _room_for(canonical: str) -> Condition:
+    """The owner has no application of that name and fewer than the limit."""
+    names = UserModel.application_names
+    return names.does_not_exist() | (~names.contains(canonical) & (size(names) < limit()))
+
+
+def _refuse_when_full(user: UserModel | None, canonical: str) -> None:
+    names = set(user.application_names or ()) if user is not None else set()
+    if canonical in names:
+        raise ApplicationExists()
+    if len(names) >= limit():
+        raise ApplicationLimit(f"A user may have at most {limit()} applications")
+
+
+def _new_client(owner: str, app_id: str, name: str, scope: str, env: str, now: int) -> ClientModel:
+    return ClientModel(
+        client_id=credentials.new_client_id(),
+        name=name,
+        secret_hash=credentials.digest(credentials.new_client_secret()),  # nobody knows it: no keys yet
+        scope=scope,
+        grant_types=" ".join(grant_types.ALL),
+        introspect_any=False,
+        created_at=now,
+        owner=owner,
+        application_id=app_id,
+        environment=env,
+    )
+
+
+def create(owner: str, name: str, scope: str | None) -> Application:
+    """A new application of the owner's, with scopes they may obtain, and its two clients."""
+    name = valid_name(name)
+    canonical = canonical_name(name)
+    requested = _requested_scopes(scope)
+    user, *defined = storage.get_many([(UserModel, owner), *registry.scope_keys(requested)])
+    if user is None:
+        raise NotFound("No such user")
+    refused = requested - scopes.parse(user.scope) - registry.role_bound(defined, user.roles)
+    if refused:
+        raise InvalidScope(f"You may not obtain the scope {sorted(refused)[0][:64]}")
+    _refuse_when_full(user, canonical)
+    now, app_id = int(time.time()), secrets.token_hex(8)
+    scope = " ".join(sorted(requested))
+    clients = {env: _new_client(owner, app_id, name, scope, env, now) for env in ENVIRONMENTS}
+    listed = [
+        UserModel.application_names.add({canonical}),
+        UserModel.application_clients.add({client.client_id for client in clients.values()}),
+    ]
+    writes = [{"Update": storage.update_request(UserModel, owner, listed, _room_for(canonical))}]
+    writes += [{"Put": storage.put_new_request(client)} for client in clients.values()]
+    try:
+        storage.transact(writes)
+    except storage.ConditionFailed as failed:
+        mine = storage.get(ClientModel, clients[PRODUCTION].client_id)
+        if mine is None or mine.application_id != app_id:  # not our own attempt, committed
+            _refuse_when_full(storage.get(UserModel, owner), canonical)
+            raise ApplicationExists("Your applications changed meanwhile: try again") from failed
+    return _application(owner, app_id, clients)
+
+
+def generate_keys(owner: str, app_id: str, env: str) -> NewKeys:
+    """A new consumer secret for one environment of the owner's application, shown once."""
+    env = environment(env)
+    app = find(owner, app_id)
+    secret = credentials.new_client_secret()
+    now = int(time.time())
+    mine = (ClientModel.owner == owner) & (ClientModel.application_id == app_id)
+    client = storage.update(
+        ClientModel,
+        app.clients[env].client_id,
+        [ClientModel.secret_hash.set(credentials.digest(secret)), ClientModel.keys_generated_at.set(now)],
+        mine,
+    )
+    if client is None:
+        raise NotFound("No such application")
+    return NewKeys(app, env, client.client_id, secret, now)
+
+
+def delete(owner: str, app_id: str) -> int:
+    """Delete the owner's application and revoke its clients' tokens; returns how many."""
+    app = find(owner, app_id)
+    ids = {client.client_id for client in app.clients.values()}
+    mine = ClientModel.owner == owner
+    writes = [{"Delete": storage.delete_request(ClientModel, client_id, mine)} for client_id in sorted(ids)]
+    unlisted = [
+        UserModel.application_names.delete({canonical_name(app.name)}),
+        UserModel.application_clients.delete(ids),
+    ]
+    writes.append({"Update": storage.update_request(UserModel, owner, unlisted)})
+    try:
+        storage.transact(writes)
+    except storage.ConditionFailed as failed:
+        if any(storage.get_many([(ClientModel, client_id) for client_id in sorted(ids)])):
+            raise NotFound("No such application") from failed
+        # else: an attempt whose response was lost deleted it
+    return revocation.revoke_clients(ids)
+
+
+# -- following the owner -----------------------------------------------------------------------------
+
+
+def follow_owner(owner: UserModel) -> int:
+    """An owner's applications follow the owner (`tokenctl user disable/enable/set-roles`): their
+    clients are suspended while the owner is disabled and keep only the scopes the owner may still
+    obtain; the tokens of a client so changed are revoked. Grants that read a client before the
+    change fail (`client_auth.unchanged`). Returns how many tokens were revoked."""
+    ids = sorted(owner.application_clients or ())
+    found = storage.get_many([(ClientModel, client_id) for client_id in ids])
+    clients = [client for client in found if client is not None and client.owner == owner.username]
+    obtainable = registry.obtainable(owner)
+    changed = []
+    suspended = bool(owner.disabled)
+    for client in clients:
+        had = scopes.parse(client.scope)
+        kept = had & obtainable
+        if suspended == bool(client.suspended) and kept == had:
+            continue
+        actions = [ClientModel.suspended.set(True) if suspended else ClientModel.suspended.remove()]
+        if kept != had:
+            actions.append(ClientModel.scope.set(" ".join(sorted(kept))))
+        storage.update(ClientModel, client.client_id, actions)
+        if suspended or kept != had:
+            changed.append(client.client_id)
+    return revocation.revoke_clients(changed) if changed else 0
+
+
+def forget_client(client: ClientModel) -> None:
+    """An operator deleted one of a user's application clients: it leaves the owner's list, and the
+    application's name too once neither of its clients is left (so the name can be used again)."""
+    siblings = [
+        other
+        for other in storage.get_many([(ClientModel, i) for i in sorted(_listed(client.owner))])
+        if other is not None and other.application_id == client.application_id
+    ]
+    changes = [UserModel.application_clients.delete({client.client_id})]
+    if not siblings:
+        changes.append(UserModel.application_names.delete({canonical_name(client.name)}))
+    storage.update(UserModel, client.owner, changes)
+
+
+def _listed(owner: str) -> set[str]:
+    user = storage.get(UserModel, owner)
+    return set(user.application_clients or ()) if user is not None else set()

@@ -1,0 +1,95 @@
+"""The Applications API: a user's own applications and their keys, behind the bearer authorizer.
+
+`GET/POST /applications`, `DELETE /applications/{id}`, `POST /applications/{id}/keys`. The
+authorizer has enforced the route's scope (`apim:subscribe` in openapi.yaml, bound to the role
+`subscriber`); the caller is the token's user, from the authorizer's context. A client's own token
+(client_credentials) speaks for no user: 403 insufficient_scope. JSON in and out; errors are RFC
+6750 / RFC 6749 JSON (`{"error", "error_description"}`). CORS only for this API's own origin (where
+the portal is served).
+"""
+
+from collections.abc import Callable, Mapping
+
+from aws_lambda_powertools import Logger
+
+from tokenservice.core.errors import InsufficientScope, NotFound
+from tokenservice.portal import applications
+from tokenservice.server.endpoints import oauth_endpoint
+from tokenservice.web.http import Request, cors_headers, error_response, json_fields, json_response
+
+logger = Logger(child=True)
+
+
+def owner(request: Request) -> str:
+    """The user the access token speaks for."""
+    username = str(request.authorizer.get("username") or "")
+    if not username:
+        raise InsufficientScope("Applications belong to users: a client's own token cannot manage them")
+    return username
+
+
+def listing(username: str) -> dict:
+    return {
+        "applications": [applications.document(app) for app in applications.owned(username)],
+        "limit": applications.limit(),
+    }
+
+
+@oauth_endpoint
+def list_applications(request: Request) -> dict:
+    return json_response(200, listing(owner(request)))
+
+
+def create(username: str, request: Request) -> dict:
+    fields = json_fields(request.json(), required=("name",), optional=("scope",))
+    app = applications.create(username, fields["name"], fields.get("scope"))
+    logger.info("Application created", extra={"username": username, "application_id": app.id})
+    return applications.document(app)
+
+
+@oauth_endpoint
+def create_application(request: Request) -> dict:
+    return json_response(201, create(owner(request), request))
+
+
+def delete(username: str, app_id: str) -> dict:
+    revoked = applications.delete(username, app_id)
+    logger.info("Application deleted", extra={"username": username, "application_id": app_id})
+    return {"id": app_id, "deleted": True, "revoked_tokens": revoked}
+
+
+@oauth_endpoint
+def delete_application(request: Request) -> dict:
+    return json_response(200, delete(owner(request), request.parameters.get("id", "")))
+
+
+def generate_keys(username: str, request: Request) -> dict:
+    fields = json_fields(request.json(), required=("environment",))
+    keys = applications.generate_keys(username, request.parameters.get("id", ""), fields["environment"])
+    logger.info(
+        "Keys generated",
+        extra={"username": username, "application_id": keys.application.id, "client_id": keys.client_id},
+    )
+    return keys.document()
+
+
+@oauth_endpoint
+def keys(request: Request) -> dict:
+    return json_response(200, generate_keys(owner(request), request))
+
+
+ROUTES: dict[tuple[str, str], Callable[[Mapping], dict]] = {
+    ("GET", "/applications"): list_applications,
+    ("POST", "/applications"): create_application,
+    ("DELETE", "/applications/{id}"): delete_application,
+    ("POST", "/applications/{id}/keys"): keys,
+}
+
+
+def dispatch(event: Mapping) -> dict:
+    """Route an API Gateway event by method and resource; add the CORS headers."""
+    route = (str(event.get("httpMethod", "")).upper(), str(event.get("resource", "")))
+    endpoint = ROUTES.get(route)
+    response = endpoint(event) if endpoint is not None else error_response(NotFound())
+    response["headers"].update(cors_headers(event))
+    return response

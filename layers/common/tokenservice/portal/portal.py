@@ -1,0 +1,307 @@
+"""The developer portal (WSO2's API Store) and its backend for frontend: GET /portal and /portal/...
+
+- `GET /portal`, `/portal/app.js`, `/portal/app.css`: a static page, its script and its styles. No
+  inline script or style, nothing from another origin, so the Content-Security-Policy can be
+  `default-src 'none'` with scripts, styles and fetches from 'self' only; the page may not be
+  framed (`frame-ancestors 'none'`, `X-Frame-Options: DENY`) and sends no Referer.
+- `/portal/session`, `/portal/signup`, `/portal/signin`, `/portal/signout`: sign-up is self sign-up
+  (`self_signup`, client-authenticated as the portal's client), sign-in a password grant of the
+  portal's client (`sessions`: lockout and enumeration rules hold, the tokens stay here).
+- `/portal/applications...`: the Applications API's operations for the signed-in user, allowed by
+  the same registry rule the authorizer enforces on `/applications` for this API (the session's
+  token must carry its scope); and "Generate access token": a client_credentials or password grant
+  with one of the user's applications' keys, through the token endpoint's own code. The consumer
+  secret comes from the page (shown once when the keys were made: only its hash is kept).
+
+Every answer carries the security headers; JSON answers are never cached; CORS only for this API's
+own origin. Nothing here logs a password, secret, token, session id or cookie.
+"""
+
+import functools
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from aws_lambda_powertools import Logger
+
+from tokenservice.core import caching, config, grant_types, observability, scopes
+from tokenservice.core.errors import InsufficientScope, InvalidRequest, NotFound
+from tokenservice.oauth import client_auth, grants
+from tokenservice.oauth.client_auth import ClientCredentials
+from tokenservice.portal import applications, applications_api, sessions
+from tokenservice.portal.portal_client import SESSION_SCOPE
+from tokenservice.registry import registry, rules
+from tokenservice.server.endpoints import oauth_endpoint
+from tokenservice.store import storage
+from tokenservice.store.models import UserModel
+from tokenservice.users import self_signup
+from tokenservice.web.http import (
+    NO_STORE,
+    Request,
+    cors_headers,
+    error_response,
+    json_fields,
+    json_response,
+    local_http,
+)
+
+logger = Logger(child=True)
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+HSTS = {"Strict-Transport-Security": "max-age=31536000"}
+
+# resource → (file in the static directory, Content-Type)
+ASSETS = {
+    "/portal": ("index.html", "text/html; charset=utf-8"),
+    "/portal/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/portal/app.css": ("app.css", "text/css; charset=utf-8"),
+}
+NO_ACCOUNT_SCOPE = (
+    "Your account may not manage applications: it needs the role bound to the scope " + SESSION_SCOPE
+)
+
+
+def security_headers() -> dict[str, str]:
+    return SECURITY_HEADERS if local_http() else {**SECURITY_HEADERS, **HSTS}
+
+
+@functools.cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def asset(static: Path, resource: str) -> dict:
+    name, content_type = ASSETS[resource]
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": content_type, "Cache-Control": "no-cache"},
+        "body": _read(static / name),
+    }
+
+
+def portal_credentials() -> ClientCredentials:
+    """The portal's own client credentials, from the environment (never from a request)."""
+    secret = config.PORTAL_CLIENT_SECRET.value()
+    if not secret:
+        raise RuntimeError("PORTAL_CLIENT_SECRET is not set: the portal's client was not provisioned")
+    return ClientCredentials(config.PORTAL_CLIENT_ID.value(), secret, "client_secret_post")
+
+
+# -- what a session may do: the Applications API's rules for this API --------------------------------
+
+_rules: caching.Expiring[list[rules.Rule]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+
+
+def _api_rules(api_id: str) -> list[rules.Rule]:
+    try:
+        return registry.api_rules(registry.api(api_id))
+    except registry.RegistryError:
+        return []
+
+
+def allowed(request: Request, session: sessions.Session, method: str, path: str) -> bool:
+    """Whether the session's token may call `method path` of this API, by the registry's rules
+    (kept in memory for RULES_CACHE_SECONDS, as the authorizer keeps them)."""
+    api_id = str(request.context.get("apiId") or "")
+    api_rules = _rules.get(api_id, lambda: _api_rules(api_id))
+    call = rules.MethodArn("", api_id, "", method, path)
+    return call.allowed(api_rules, scopes.permissions(session.record.scope))
+
+
+def signed_in(request: Request, method: str, path: str, *, changes: bool = True) -> sessions.Session:
+    """The request's session, allowed `method path` of the Applications API (and, for a change,
+    carrying its CSRF token)."""
+    session = sessions.require(request)
+    if changes:
+        sessions.check_csrf(request, session)
+    if not allowed(request, session, method, path):
+        raise InsufficientScope(NO_ACCOUNT_SCOPE)
+    return session
+
+
+# -- sessions --------------------------------------------------------------------------------------
+
+
+def session_document(request: Request, session: sessions.Session) -> dict:
+    return {
+        "signed_in": True,
+        "username": session.username,
+        "csrf_token": session.csrf_token,
+        "expires_at": session.expires_at,
+        "may_manage_applications": allowed(request, session, "GET", "/applications"),
+        "scopes": sorted(registry.obtainable(session.user)),
+        "application_limit": applications.limit(),
+        "signup_enabled": config.SELF_SIGNUP_ENABLED.on(),
+    }
+
+
+@oauth_endpoint
+def session_state(request: Request) -> dict:
+    """GET /portal/session: who is signed in, and the CSRF token the page must send."""
+    session = sessions.current(request)
+    if session is None:
+        return json_response(200, {"signed_in": False, "signup_enabled": config.SELF_SIGNUP_ENABLED.on()})
+    return json_response(200, session_document(request, session))
+
+
+@oauth_endpoint
+def signup(request: Request) -> dict:
+    """POST /portal/signup {username, password}: self sign-up, when enabled."""
+    self_signup.require_enabled()
+    sessions.check_origin(request)
+    fields = json_fields(request.json(), required=("username", "password"))
+    presented = portal_credentials()
+    client_auth.authenticate_token_endpoint_client(presented, grant_types.PASSWORD)
+    user = self_signup.sign_up(fields["username"], fields["password"])
+    logger.info("User signed up", extra={"client_id": presented.client_id, "username": user.username})
+    return json_response(201, {"username": user.username})
+
+
+@oauth_endpoint
+def signin(request: Request) -> dict:
+    """POST /portal/signin {username, password}: a password grant of the portal's client; the
+    browser gets a session cookie, never the tokens."""
+    sessions.check_origin(request)
+    fields = json_fields(request.json(), required=("username", "password"))
+    form = {**fields, "grant_type": grant_types.PASSWORD, "scope": SESSION_SCOPE}
+    issued = grants.for_type(grant_types.PASSWORD).issue(form, portal_credentials())
+    previous = sessions.current(request)
+    if previous is not None:
+        sessions.end(previous)
+    record = issued.records[0]
+    session = sessions.start(record, _user(record.username))
+    observability.count(observability.TOKENS_ISSUED, grant_type=grant_types.PASSWORD)
+    logger.info("Signed in to the portal", extra={"username": session.username})
+    cookie = {"Set-Cookie": sessions.set_cookie(session)}
+    return json_response(200, session_document(request, session), cookie)
+
+
+def _user(username: str) -> UserModel:
+    user = storage.get(UserModel, username)
+    if user is None:
+        raise NotFound("No such user")
+    return user
+
+
+@oauth_endpoint
+def signout(request: Request) -> dict:
+    """POST /portal/signout: the session's token is revoked, its cookie cleared."""
+    session = sessions.current(request)
+    if session is not None:
+        sessions.check_csrf(request, session)
+        sessions.end(session)
+        logger.info("Signed out of the portal", extra={"username": session.username})
+    else:
+        sessions.check_origin(request)
+    return {"statusCode": 204, "headers": {**NO_STORE, "Set-Cookie": sessions.clear_cookie()}, "body": ""}
+
+
+# -- the user's applications ---------------------------------------------------------------------
+
+
+@oauth_endpoint
+def list_applications(request: Request) -> dict:
+    session = signed_in(request, "GET", "/applications", changes=False)
+    return json_response(200, applications_api.listing(session.username))
+
+
+@oauth_endpoint
+def create_application(request: Request) -> dict:
+    session = signed_in(request, "POST", "/applications")
+    return json_response(201, applications_api.create(session.username, request))
+
+
+def _application_path(request: Request, suffix: str = "") -> str:
+    return f"/applications/{request.parameters.get('id', '')}{suffix}"
+
+
+@oauth_endpoint
+def delete_application(request: Request) -> dict:
+    session = signed_in(request, "DELETE", _application_path(request))
+    return json_response(200, applications_api.delete(session.username, request.parameters.get("id", "")))
+
+
+@oauth_endpoint
+def generate_keys(request: Request) -> dict:
+    session = signed_in(request, "POST", _application_path(request, "/keys"))
+    return json_response(200, applications_api.generate_keys(session.username, request))
+
+
+TOKEN_GRANTS = (grant_types.CLIENT_CREDENTIALS, grant_types.PASSWORD)
+
+
+@oauth_endpoint
+def access_token(request: Request) -> dict:
+    """POST /portal/applications/{id}/token {environment, grant_type, client_secret, scope?,
+    password?}: "Generate access token" with the application's keys, through the token endpoint's
+    code (client authentication, the grant's rules, lockout for a wrong password)."""
+    session = signed_in(request, "GET", "/applications")
+    fields = json_fields(
+        request.json(),
+        required=("environment", "grant_type", "client_secret"),
+        optional=("scope", "password"),
+    )
+    grant_type = fields["grant_type"]
+    if grant_type not in TOKEN_GRANTS:
+        raise InvalidRequest("'grant_type' must be client_credentials or password")
+    app = applications.find(session.username, request.parameters.get("id", ""))
+    client = applications.keyed_client(app, fields["environment"])
+    form = {"grant_type": grant_type, **({"scope": fields["scope"]} if "scope" in fields else {})}
+    if grant_type == grant_types.PASSWORD:
+        if "password" not in fields:
+            raise InvalidRequest("'password' is required for the password grant")
+        form |= {"username": session.username, "password": fields["password"]}
+    keys = {"client_id": client.client_id, "client_secret": fields["client_secret"]}
+    presented = client_auth.extract({}, keys)
+    issued = grants.for_type(grant_type).issue(form, presented)
+    observability.count(observability.TOKENS_ISSUED, grant_type=grant_type)
+    logger.info(
+        "Token issued from the portal",
+        extra={"grant_type": grant_type, "client_id": client.client_id, "scope": issued.scope},
+    )
+    return json_response(200, issued.body())
+
+
+ROUTES: dict[tuple[str, str], Callable[[Mapping], dict]] = {
+    ("GET", "/portal/session"): session_state,
+    ("POST", "/portal/signup"): signup,
+    ("POST", "/portal/signin"): signin,
+    ("POST", "/portal/signout"): signout,
+    ("GET", "/portal/applications"): list_applications,
+    ("POST", "/portal/applications"): create_application,
+    ("DELETE", "/portal/applications/{id}"): delete_application,
+    ("POST", "/portal/applications/{id}/keys"): generate_keys,
+    ("POST", "/portal/applications/{id}/token"): access_token,
+}
+
+
+def dispatch(event: Mapping, static: Path) -> dict:
+    """Route an API Gateway event by method and resource; every answer gets the security headers."""
+    method, resource = str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))
+    if method == "GET" and resource in ASSETS:
+        response = asset(static, resource)
+    elif (endpoint := ROUTES.get((method, resource))) is not None:
+        response = endpoint(event)
+    else:
+        response = error_response(NotFound())
+    response["headers"].update({**security_headers(), **cors_headers(event)})
+    return response

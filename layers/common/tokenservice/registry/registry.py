@@ -1,0 +1,152 @@
+"""The API registry (WSO2's publisher model): API → resources → scopes → roles → users, as data.
+
+- An API, keyed by its API Gateway REST API id, has a name and its resource rules (`rules`); the
+  authorizer reads them (cached for RULES_CACHE_SECONDS) to decide calls to that API.
+- A scope is defined once, with a description and the roles that may obtain it. A user may obtain
+  their direct scopes and every scope bound to one of their roles (`obtainable`).
+"""
+
+import time
+from collections.abc import Iterable
+
+from tokenservice.core import caching, config
+from tokenservice.registry import openapi, rules
+from tokenservice.store import storage
+from tokenservice.store.models import ApiModel, ScopeModel, UserModel, api_key, scope_key
+
+MAX_API_ID_LENGTH = 128
+MAX_NAME_LENGTH = 200
+
+
+class RegistryError(ValueError):
+    """Bad input for the registry; the message says why, in one line."""
+
+
+MAX_ROLE_LENGTH = 64
+MAX_ROLES = 50
+
+
+def valid_roles(value: str | None) -> set[str]:
+    """Role names from a space-separated list: printable, without spaces, at most 64 characters."""
+    roles = set((value or "").split())
+    if len(roles) > MAX_ROLES:
+        raise RegistryError(f"at most {MAX_ROLES} roles")
+    for role in roles:
+        if len(role) > MAX_ROLE_LENGTH or not role.isprintable():
+            raise RegistryError(f"a role name is 1 to {MAX_ROLE_LENGTH} printable characters without spaces")
+    return roles
+
+
+def _api_id(api_id: str) -> str:
+    if not api_id or len(api_id) > MAX_API_ID_LENGTH or not all(c.isalnum() or c in "-_." for c in api_id):
+        raise RegistryError("an API id is 1 to 128 letters, digits, '-', '_' or '.'")
+    return api_id
+
+
+# -- APIs -----------------------------------------------------------------------------------------
+
+
+def put_api(api_id: str, access_rules: Iterable[rules.Rule], name: str | None = None) -> ApiModel:
+    """Register an API with exactly these rules (replacing any it had)."""
+    api = ApiModel(
+        api_key(_api_id(api_id)),
+        api_id=api_id,
+        name=(name or api_id)[:MAX_NAME_LENGTH],
+        rules=rules.encode(list(access_rules)),
+        updated_at=int(time.time()),
+    )
+    storage.save(api)
+    return api
+
+
+def api(api_id: str) -> ApiModel | None:
+    return storage.get(ApiModel, api_key(_api_id(api_id)))
+
+
+def api_rules(api: ApiModel | None) -> list[rules.Rule]:
+    return rules.decode(api.rules) if api is not None else []
+
+
+def import_api(api_id: str, document, name: str | None = None) -> ApiModel:
+    """Register an API from an OpenAPI 3 document: its bearer-protected operations become its rules
+    (replacing any it had) and its oauth2 scopes are defined, with the roles its `x-scope-roles`
+    names (a scope already defined keeps its description and roles)."""
+    access_rules = openapi.access_rules(document)
+    bound = {scope: valid_roles(" ".join(roles)) for scope, roles in openapi.scope_roles(document).items()}
+    for scope, description in openapi.scope_descriptions(document).items():
+        describe_scope(scope, description, bound.get(scope, ()))
+    title = (document.get("info") or {}).get("title") if isinstance(document.get("info"), dict) else None
+    return put_api(api_id, access_rules, name or title)
+
+
+def set_rule(api_id: str, rule: rules.Rule) -> ApiModel:
+    """Add a rule to an API (registering it if new), replacing the rule of the same resource."""
+    current = api(api_id)
+    kept = [r for r in api_rules(current) if (r.method, r.path) != (rule.method, rule.path)]
+    return put_api(api_id, [*kept, rule], current.name if current else None)
+
+
+def delete_api(api_id: str) -> bool:
+    return storage.delete(ApiModel, api_key(_api_id(api_id)))
+
+
+def apis() -> list[ApiModel]:
+    return sorted(storage.scan(ApiModel, ApiModel.kind == "api"), key=lambda a: a.api_id)
+
+
+# -- scopes and roles -----------------------------------------------------------------------------
+
+
+def define_scope(name: str, roles: Iterable[str] = (), description: str | None = None) -> ScopeModel:
+    """Define a scope (or redefine it): the roles that may obtain it, and what it is for."""
+    current = storage.get(ScopeModel, scope_key(name))
+    scope = ScopeModel(
+        scope_key(name),
+        name=name,
+        description=description if description is not None else (current.description if current else ""),
+        roles=set(roles) or None,
+    )
+    storage.save(scope)
+    return scope
+
+
+def describe_scope(name: str, description: str, roles: Iterable[str] = ()) -> ScopeModel:
+    """Define a scope with a description and roles unless it is defined (keeping its roles)."""
+    current = storage.get(ScopeModel, scope_key(name))
+    if current is not None:
+        return current
+    return define_scope(name, roles, description)
+
+
+def scopes() -> list[ScopeModel]:
+    return sorted(storage.scan(ScopeModel, ScopeModel.kind == "scope"), key=lambda s: s.name)
+
+
+_scope_names: caching.Expiring[list[str]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+
+
+def scope_names() -> list[str]:
+    """Every defined scope's name, kept in memory for RULES_CACHE_SECONDS (for the metadata)."""
+    return _scope_names.get("all", lambda: [scope.name for scope in scopes()])
+
+
+def scope_keys(names: Iterable[str]) -> list[tuple[type[ScopeModel], str]]:
+    """What to read to know which roles may obtain these scopes."""
+    return [(ScopeModel, scope_key(name)) for name in sorted(names)]
+
+
+def role_bound(defined: Iterable[ScopeModel | None], roles: Iterable[str] | None) -> frozenset[str]:
+    """Of these scope definitions, the scopes bound to one of `roles`."""
+    held = set(roles or ())
+    return frozenset(scope.name for scope in defined if scope is not None and held & set(scope.roles or ()))
+
+
+_definitions: caching.Expiring[list[ScopeModel]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+
+
+def obtainable(user: UserModel) -> frozenset[str]:
+    """Every scope a user may obtain: their direct scopes and those bound to one of their roles
+    (the scopes' definitions kept in memory for RULES_CACHE_SECONDS: a list to choose from; a
+    grant reads the definitions of what it is asked for)."""
+    direct = frozenset(user.scope.split())
+    return direct | role_bound(_definitions.get("all", scopes), user.roles)

@@ -1,0 +1,246 @@
+"""Storage models: the one declaration of the users, clients and tokens tables.
+
+The template's `AWS::DynamoDB::Table` definitions must have the same key schemas; a test
+(tests/unit/test_template.py) proves they agree. Table names come from the environment.
+Scopes and grant types are stored as space-delimited strings, as OAuth writes them.
+"""
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from tokenservice.core import config, credentials
+
+
+class UserModel(Model):
+    """A resource owner who may use the password grant."""
+
+    class Meta:
+        table_name = config.table_name(config.USERS_TABLE)
+
+    username = UnicodeAttribute(hash_key=True)
+    password_hash = UnicodeAttribute()  # argon2id, never the password
+    scope = UnicodeAttribute(default="")
+    disabled = BooleanAttribute(default=False)
+    created_at = NumberAttribute()
+    failed_attempts = NumberAttribute(default=0)  # consecutive failed passwords
+    lockouts = NumberAttribute(default=0)  # consecutive lockouts (each one doubles the next)
+    locked_until = NumberAttribute(null=True)
+    # Raised by every disable, password change and change of roles: tokens carry the version they
+    # were issued under, and a token of another version is refused wherever it is checked.
+    credential_version = NumberAttribute(default=0)
+    roles = UnicodeSetAttribute(null=True)  # a user may obtain the scopes bound to any of these
+    # Their applications (the developer portal): the names (canonical form) and the clients' ids.
+    application_names = UnicodeSetAttribute(null=True)
+    application_clients = UnicodeSetAttribute(null=True)
+
+
+class ClientModel(Model):
+    """An OAuth client (WSO2: an application's consumer key and secret)."""
+
+    class Meta:
+        table_name = config.table_name(config.CLIENTS_TABLE)
+
+    client_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()  # SHA-256 of the secret, never the secret
+    scope = UnicodeAttribute(default="")
+    grant_types = UnicodeAttribute()
+    introspect_any = BooleanAttribute(default=False)  # a resource server: may introspect any access token
+    token_format = UnicodeAttribute(null=True)  # "opaque" | "jwt"; None: the service's ACCESS_TOKEN_FORMAT
+    audience = UnicodeAttribute(null=True)  # the JWT `aud`; None: the issuer
+    access_ttl = NumberAttribute(null=True)  # None: the service default (config.ACCESS_TTL)
+    refresh_ttl = NumberAttribute(null=True)  # None: the service default (config.REFRESH_TTL)
+    created_at = NumberAttribute()
+    # A user's application has two clients (WSO2's Production and Sandbox keys); None for others.
+    owner = UnicodeAttribute(null=True)
+    application_id = UnicodeAttribute(null=True)
+    environment = UnicodeAttribute(null=True)  # "production" | "sandbox"
+    keys_generated_at = NumberAttribute(null=True)  # when its secret was last shown; None: never
+    suspended = BooleanAttribute(null=True)  # True while its owner is disabled: no grant, no token
+
+
+class UserTokensIndex(GlobalSecondaryIndex):
+    """A user's tokens by expiry: to revoke a user's live tokens, or a grant family, by a query.
+
+    Sparse: client_credentials tokens (no username) and registrations (no expiry) are not in it.
+    """
+
+    class Meta:
+        index_name = "by_user"
+        projection = IncludeProjection(["grant_id", "kind", "client_id"])
+
+    username = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class TokenModel(Model):
+    """An access or refresh token, keyed by the SHA-256 of the token (never the token)."""
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # "access" | "refresh"
+    client_id = UnicodeAttribute()
+    username = UnicodeAttribute(null=True)  # None for client_credentials
+    scope = UnicodeAttribute()
+    grant_id = UnicodeAttribute()  # the family: every token of one grant and its refreshes
+    grant_type = UnicodeAttribute()
+    issued_at = NumberAttribute()
+    expires_at = NumberAttribute()  # also the table's TTL attribute (DynamoDB deletes late)
+    credential_version = NumberAttribute(default=0)  # the user's, when the token was issued
+    auth_time = NumberAttribute(null=True)  # when the user authenticated (the family's password grant)
+    revoked = BooleanAttribute(default=False)
+    used = BooleanAttribute(default=False)  # a rotated refresh token
+    replaced_by = UnicodeSetAttribute(null=True)  # hashes of the tokens a rotation issued
+
+    by_user = UserTokensIndex()
+
+
+class RegistrationsIndex(GlobalSecondaryIndex):
+    """Registered users per client ("Registered Users for Application"), by a query."""
+
+    class Meta:
+        index_name = "registrations"
+        projection = IncludeProjection(["first_at", "last_at"])
+
+    registered_client = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
+class RegistrationModel(Model):
+    """That a user obtained tokens for a client through the password grant, once per pair.
+
+    Lives in the tokens table under a key no token hash can take; written inside the grant's
+    own transaction, never expires.
+    """
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "registration:" + sha256(client_id \n username)
+    kind = UnicodeAttribute(default="registration")
+    registered_client = UnicodeAttribute()
+    username = UnicodeAttribute()
+    first_at = NumberAttribute()
+    last_at = NumberAttribute()
+
+    registrations = RegistrationsIndex()
+
+
+def registration_key(client_id: str, username: str) -> str:
+    """The key of a (client, user) registration: unambiguous, and never a token's hash."""
+    return "registration:" + credentials.digest(f"{client_id}\n{username}")
+
+
+class SessionModel(Model):
+    """A developer-portal session (`sessions`): the user and the hash of the access token the
+    portal's sign-in issued, keyed by the hash of the random id in the browser's cookie.
+
+    Lives in the tokens table under a key no token hash can take and expires with its token (the
+    table's TTL). Its user is `subject`, not `username`, so sessions stay out of the by_user index.
+    """
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "session:" + sha256(session id)
+    kind = UnicodeAttribute(default="session")
+    subject = UnicodeAttribute()
+    access_hash = UnicodeAttribute()
+    created_at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+def session_key(session_id: str) -> str:
+    """The key of a session: never a token's hash, never the session id itself."""
+    return "session:" + credentials.digest(session_id)
+
+
+class ApiModel(Model):
+    """A protected API in the registry: its API Gateway REST API id, a name, its resource rules."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "api#" + the REST API id
+    kind = UnicodeAttribute(default="api")
+    api_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    rules = UnicodeAttribute()  # rules.encode: [[method, path, scope], ...]
+    updated_at = NumberAttribute()
+
+
+class ScopeModel(Model):
+    """A scope, defined once, with the roles that may obtain it (WSO2's scope-role binding)."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "scope#" + the scope
+    kind = UnicodeAttribute(default="scope")
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    roles = UnicodeSetAttribute(null=True)
+
+
+class SigningModel(Model):
+    """The JWT issuer, the KMS key that encrypts private keys, and every key's public JWK."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "signing"
+    kind = UnicodeAttribute(default="signing")
+    issuer = UnicodeAttribute()
+    kms_key_id = UnicodeAttribute()
+    kms_endpoint = UnicodeAttribute(null=True)  # make run's KMS emulator; never set on AWS
+    keys = UnicodeAttribute(default="[]")  # JSON: [{kid, jwk, created_at, activates_at}, ...]
+    version = NumberAttribute(default=0)
+
+
+class KeyModel(Model):
+    """A signing key's private half, encrypted by KMS (never stored in clear)."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "key#" + kid
+    kind = UnicodeAttribute(default="key")
+    kid = UnicodeAttribute()
+    ciphertext = BinaryAttribute(legacy_encoding=False)
+    created_at = NumberAttribute()
+
+
+def api_key(api_id: str) -> str:
+    return "api#" + api_id
+
+
+def scope_key(name: str) -> str:
+    return "scope#" + name
+
+
+# The models stored in each table, by the environment variable that names the table.
+TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
+    config.USERS_TABLE: (UserModel,),
+    config.CLIENTS_TABLE: (ClientModel,),
+    config.TOKENS_TABLE: (TokenModel, RegistrationModel, SessionModel),
+    config.REGISTRY_TABLE: (ApiModel, ScopeModel, SigningModel, KeyModel),
+}
+
+
+def use_table(variable: str, name: str) -> None:
+    """Point the models of one table at another table name (e.g. a deployed stack's)."""
+    for model in TABLE_MODELS[variable]:
+        model.Meta.table_name = name
+
+
+def hash_key_name(model: type[Model]) -> str:
+    return next(attr.attr_name for attr in model.get_attributes().values() if attr.is_hash_key)

@@ -1,0 +1,221 @@
+"""HTTP plumbing for API Gateway REST proxy events: the request, form bodies, JSON responses.
+
+Form bodies follow RFC 6749 §3.1/§3.2 and Appendix B: `application/x-www-form-urlencoded`,
+UTF-8, parameters without a value are treated as omitted, and a repeated parameter is
+`invalid_request`. Sizes are capped so that bad input is a 400, never a 5xx. Every response,
+errors included, is rendered by `json_response`.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from tokenservice.core import config
+from tokenservice.core.errors import InvalidRequest, InvalidScope, OAuthError
+from tokenservice.core.text import has_control_characters, printable
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+MAX_BODY_BYTES = 8 * 1024
+MAX_FIELD_LENGTH = 1024
+MAX_FIELDS = 32
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes
+    authorizer: Mapping[str, str] = field(default_factory=dict)
+    context: Mapping = field(default_factory=dict)  # API Gateway's requestContext
+    parameters: Mapping[str, str] = field(default_factory=dict)  # the path's {parameters}
+
+    @classmethod
+    def from_event(cls, event: Mapping) -> "Request":
+        headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+        cookies = [  # HTTP/2 clients may send their cookies in several header fields
+            str(value)
+            for name, values in (event.get("multiValueHeaders") or {}).items()
+            if str(name).lower() == "cookie"
+            for value in values or ()
+        ]
+        if len(cookies) > 1:
+            headers["cookie"] = "; ".join(cookies)
+        body = event.get("body") or ""
+        if event.get("isBase64Encoded"):
+            try:
+                raw = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError) as error:
+                raise InvalidRequest("The request body is not valid base64") from error
+        else:
+            raw = body.encode("utf-8", "surrogatepass")
+        context = event.get("requestContext") or {}
+        return cls(
+            method=str(event.get("httpMethod") or "").upper(),
+            path=str(event.get("path") or ""),
+            headers=headers,
+            body=raw,
+            authorizer=context.get("authorizer") or {},
+            context=context,
+            parameters={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
+        )
+
+    def form(self) -> dict[str, str]:
+        """The form parameters, each at most once (even when a copy is empty: RFC 6749 §3.1);
+        empty values count as omitted."""
+        content_type = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type != FORM_CONTENT_TYPE:
+            raise InvalidRequest(f"The request body must be {FORM_CONTENT_TYPE}")
+        if len(self.body) > MAX_BODY_BYTES:
+            raise InvalidRequest("The request body is too large")
+        try:
+            text = self.body.decode("utf-8")
+            pairs = parse_qsl(
+                text, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=MAX_FIELDS
+            )
+        except (UnicodeDecodeError, ValueError) as error:
+            raise InvalidRequest("The request body is not valid UTF-8 form data") from error
+        form: dict[str, str] = {}
+        seen: set[str] = set()
+        for name, value in pairs:
+            if name in seen:
+                raise InvalidRequest(f"The parameter '{printable(name)}' is repeated")
+            seen.add(name)
+            if len(value) > MAX_FIELD_LENGTH or len(name) > MAX_FIELD_LENGTH:
+                raise InvalidRequest("A parameter is too long")
+            if has_control_characters(name) or has_control_characters(value):
+                error = InvalidScope if name == "scope" else InvalidRequest  # RFC 6749 §3.3
+                raise error(f"The parameter '{printable(name)}' contains control characters")
+            if value:
+                form[name] = value
+        return form
+
+    def json(self) -> dict:
+        """A JSON object body (RFC 8259) with each member at most once; anything else, or more than
+        MAX_BODY_BYTES, is invalid_request."""
+        content_type = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type != JSON_CONTENT_TYPE:
+            raise InvalidRequest(f"The request body must be {JSON_CONTENT_TYPE}")
+        if len(self.body) > MAX_BODY_BYTES:
+            raise InvalidRequest("The request body is too large")
+        try:
+            document = json.loads(
+                self.body.decode("utf-8"), object_pairs_hook=_unique_members, parse_constant=_no_constant
+            )
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise InvalidRequest("The request body is not valid JSON") from error
+        if not isinstance(document, dict):
+            raise InvalidRequest("The request body must be a JSON object")
+        return document
+
+    def origin(self) -> str:
+        """This API's own origin, as a browser that loaded a page from it names it: https and the
+        domain API Gateway received the request on (its own, or a custom domain); http on make
+        run's loopback address."""
+        return own_origin(self.context)
+
+    def issuer(self) -> str:
+        """The issuer (RFC 8414 §2): ISSUER when configured, else the URL of this API as API Gateway
+        knows it: its domain name and the path before the resource (the stage, or a custom domain's
+        base path), from the request context, never from the client's Host header."""
+        configured = config.ISSUER.value()
+        if configured:
+            return configured.rstrip("/")
+        domain = str(self.context.get("domainName") or "")
+        full_path = str(self.context.get("path") or "")
+        if full_path.endswith(self.path):
+            prefix = full_path[: len(full_path) - len(self.path)]
+        else:
+            prefix = f"/{self.context['stage']}" if self.context.get("stage") else ""
+        return f"https://{domain}{prefix.rstrip('/')}"
+
+
+def required(form: Mapping[str, str], name: str) -> str:
+    """A form parameter that must be present (and, as every parameter, non-empty)."""
+    value = form.get(name)
+    if not value:
+        raise InvalidRequest(f"The '{name}' parameter is required")
+    return value
+
+
+def json_response(status_code: int, body: object, headers: Mapping[str, str] | None = None) -> dict:
+    """A Lambda proxy response with a JSON body that must never be cached (RFC 6749 §5.1), nor read
+    as anything but JSON."""
+    return {
+        "statusCode": status_code,
+        "headers": {"Content-Type": "application/json", **NO_STORE, **NOSNIFF, **(headers or {})},
+        "body": json.dumps(body),
+    }
+
+
+def error_response(error: OAuthError) -> dict:
+    """An OAuth error as its HTTP response: its status, its headers, its JSON body."""
+    return json_response(error.status_code, error.body(), error.headers())
+
+
+def _unique_members(pairs: list[tuple[str, object]]) -> dict:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("a member is repeated")
+    return document
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_fields(document: Mapping, required: Iterable[str], optional: Iterable[str] = ()) -> dict[str, str]:
+    """The string members of a JSON object body: `required` ones present and non-empty, no member
+    outside `required` and `optional`, each at most MAX_FIELD_LENGTH characters, without control
+    characters (as form parameters)."""
+    required, known = tuple(required), {*required, *optional}
+    unknown = sorted(set(document) - known)
+    if unknown:
+        raise InvalidRequest(f"Unknown member '{printable(unknown[0])}'")
+    fields: dict[str, str] = {}
+    for name, value in document.items():
+        if not isinstance(value, str):
+            raise InvalidRequest(f"'{name}' must be a string")
+        if len(value) > MAX_FIELD_LENGTH:
+            raise InvalidRequest(f"'{name}' is too long")
+        if has_control_characters(value):
+            raise InvalidRequest(f"'{name}' contains control characters")
+        if value:
+            fields[name] = value
+    for name in required:
+        if name not in fields:
+            raise InvalidRequest(f"'{name}' is required")
+    return fields
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def local_http() -> bool:
+    """Whether this is make run serving plain http on a loopback address, as its ISSUER says (on AWS
+    the issuer is https: the template's Issuer parameter allows nothing else)."""
+    issuer = urlsplit(config.ISSUER.value())
+    return issuer.scheme == "http" and issuer.hostname in LOOPBACK_HOSTS
+
+
+def own_origin(context: Mapping) -> str:
+    scheme = "http" if local_http() else "https"
+    return f"{scheme}://{context.get('domainName') or ''}"
+
+
+def cors_headers(event: Mapping) -> dict[str, str]:
+    """CORS for the portal's own origin only: a response names the request's Origin as allowed only
+    when it is this API's own (where the portal is served); never `*`, never for another origin.
+    `Vary: Origin` keeps caches from mixing the two."""
+    headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+    origin = headers.get("origin")
+    if origin and origin == own_origin(event.get("requestContext") or {}):
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {"Vary": "Origin"}
