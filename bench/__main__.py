@@ -202,7 +202,7 @@ def measure_all() -> dict:
         times = imports.measure(context)
         breakdowns = {
             module: imports.breakdown(module, context)
-            for module in ("functions.token.app", "tokenservice.server.endpoints", "functions.authorizer.app")
+            for module in ("functions.token.app", "tokenservice.server.token", "functions.authorizer.app")
         }
         latencies = store.latencies(client, config.table_name(config.TOKENS_TABLE))
         floor = store.botocore_floor(client, config.table_name(config.TOKENS_TABLE))

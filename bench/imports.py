@@ -46,7 +46,7 @@ from tokenservice.authorizer import authorizer
 from tokenservice.jose import keyset
 from tokenservice.store import records
 from tokenservice.registry import rules
-keyset.remember(records.signing_settings(SETTINGS_ITEM))
+keyset.remember(keyset.stored(records.signing_fields(SETTINGS_ITEM)))
 authorizer._rules_cache.put("local", rules.decode(RULES))
 event = {{"type": "TOKEN", "authorizationToken": "Bearer " + {token!r}, "methodArn": ARN}}
 app.lambda_handler(event, LambdaContext())

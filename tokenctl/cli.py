@@ -22,7 +22,7 @@ import time
 
 from tokenservice import admin
 from tokenservice.core import config, grant_types
-from tokenservice.core.errors import TemporarilyUnavailable
+from tokenservice.store.dynamo import Unavailable
 from tokenservice.store.models import use_table
 
 
@@ -466,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     except admin.AdminError as error:
         print(f"tokenctl: error: {error}", file=sys.stderr)
         return 2
-    except TemporarilyUnavailable as error:
+    except Unavailable as error:
         cause = error.__cause__
         print(f"tokenctl: error: DynamoDB unavailable: {cause or error}".splitlines()[0], file=sys.stderr)
         return 1

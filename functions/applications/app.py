@@ -4,7 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
 from tokenservice.core import observability
-from tokenservice.portal import applications_api
+from tokenservice.portal.routes import APPLICATIONS_ROUTER
 
 logger = Logger()
 
@@ -12,4 +12,4 @@ logger = Logger()
 @observability.traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def lambda_handler(event: dict, context) -> dict:
-    return applications_api.dispatch(event)
+    return APPLICATIONS_ROUTER.dispatch(event)

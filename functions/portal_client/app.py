@@ -2,11 +2,11 @@
 
 from aws_lambda_powertools import Logger
 
-from tokenservice.portal import portal_client
+from tokenservice.deploy import portal_resource
 
 logger = Logger()
 
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict, context) -> None:
-    portal_client.handle_custom_resource(event, context)
+    portal_resource.handle_custom_resource(event, context)

@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from tokenservice.core import observability
 from tokenservice.deploy import snapstart
-from tokenservice.web import routing
+from tokenservice.server.routes import ROUTER
 
 logger = Logger()
 snapstart.register(snapstart.prime_token_function)
@@ -14,4 +14,4 @@ snapstart.register(snapstart.prime_token_function)
 @observability.traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def lambda_handler(event: dict, context) -> dict:
-    return routing.dispatch(event)
+    return ROUTER.dispatch(event)

@@ -34,7 +34,7 @@ def test_create_and_update_register_the_sample_apis_rules_and_delete_removes_the
     aws, lambda_context, cloudformation, kms_key
 ):
     url, answers = cloudformation
-    registry_function = handler("registry")
+    registry_function = handler("stack_setup")
     expected = {(r.method, r.path, r.scope) for r in openapi.access_rules(openapi.load(openapi.SAMPLE))}
     for kind in ("Create", "Update"):
         registry_function(event(kind, url, kms_key=kms_key), lambda_context)
@@ -49,7 +49,7 @@ def test_create_and_update_register_the_sample_apis_rules_and_delete_removes_the
 
 def test_a_failure_is_reported_to_cloudformation_not_left_waiting(aws, lambda_context, cloudformation):
     url, answers = cloudformation
-    handler("registry")(event("Create", url, api_id="not an id!"), lambda_context)
+    handler("stack_setup")(event("Create", url, api_id="not an id!"), lambda_context)
     assert answers[0]["Status"] == "FAILED" and answers[0]["Reason"]
 
 
@@ -59,8 +59,8 @@ def test_create_sets_up_signing_for_the_apis_own_url_and_makes_one_key(
     from tokenservice.jose import signing
 
     url, answers = cloudformation
-    handler("registry")(event("Create", url, kms_key=kms_key), lambda_context)
-    handler("registry")(event("Update", url, kms_key=kms_key), lambda_context)
+    handler("stack_setup")(event("Create", url, kms_key=kms_key), lambda_context)
+    handler("stack_setup")(event("Update", url, kms_key=kms_key), lambda_context)
     settings = signing.read()
     assert settings.issuer == "https://stackapi1.execute-api.us-east-1.amazonaws.com/v1"
     assert answers[0]["Data"]["Issuer"] == settings.issuer

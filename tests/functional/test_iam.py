@@ -235,9 +235,9 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
 
     with mock.patch("tokenservice.deploy.deployment._respond", lambda *args: answered.append(args[2])):
         for kind in ("Create", "Delete"):
-            handler("registry")(event(kind, "http://unused", kms_key=kms_key), lambda_context)
+            handler("stack_setup")(event(kind, "http://unused", kms_key=kms_key), lambda_context)
     assert answered == ["SUCCESS", "SUCCESS"]
-    assert recorder.calls == granted("RegistryFunction", conditions(False))
+    assert recorder.calls == granted("StackSetupFunction", conditions(False))
 
 
 def applications_event(method: str, resource: str, body=None, app_id: str | None = None) -> dict:
@@ -339,7 +339,7 @@ def test_the_portal_client_functions_role_grants_exactly_what_it_uses(aws, lambd
 
     answered = []
     recorder = Recorder(aws, monkeypatch)
-    with mock.patch("tokenservice.portal.portal_client._respond", lambda *args: answered.append(args[1])):
+    with mock.patch("tokenservice.deploy.portal_resource._respond", lambda *args: answered.append(args[1])):
         for kind in ("Create", "Update", "Delete"):
             handler("portal_client")(event(kind, "http://unused", physical_id="shop-portal"), lambda_context)
     assert answered == ["SUCCESS"] * 3

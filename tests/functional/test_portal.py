@@ -10,7 +10,7 @@ import pytest
 from tests.functional.gateway_client import Browser, gateway
 from tokenservice import admin
 from tokenservice.core import credentials
-from tokenservice.portal import portal, portal_client
+from tokenservice.portal import pages, portal_client
 from tokenservice.store import storage
 from tokenservice.store.models import SessionModel, TokenModel
 
@@ -469,4 +469,4 @@ def test_the_session_scope_is_the_applications_apis_scope_in_openapi():
     scopes = {r.scope for r in openapi.access_rules(document) if r.path.startswith("/applications")}
     assert scopes == {portal_client.SESSION_SCOPE}
     assert openapi.scope_roles(document)[portal_client.SESSION_SCOPE] == ["subscriber"]
-    assert portal.SECURITY_HEADERS["X-Frame-Options"] == "DENY"
+    assert pages.SECURITY_HEADERS["X-Frame-Options"] == "DENY"

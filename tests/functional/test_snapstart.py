@@ -82,5 +82,5 @@ def test_prime_imports_what_requests_use_and_builds_the_client(aws, signing_keys
     calls = []
     aws.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
     snapstart.prime_token_function()
-    assert {"tokenservice.server.endpoints", "tokenservice.oauth.grants", "argon2", "jwt"} <= set(sys.modules)
+    assert {"tokenservice.server.token", "tokenservice.oauth.grants", "argon2", "jwt"} <= set(sys.modules)
     assert dynamo.client.cache_info().currsize == 1 and "GetItem" in calls  # resolved by a real read

@@ -2,7 +2,7 @@
 
 from localrun import template
 from tokenservice.core import config
-from tokenservice.portal import portal
+from tokenservice.portal.routes import PORTAL_ROUTER
 
 TMPL = template.load()
 RESOURCES = TMPL["Resources"]
@@ -37,7 +37,7 @@ def test_the_portal_is_public_and_serves_exactly_its_routes():
     endpoints = [e for e in template.api_endpoints(TMPL) if e.function == "PortalFunction"]
     assert all(e.authorizer is None for e in endpoints)
     served = {(e.method, e.path) for e in endpoints}
-    assert served == set(portal.ROUTES) | {("GET", resource) for resource in portal.ASSETS}
+    assert served == set(PORTAL_ROUTER.routes())
 
 
 def test_the_stack_outputs_the_portals_url():

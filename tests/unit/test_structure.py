@@ -45,7 +45,7 @@ def test_only_the_storage_modules_write_dynamodbs_wire_format():
 
 def test_the_opaque_paths_never_import_the_jwt_library():
     probe = (
-        "import sys, functions.token.app, functions.authorizer.app, tokenservice.server.endpoints, "
+        "import sys, functions.token.app, functions.authorizer.app, tokenservice.server.token, "
         "tokenservice.oauth.grants; "
         "print(sorted(m for m in ('jwt', 'cryptography', 'tokenservice.jose.jwt_tokens') "
         "if m in sys.modules))"

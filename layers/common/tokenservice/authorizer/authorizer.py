@@ -86,7 +86,7 @@ def _read(wanted: list[dynamo.ItemKey | None], api_id: str) -> tuple[list, list[
         wanted = [*wanted, _registry(f"api#{api_id}")]
     found = dynamo.read(wanted)
     if api_rules is None:
-        api_rules = _rules_cache.put(api_id, records.api_rules(found.pop()))
+        api_rules = _rules_cache.put(api_id, rules.decode(records.api_rules_text(found.pop())))
     return found, api_rules
 
 
@@ -128,11 +128,11 @@ def _jwt(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
     )
     found, api_rules = _read(wanted, api_id)
     if not settings:
-        settings = keyset.remember(records.signing_settings(found.pop()))
+        settings = keyset.remember(keyset.stored(records.signing_fields(found.pop())))
     claims = _verify(token, settings, jwt_tokens)
     if claims is None and settings and jwt_tokens.kid_of(token) not in {k.kid for k in settings.keys}:
         (item,) = dynamo.read([_registry(keyset.SETTINGS_ID)])  # a key newer than our copy
-        claims = _verify(token, keyset.remember(records.signing_settings(item)), jwt_tokens)
+        claims = _verify(token, keyset.remember(keyset.stored(records.signing_fields(item))), jwt_tokens)
     if claims is None:
         raise Unauthorized()
     if check_record and not _counts(TokenRecord.from_item(found[0]), UserRecord.from_item(found[1]), token):

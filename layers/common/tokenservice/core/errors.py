@@ -74,14 +74,18 @@ class UserExists(OAuthError):
 
 
 class MethodNotAllowed(OAuthError):
-    """RFC 6749 §3.2: the token endpoint (and RFC 7009/7662's) take POST only."""
+    """A method the resource does not take (RFC 9110 §15.5.6); the token endpoint (and RFC
+    7009/7662's) take POST only (RFC 6749 §3.2)."""
 
     error = "invalid_request"
     status_code = 405
-    default_description = "This endpoint accepts POST only"
+
+    def __init__(self, allowed: tuple[str, ...] = ("POST",)):
+        self.allowed = allowed
+        super().__init__(f"This resource accepts {' and '.join(allowed)} only")
 
     def headers(self) -> dict[str, str]:
-        return {"Allow": "POST"}
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class NotFound(OAuthError):

@@ -8,6 +8,7 @@ which carries no permissions of its own.
 
 import re
 
+from tokenservice.core import problems
 from tokenservice.core.errors import InvalidScope
 
 DEFAULT_SCOPE = "default"
@@ -53,3 +54,12 @@ def narrow(requested: frozenset[str], original: frozenset[str]) -> frozenset[str
     if requested - original - {DEFAULT_SCOPE}:
         raise InvalidScope("The requested scope exceeds the scope originally granted")
     return grant(requested, original) if requested else original
+
+
+def canonical_list(value: str) -> str:
+    """A list of scopes as stored: its tokens sorted, one space apart; problems.Invalid when
+    malformed."""
+    try:
+        return " ".join(sorted(parse(value)))
+    except InvalidScope as error:
+        raise problems.Invalid(f"invalid scopes: {error.description}") from error

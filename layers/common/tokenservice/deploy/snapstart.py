@@ -19,14 +19,13 @@ from collections.abc import Callable
 from tokenservice.core import caching, config
 from tokenservice.store import dynamo
 
-# What each function's requests use: imported before the snapshot.
+# What each function's requests use besides its endpoints' modules: imported before the snapshot.
 TOKEN_FUNCTION_MODULES = (
-    "tokenservice.server.endpoints",
     "tokenservice.oauth.grants",
     "tokenservice.oauth.revocation",
     "tokenservice.jose.signing",
     "tokenservice.jose.jwt_tokens",
-    "tokenservice.admin",
+    "tokenservice.users.provisioning",
 )
 AUTHORIZER_MODULES = ("tokenservice.authorizer.authorizer", "tokenservice.jose.jwt_tokens")
 
@@ -43,7 +42,9 @@ def _import(modules: tuple[str, ...]) -> None:
 
 
 def prime_token_function() -> None:
-    _import(TOKEN_FUNCTION_MODULES)
+    from tokenservice.server.routes import ROUTER
+
+    _import((*ROUTER.modules(), *TOKEN_FUNCTION_MODULES))
     from tokenservice.jose import signing
     from tokenservice.users import passwords
 
@@ -59,7 +60,7 @@ def prime_authorizer() -> None:
 
     _warm_dynamodb()
     (item,) = dynamo.read([(config.table_name(config.REGISTRY_TABLE), "id", keyset.SETTINGS_ID)])
-    keyset.remember(records.signing_settings(item))  # JWTs verify without a read after a restore
+    keyset.remember(keyset.stored(records.signing_fields(item)))  # JWTs verify without a read after a restore
 
 
 def restored() -> None:

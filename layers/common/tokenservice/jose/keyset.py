@@ -80,3 +80,8 @@ def cached() -> Settings | None:
 
 def remember(settings: Settings | None) -> Settings | None:
     return _settings.put(SETTINGS_ID, settings)
+
+
+def stored(fields: tuple | None) -> Settings | None:
+    """Settings from their stored fields (`records.signing_fields`); None when there are none."""
+    return None if fields is None else Settings.of(*fields)

@@ -16,6 +16,7 @@ import functools
 import secrets
 import time
 
+from tokenservice.core import problems
 from tokenservice.jose import keyset
 from tokenservice.jose.keyset import SETTINGS_ID, Key, Settings
 from tokenservice.store import storage
@@ -26,7 +27,7 @@ ALGORITHM = "ES256"
 __all__ = ["Key", "Settings", "SigningError", "configure", "read", "rotate", "settings", "signer"]
 
 
-class SigningError(Exception):
+class SigningError(problems.Invalid):
     """No signing key is usable (none made, or its KMS key unreachable); the message says why."""
 
 

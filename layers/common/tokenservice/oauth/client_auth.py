@@ -88,17 +88,17 @@ def authenticate(presented: ClientCredentials, client: ClientModel | None) -> Cl
     return client
 
 
-def unchanged(client: ClientModel) -> list[dict]:
+def unchanged(client: ClientModel) -> dict | None:
     """For an application's client (one with an owner), the transaction item that holds a grant to
     the client being as it was read: not deleted, re-keyed, suspended or narrowed meanwhile (its
-    owner deleted it, generated new keys, was disabled or lost a role). Operators' clients: none."""
+    owner deleted it, generated new keys, was disabled or lost a role). Operators' clients: None."""
     if not client.owner:
-        return []
+        return None
     scope = ClientModel.scope == client.scope
     if not client.scope:
         scope = ClientModel.scope.does_not_exist() | scope
     condition = (ClientModel.secret_hash == client.secret_hash) & scope & ~(ClientModel.suspended == True)  # noqa: E712
-    return [{"ConditionCheck": storage.condition_check_request(ClientModel, client.client_id, condition)}]
+    return {"ConditionCheck": storage.condition_check_request(ClientModel, client.client_id, condition)}
 
 
 def require_grant_type(client: ClientModel, grant_type: str) -> None:

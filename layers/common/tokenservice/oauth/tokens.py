@@ -177,42 +177,79 @@ def registration(client_id: str, username: str, now: int, existing: Registration
 
 
 class NotSaved(Exception):
-    """A condition of the grant's write failed: `items` are the positions, in `also`, of the items
-    whose condition failed (empty when it was one of the tokens')."""
-
-    def __init__(self, items: frozenset[int]):
-        super().__init__(sorted(items))
-        self.items = items
+    """A condition of the grant's write failed, and nothing was written."""
 
 
-def save(records: list[TokenModel], also: list[dict] = ()) -> None:
-    """Store every token of a grant, and the transaction items in `also`, all at once (one
-    TransactWriteItems).
-
-    When a retried attempt finds its own tokens already there, the first attempt committed and
-    only its response was lost: that is a success. Any other failed condition is NotSaved.
-    """
-    try:
-        storage.transact([*({"Put": storage.put_new_request(record)} for record in records), *also])
-    except storage.ConditionFailed as failed:
-        if storage.get(TokenModel, records[0].token_hash) is not None:
-            return  # 256 random bits: nobody else can have written this token
-        raise NotSaved(
-            frozenset(index - len(records) for index in failed.items if index >= len(records))
-        ) from failed
+class UserChanged(NotSaved):
+    """The user was disabled, changed password or roles, or got locked since they were read."""
 
 
-class AlreadyUsed(Exception):
+class ClientChanged(NotSaved):
+    """An application's client was deleted, re-keyed, suspended or narrowed since it was read."""
+
+
+class RegistrationWritten(NotSaved):
+    """A concurrent first sign-in recorded the (client, user) registration meanwhile."""
+
+
+class AlreadyUsed(NotSaved):
     """The refresh token was rotated or revoked meanwhile (a concurrent or replayed refresh)."""
 
 
-def rotate(old: TokenModel, new: list[TokenModel], also: list[dict] = ()) -> None:
-    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems),
-    with the items in `also` (e.g. a condition on the user).
+# A failed condition of each named item of a grant's write, in the order they are judged.
+_FAILURES: tuple[tuple[str, type[NotSaved]], ...] = (
+    ("spent", AlreadyUsed),
+    ("user", UserChanged),
+    ("client", ClientChanged),
+    ("registration", RegistrationWritten),
+)
 
-    The condition makes two concurrent rotations of one token yield exactly one success; the
-    successors' hashes are kept on the old token so a later reuse can find and revoke them (and
-    so that a retried attempt whose first response was lost recognises its own rotation).
+
+def save(
+    records: list[TokenModel],
+    *,
+    user: dict | None = None,
+    client: dict | None = None,
+    registration: dict | None = None,
+    spent: dict | None = None,
+) -> None:
+    """Store every token of a grant, all at once (one TransactWriteItems), with the grant's other
+    items, each named for what its failure means: `user` (`accounts.guard`: the user as read),
+    `client` (`client_auth.unchanged`: an application's client as read), `registration` (the
+    (client, user) registration), `spent` (the refresh token a rotation spends).
+
+    When a retried attempt finds its own tokens already there, the first attempt committed and
+    only its response was lost: that is a success. Otherwise a failed item raises its exception
+    (AlreadyUsed, UserChanged, ClientChanged, RegistrationWritten; NotSaved for a token's own).
+    """
+    given = {"spent": spent, "user": user, "client": client, "registration": registration}
+    items = [{"Put": storage.put_new_request(record)} for record in records]
+    named: dict[int, str] = {}
+    for name, _ in _FAILURES:
+        if given[name] is not None:
+            named[len(items)] = name
+            items.append(given[name])
+    try:
+        storage.transact(items)
+    except storage.ConditionFailed as failed:
+        if storage.get(TokenModel, records[0].token_hash) is not None:
+            return  # 256 random bits: nobody else can have written this token
+        failing = {named[index] for index in failed.items if index in named}
+        for name, failure in _FAILURES:
+            if name in failing:
+                raise failure() from failed
+        raise NotSaved() from failed
+
+
+def rotate(
+    old: TokenModel, new: list[TokenModel], *, user: dict | None = None, client: dict | None = None
+) -> None:
+    """Mark a refresh token used and store its successors, atomically (one TransactWriteItems),
+    on the conditions `user` and `client` (as `save`).
+
+    The condition on the old token makes two concurrent rotations of one token yield exactly one
+    success (the other: AlreadyUsed); the successors' hashes are kept on the old token so a later
+    reuse can find and revoke them.
     """
     successors = {record.token_hash for record in new}
     spent = storage.update_request(
@@ -221,12 +258,4 @@ def rotate(old: TokenModel, new: list[TokenModel], also: list[dict] = ()) -> Non
         [TokenModel.used.set(True), TokenModel.replaced_by.set(successors)],
         ~(TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712 - a DynamoDB condition
     )
-    try:
-        save(new, also=[{"Update": spent}, *also])
-    except NotSaved as failed:
-        if 0 not in failed.items:
-            raise NotSaved(frozenset(index - 1 for index in failed.items)) from failed
-        current = storage.get(TokenModel, old.token_hash)
-        if current is not None and set(current.replaced_by or ()) == successors and not current.revoked:
-            return  # our own rotation, committed by an attempt whose response was lost
-        raise AlreadyUsed() from failed
+    save(new, user=user, client=client, spent={"Update": spent})

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from pynamodb.expressions.condition import Condition, size
 
-from tokenservice import admin
 from tokenservice.core import config, credentials, grant_types, scopes
 from tokenservice.core.errors import (
     ApplicationExists,
@@ -39,7 +38,7 @@ from tokenservice.core.errors import (
     InvalidScope,
     NotFound,
 )
-from tokenservice.oauth import revocation
+from tokenservice.oauth import registrations, revocation
 from tokenservice.registry import registry
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UserModel
@@ -151,7 +150,7 @@ def registered_users(app: Application) -> int:
     users: set[str] = set()
     for client in app.clients.values():
         if client.keys_generated_at is not None:  # without keys, nobody can have used it
-            users.update(user["username"] for user in admin.registered_users(client)["users"])
+            users.update(user["username"] for user in registrations.registered_users(client)["users"])
     return len(users)
 
 

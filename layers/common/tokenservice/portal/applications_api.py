@@ -8,14 +8,12 @@ authorizer has enforced the route's scope (`apim:subscribe` in openapi.yaml, bou
 the portal is served).
 """
 
-from collections.abc import Callable, Mapping
-
 from aws_lambda_powertools import Logger
 
-from tokenservice.core.errors import InsufficientScope, NotFound
+from tokenservice.core.errors import InsufficientScope
 from tokenservice.portal import applications
-from tokenservice.server.endpoints import oauth_endpoint
-from tokenservice.web.http import Request, cors_headers, error_response, json_fields, json_response
+from tokenservice.web.endpoint import oauth_endpoint
+from tokenservice.web.http import Request, json_fields, json_response
 
 logger = Logger(child=True)
 
@@ -76,20 +74,3 @@ def generate_keys(username: str, request: Request) -> dict:
 @oauth_endpoint
 def keys(request: Request) -> dict:
     return json_response(200, generate_keys(owner(request), request))
-
-
-ROUTES: dict[tuple[str, str], Callable[[Mapping], dict]] = {
-    ("GET", "/applications"): list_applications,
-    ("POST", "/applications"): create_application,
-    ("DELETE", "/applications/{id}"): delete_application,
-    ("POST", "/applications/{id}/keys"): keys,
-}
-
-
-def dispatch(event: Mapping) -> dict:
-    """Route an API Gateway event by method and resource; add the CORS headers."""
-    route = (str(event.get("httpMethod", "")).upper(), str(event.get("resource", "")))
-    endpoint = ROUTES.get(route)
-    response = endpoint(event) if endpoint is not None else error_response(NotFound())
-    response["headers"].update(cors_headers(event))
-    return response

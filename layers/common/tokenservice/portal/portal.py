@@ -17,85 +17,32 @@ Every answer carries the security headers; JSON answers are never cached; CORS o
 own origin. Nothing here logs a password, secret, token, session id or cookie.
 """
 
-import functools
-from collections.abc import Callable, Mapping
-from pathlib import Path
-
 from aws_lambda_powertools import Logger
 
 from tokenservice.core import caching, config, grant_types, observability, scopes
 from tokenservice.core.errors import InsufficientScope, InvalidRequest, NotFound
-from tokenservice.oauth import client_auth, grants
+from tokenservice.oauth import client_auth
 from tokenservice.oauth.client_auth import ClientCredentials
+from tokenservice.oauth.grants.dispatch import for_type
 from tokenservice.portal import applications, applications_api, sessions
 from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry, rules
-from tokenservice.server.endpoints import oauth_endpoint
 from tokenservice.store import storage
 from tokenservice.store.models import UserModel
 from tokenservice.users import self_signup
+from tokenservice.web.endpoint import oauth_endpoint
 from tokenservice.web.http import (
     NO_STORE,
     Request,
-    cors_headers,
-    error_response,
     json_fields,
     json_response,
-    local_http,
 )
 
 logger = Logger(child=True)
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    )
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-}
-HSTS = {"Strict-Transport-Security": "max-age=31536000"}
-
-# resource → (file in the static directory, Content-Type)
-ASSETS = {
-    "/portal": ("index.html", "text/html; charset=utf-8"),
-    "/portal/app.js": ("app.js", "text/javascript; charset=utf-8"),
-    "/portal/app.css": ("app.css", "text/css; charset=utf-8"),
-}
 NO_ACCOUNT_SCOPE = (
     "Your account may not manage applications: it needs the role bound to the scope " + SESSION_SCOPE
 )
-
-
-def security_headers() -> dict[str, str]:
-    return SECURITY_HEADERS if local_http() else {**SECURITY_HEADERS, **HSTS}
-
-
-@functools.cache
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
-def asset(static: Path, resource: str) -> dict:
-    name, content_type = ASSETS[resource]
-    return {
-        "statusCode": 200,
-        "headers": {"Content-Type": content_type, "Cache-Control": "no-cache"},
-        "body": _read(static / name),
-    }
 
 
 def portal_credentials() -> ClientCredentials:
@@ -183,7 +130,7 @@ def signin(request: Request) -> dict:
     sessions.check_origin(request)
     fields = json_fields(request.json(), required=("username", "password"))
     form = {**fields, "grant_type": grant_types.PASSWORD, "scope": SESSION_SCOPE}
-    issued = grants.for_type(grant_types.PASSWORD).issue(form, portal_credentials())
+    issued = for_type(grant_types.PASSWORD).issue(form, portal_credentials())
     previous = sessions.current(request)
     if previous is not None:
         sessions.end(previous)
@@ -272,36 +219,10 @@ def access_token(request: Request) -> dict:
         form |= {"username": session.username, "password": fields["password"]}
     keys = {"client_id": client.client_id, "client_secret": fields["client_secret"]}
     presented = client_auth.extract({}, keys)
-    issued = grants.for_type(grant_type).issue(form, presented)
+    issued = for_type(grant_type).issue(form, presented)
     observability.count(observability.TOKENS_ISSUED, grant_type=grant_type)
     logger.info(
         "Token issued from the portal",
         extra={"grant_type": grant_type, "client_id": client.client_id, "scope": issued.scope},
     )
     return json_response(200, issued.body())
-
-
-ROUTES: dict[tuple[str, str], Callable[[Mapping], dict]] = {
-    ("GET", "/portal/session"): session_state,
-    ("POST", "/portal/signup"): signup,
-    ("POST", "/portal/signin"): signin,
-    ("POST", "/portal/signout"): signout,
-    ("GET", "/portal/applications"): list_applications,
-    ("POST", "/portal/applications"): create_application,
-    ("DELETE", "/portal/applications/{id}"): delete_application,
-    ("POST", "/portal/applications/{id}/keys"): generate_keys,
-    ("POST", "/portal/applications/{id}/token"): access_token,
-}
-
-
-def dispatch(event: Mapping, static: Path) -> dict:
-    """Route an API Gateway event by method and resource; every answer gets the security headers."""
-    method, resource = str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))
-    if method == "GET" and resource in ASSETS:
-        response = asset(static, resource)
-    elif (endpoint := ROUTES.get((method, resource))) is not None:
-        response = endpoint(event)
-    else:
-        response = error_response(NotFound())
-    response["headers"].update({**security_headers(), **cors_headers(event)})
-    return response

@@ -14,6 +14,7 @@
 from collections.abc import Mapping
 from pathlib import Path
 
+from tokenservice.core import problems
 from tokenservice.registry import rules
 
 # The service's own API description: the token endpoints and the sample protected API.
@@ -24,7 +25,7 @@ OPERATIONS = {method.lower(): method for method in rules.METHODS if method != "A
 OPERATIONS["x-amazon-apigateway-any-method"] = "ANY"
 
 
-class InvalidDocument(ValueError):
+class InvalidDocument(problems.Invalid):
     """Not an OpenAPI 3 document this import understands; the message says why, in one line."""
 
 

@@ -9,7 +9,7 @@
 import time
 from collections.abc import Iterable
 
-from tokenservice.core import caching, config
+from tokenservice.core import caching, config, problems
 from tokenservice.registry import openapi, rules
 from tokenservice.store import storage
 from tokenservice.store.models import ApiModel, ScopeModel, UserModel, api_key, scope_key
@@ -18,7 +18,7 @@ MAX_API_ID_LENGTH = 128
 MAX_NAME_LENGTH = 200
 
 
-class RegistryError(ValueError):
+class RegistryError(problems.Invalid):
     """Bad input for the registry; the message says why, in one line."""
 
 

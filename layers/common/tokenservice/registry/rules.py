@@ -15,12 +15,14 @@ import fnmatch
 import json
 from dataclasses import dataclass
 
+from tokenservice.core import problems
+
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 ANY_TOKEN = "-"  # how a rule that needs any valid token (no scope) is written
 MAX_PATH_LENGTH = 512
 
 
-class InvalidRule(ValueError):
+class InvalidRule(problems.Invalid):
     """A rule that cannot be stored; the message says why, in one line."""
 
 

@@ -4,7 +4,7 @@ One client per execution environment, created on first use, with deliberate retr
 mode, 3 attempts, 1 s to connect, 2 s to read: at most ~12 s with back-off, inside the functions'
 15 s timeout and API Gateway's 29 s). botocore itself is imported on first use too, so a path that
 never touches DynamoDB (the JWT authorizer with its keys and rules in memory) never loads it.
-Throttling and outages surface as `TemporarilyUnavailable` (503); failed conditions as
+Throttling and outages surface as `Unavailable` (the endpoints answer 503); failed conditions as
 `ConditionFailed` and conflicting transactions as `Conflict`, for the caller to interpret.
 
 Items here are raw (`{"name": {"S": ...}}`): `storage` reads and writes them as PynamoDB models,
@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from tokenservice.core import config
-from tokenservice.core.errors import TemporarilyUnavailable
 
 MAX_BATCH_ROUNDS = 3
 # A write that meets another transaction on one of its items is cancelled (TransactionConflict),
@@ -48,7 +47,11 @@ class ConditionFailed(Exception):
         self.items = items
 
 
-class Conflict(TemporarilyUnavailable):
+class Unavailable(Exception):
+    """DynamoDB is throttling, timing out or unreachable: the same request may work shortly."""
+
+
+class Conflict(Unavailable):
     """Another transaction was writing one of the items at the same moment."""
 
 
@@ -81,7 +84,7 @@ def _cancelled(error, reason: str) -> frozenset[int]:
 
 @contextmanager
 def available() -> Iterator[None]:
-    """Turn throttling, timeouts and outages into TemporarilyUnavailable (503, retry).
+    """Turn throttling, timeouts and outages into Unavailable (503, retry).
 
     Failed conditions become ConditionFailed and conflicting transactions Conflict, for the
     caller; permanent errors pass through.
@@ -100,9 +103,9 @@ def available() -> Iterator[None]:
             raise Conflict() from error
         if code in PERMANENT_ERRORS:
             raise
-        raise TemporarilyUnavailable() from error
+        raise Unavailable() from error
     except BotoCoreError as error:
-        raise TemporarilyUnavailable() from error
+        raise Unavailable() from error
 
 
 def retrying_conflicts[T](write: Callable[[], T]) -> T:
@@ -152,7 +155,7 @@ def read(wanted: Sequence[ItemKey | None]) -> list[dict | None]:
             if not request:
                 break
         else:
-            raise TemporarilyUnavailable()
+            raise Unavailable()
     return [found.get((key[0], key[2])) if key is not None else None for key in wanted]
 
 

@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass
 
 from tokenservice.core import credentials
-from tokenservice.jose import keyset
-from tokenservice.registry import rules
 
 ACCESS = "access"
 REFRESH = "refresh"
@@ -84,15 +82,17 @@ class UserRecord:
         return cls(_text(item, USER_KEY) or "", _flag(item, "disabled"), _number(item, "credential_version"))
 
 
-def api_rules(item: dict | None) -> list[rules.Rule]:
-    """The rules of an API's registry item (none when it is not registered)."""
-    return rules.decode(_text(item, "rules") or "[]") if item else []
+def api_rules_text(item: dict | None) -> str:
+    """The encoded rules of an API's registry item (`rules.decode`); none when it is not registered."""
+    return (_text(item, "rules") or "[]") if item else "[]"
 
 
-def signing_settings(item: dict | None) -> keyset.Settings | None:
+def signing_fields(item: dict | None) -> tuple[str, str, str | None, str, int] | None:
+    """The signing settings item's fields, in `keyset.Settings.of`'s order: issuer, KMS key id, KMS
+    endpoint, keys (JSON), version; None when there is none."""
     if item is None:
         return None
-    return keyset.Settings.of(
+    return (
         _text(item, "issuer") or "",
         _text(item, "kms_key_id") or "",
         _text(item, "kms_endpoint"),

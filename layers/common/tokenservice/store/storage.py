@@ -3,7 +3,7 @@
 The PynamoDB models declare the items and PynamoDB's expressions build conditions and updates;
 requests go through the low-level client (`dynamo`) so that, for example, a password grant costs
 one `BatchGetItem` and one `TransactWriteItems`. Throttling and outages surface as
-`TemporarilyUnavailable` (503); failed conditions as `ConditionFailed`, for the caller to interpret.
+`dynamo.Unavailable` (503); failed conditions as `ConditionFailed`, for the caller to interpret.
 
 This module (with `dynamo`) speaks DynamoDB only: what a token, a lockout or a revocation means
 lives in the module named after it.
@@ -20,7 +20,15 @@ from tokenservice.store import dynamo
 from tokenservice.store.dynamo import ConditionFailed, Conflict, available, retrying_conflicts
 from tokenservice.store.models import hash_key_name
 
-__all__ = ["ConditionFailed", "Conflict", "KeyTaken", "available", "dynamodb", "retrying_conflicts"]
+__all__ = [
+    "ConditionFailed",
+    "Conflict",
+    "KeyTaken",
+    "Unavailable",
+    "available",
+    "dynamodb",
+    "retrying_conflicts",
+]
 
 dynamodb = dynamo.client  # the one client
 

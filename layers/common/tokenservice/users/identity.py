@@ -14,7 +14,7 @@
 import functools
 import unicodedata
 
-from tokenservice.core import config
+from tokenservice.core import config, problems
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -25,7 +25,7 @@ MAX_PASSWORD_LENGTH = 1024
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn", "Co", "Cs"})
 
 
-class InvalidIdentity(ValueError):
+class InvalidIdentity(problems.Invalid):
     """A username or password that the service refuses; the message says why, in one line."""
 
 

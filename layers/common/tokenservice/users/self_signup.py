@@ -7,7 +7,7 @@ developer portal's scope `apim:subscribe` is bound to). Usernames and passwords 
 race on one name create one account. POST /signup and the portal's sign-up both come here.
 """
 
-from tokenservice.core import config
+from tokenservice.core import config, problems
 from tokenservice.core.errors import InvalidRequest, NotFound, UserExists
 from tokenservice.store.models import UserModel
 
@@ -19,13 +19,13 @@ def require_enabled() -> None:
 
 def sign_up(username: str, password: str) -> UserModel:
     """A new user with the sign-up scopes and roles; UserExists or InvalidRequest (saying why)."""
-    from tokenservice import admin  # only sign-up needs it: kept off the cold start
+    from tokenservice.users import provisioning  # only sign-up needs it: kept off the cold start
 
     try:
-        return admin.create_user(
+        return provisioning.create_user(
             username, password, config.SIGNUP_SCOPES.value(), roles=config.SIGNUP_ROLES.value()
         )
-    except admin.AlreadyExists as error:
+    except problems.Exists as error:
         raise UserExists() from error
-    except admin.AdminError as error:
+    except problems.Invalid as error:
         raise InvalidRequest(str(error)) from error

@@ -1,37 +1,64 @@
-"""The token function's routes: API Gateway resource → (method, endpoint).
+"""One function's routes: which endpoint serves a method on an API Gateway resource, and the
+answer for everything else.
 
-The endpoints (`endpoints`, and with them botocore, PynamoDB and argon2) are loaded when the first
-request needs them, not when the function module is imported: SnapStart priming loads them before
-the snapshot, and without SnapStart the first request pays what the import would have.
+Each function has one table (a `Router`). Its endpoints are named `"module:function"` and imported
+on the first request that needs them, not when the function's module is imported: SnapStart
+priming imports them before the snapshot (`modules`), and without SnapStart the first request
+pays what the import would have. A resource the table does not have is `404 not_found`; a method
+the resource does not take is `405` with `Allow` naming the methods it takes (RFC 9110 §15.5.6).
 """
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from tokenservice.core.errors import MethodNotAllowed, NotFound
 from tokenservice.web.http import error_response
 
-# resource → (the method it takes, the name of its function in `endpoints`)
-ROUTES: dict[str, tuple[str, str]] = {
-    "/token": ("POST", "token"),
-    "/revoke": ("POST", "revoke"),
-    "/introspect": ("POST", "introspect"),
-    "/.well-known/oauth-authorization-server": ("GET", "metadata"),
-    "/.well-known/openid-configuration": ("GET", "openid_configuration"),
-    "/.well-known/jwks.json": ("GET", "jwks"),
-    "/signup": ("POST", "signup"),
-}
+Endpoint = Callable[[Mapping], dict]
 
 
-def endpoint(name: str):
-    return getattr(importlib.import_module("tokenservice.server.endpoints"), name)
+class Router:
+    """(method, resource) → endpoint; `finish` (optional) adds to every answer, errors included."""
 
+    def __init__(
+        self,
+        routes: Mapping[tuple[str, str], str],
+        finish: Callable[[Mapping, dict], None] | None = None,
+    ):
+        self._methods: dict[str, dict[str, str]] = {}
+        for (method, resource), target in routes.items():
+            self._methods.setdefault(resource, {})[method.upper()] = target
+        self._finish = finish
+        self._loaded: dict[str, Endpoint] = {}
 
-def dispatch(event: Mapping) -> dict:
-    """Route an API Gateway event to its endpoint by resource; other methods get 405."""
-    method, name = ROUTES.get(str(event.get("resource", "")), (None, None))
-    if name is None:
-        return error_response(NotFound())
-    if str(event.get("httpMethod", "")).upper() != method:
-        return error_response(MethodNotAllowed())
-    return endpoint(name)(event)
+    def routes(self) -> dict[tuple[str, str], str]:
+        """Every (method, resource) served, and the endpoint serving it."""
+        return {(m, r): target for r, methods in self._methods.items() for m, target in methods.items()}
+
+    def modules(self) -> list[str]:
+        """The endpoints' modules (what SnapStart priming imports)."""
+        return sorted({target.partition(":")[0] for target in self.routes().values()})
+
+    def allowed(self, resource: str) -> tuple[str, ...]:
+        return tuple(sorted(self._methods.get(resource, ())))
+
+    def endpoint(self, target: str) -> Endpoint:
+        endpoint = self._loaded.get(target)
+        if endpoint is None:
+            module, _, name = target.partition(":")
+            endpoint = self._loaded[target] = getattr(importlib.import_module(module), name)
+        return endpoint
+
+    def dispatch(self, event: Mapping) -> dict:
+        """The answer to an API Gateway event (REST, or HTTP API payload 1.0)."""
+        methods = self._methods.get(str(event.get("resource") or ""))
+        method = str(event.get("httpMethod") or "").upper()
+        if methods is None:
+            response = error_response(NotFound())
+        elif method not in methods:
+            response = error_response(MethodNotAllowed(tuple(sorted(methods))))
+        else:
+            response = self.endpoint(methods[method])(event)
+        if self._finish is not None:
+            self._finish(event, response)
+        return response

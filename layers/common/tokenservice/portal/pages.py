@@ -1,0 +1,69 @@
+"""The developer portal's page, script and styles, and the headers every portal answer carries.
+
+A static page with no inline script or style and nothing from another origin, so the
+Content-Security-Policy can be `default-src 'none'` with scripts, styles and fetches from 'self'
+only; it may not be framed (`frame-ancestors 'none'`, `X-Frame-Options: DENY`) and sends no Referer.
+This module is what the portal function imports at its cold start: it loads nothing else.
+"""
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+
+from tokenservice.web.http import cors_headers, local_http
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+HSTS = {"Strict-Transport-Security": "max-age=31536000"}
+
+# resource → (file in the static directory, Content-Type)
+ASSETS = {
+    "/portal": ("index.html", "text/html; charset=utf-8"),
+    "/portal/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/portal/app.css": ("app.css", "text/css; charset=utf-8"),
+}
+
+
+def security_headers() -> dict[str, str]:
+    return SECURITY_HEADERS if local_http() else {**SECURITY_HEADERS, **HSTS}
+
+
+@functools.cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def asset(event: Mapping) -> dict:
+    """GET /portal, /portal/app.js, /portal/app.css."""
+    name, content_type = ASSETS[str(event.get("resource"))]
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": content_type, "Cache-Control": "no-cache"},
+        "body": _read(STATIC / name),
+    }
+
+
+def finish(event: Mapping, response: dict) -> None:
+    """Every portal answer, errors included: the security headers, CORS for this API's origin only."""
+    response["headers"].update({**security_headers(), **cors_headers(event)})

@@ -1,0 +1,42 @@
+"""The portal function's routes (the page and its backend for frontend) and the Applications
+function's routes (the Applications API); each answer gets its headers from `finish`."""
+
+from collections.abc import Mapping
+
+from tokenservice.portal import pages
+from tokenservice.web.http import cors_headers
+from tokenservice.web.routing import Router
+
+PORTAL = "tokenservice.portal.portal"
+APPLICATIONS_API = "tokenservice.portal.applications_api"
+
+PORTAL_ROUTER = Router(
+    {
+        **{("GET", resource): "tokenservice.portal.pages:asset" for resource in pages.ASSETS},
+        ("GET", "/portal/session"): f"{PORTAL}:session_state",
+        ("POST", "/portal/signup"): f"{PORTAL}:signup",
+        ("POST", "/portal/signin"): f"{PORTAL}:signin",
+        ("POST", "/portal/signout"): f"{PORTAL}:signout",
+        ("GET", "/portal/applications"): f"{PORTAL}:list_applications",
+        ("POST", "/portal/applications"): f"{PORTAL}:create_application",
+        ("DELETE", "/portal/applications/{id}"): f"{PORTAL}:delete_application",
+        ("POST", "/portal/applications/{id}/keys"): f"{PORTAL}:generate_keys",
+        ("POST", "/portal/applications/{id}/token"): f"{PORTAL}:access_token",
+    },
+    finish=pages.finish,
+)
+
+
+def _cors(event: Mapping, response: dict) -> None:
+    response["headers"].update(cors_headers(event))
+
+
+APPLICATIONS_ROUTER = Router(
+    {
+        ("GET", "/applications"): f"{APPLICATIONS_API}:list_applications",
+        ("POST", "/applications"): f"{APPLICATIONS_API}:create_application",
+        ("DELETE", "/applications/{id}"): f"{APPLICATIONS_API}:delete_application",
+        ("POST", "/applications/{id}/keys"): f"{APPLICATIONS_API}:keys",
+    },
+    finish=_cors,
+)

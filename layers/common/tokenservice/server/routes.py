@@ -1,0 +1,15 @@
+"""The token function's routes: the authorization server's endpoints."""
+
+from tokenservice.web.routing import Router
+
+ROUTER = Router(
+    {
+        ("POST", "/token"): "tokenservice.server.token:token",
+        ("POST", "/revoke"): "tokenservice.server.token:revoke",
+        ("POST", "/introspect"): "tokenservice.server.token:introspect",
+        ("GET", "/.well-known/oauth-authorization-server"): "tokenservice.server.discovery:metadata",
+        ("GET", "/.well-known/openid-configuration"): "tokenservice.server.discovery:openid_configuration",
+        ("GET", "/.well-known/jwks.json"): "tokenservice.server.discovery:jwks",
+        ("POST", "/signup"): "tokenservice.server.signup:signup",
+    }
+)
