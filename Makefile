@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml examples/*/template.yaml
+	$(BIN)/lint-imports
 
 test: lint $(DDB_STAMP)
 	$(BIN)/pytest

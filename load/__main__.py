@@ -21,36 +21,36 @@ loopback URL) it needs AWS_ENDPOINT_URL_DYNAMODB (a loopback endpoint) for the p
 the checks; DynamoDB Local's pid is then unknown, so no memory figure is shown.
 """
 
-import http.client
 import ipaddress
-import json
 import math
 import os
 import secrets
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+from load.checks import Checker, Losses
+from load.common import (
+    DRIVEN_ROUTES,
+    ORDERS,
+    ORDERS_PER_TOKEN,
+    PASSWORD,
+    REFRESH,
+    REVOKE,
+    SCOPE,
+    Issued,
+    Provisioned,
+    bearer,
+)
+from load.connection import Connection, Stats
 
 DEFAULT_SECONDS = 30
 DEFAULT_CLIENTS = 16
 MAX_SECONDS = 3600
 MAX_CLIENTS = 256
-ORDERS_PER_TOKEN = 3
-REQUEST_TIMEOUT = 30
-SCOPE = "read update"
-
-PASSWORD = "POST /token (password)"
-REFRESH = "POST /token (refresh_token)"
-ORDERS = "GET /orders"
-REVOKE = "POST /revoke"
-INTROSPECT = "POST /introspect"
-DRIVEN_ROUTES = (PASSWORD, REFRESH, ORDERS, REVOKE)
 
 
 class Misconfigured(Exception):
@@ -78,112 +78,7 @@ def _loopback_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
-# -- HTTP ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Stats:
-    """One worker's (or, merged, the run's) latencies per route and unexpected answers."""
-
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    unexpected: Counter = field(default_factory=Counter)  # status (or "connection") → count
-    examples: dict[str, str] = field(default_factory=dict)  # one example per kind of failure
-
-    def merge(self, other: "Stats") -> None:
-        for route, values in other.latencies.items():
-            self.latencies.setdefault(route, []).extend(values)
-        self.unexpected.update(other.unexpected)
-        for key, text in other.examples.items():
-            self.examples.setdefault(key, text)
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection, re-opened after a failure; every call timed."""
-
-    def __init__(self, base_url: str, stats: Stats):
-        parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.stats = stats
-        self.failed = False  # a connection error happened: the run has failed already
-        self._connection: http.client.HTTPConnection | None = None
-
-    def call(
-        self,
-        route: str,
-        method: str,
-        path: str,
-        expect: int,
-        form: dict | None = None,
-        headers: dict | None = None,
-    ) -> tuple[int | None, dict]:
-        """(status, JSON body or {}); status None on a connection error. Anything but `expect`
-        is counted as unexpected."""
-        body = urlencode(form).encode() if form is not None else None
-        headers = dict(headers or {})
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        try:
-            if self._connection is None:
-                self._connection = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
-            self._connection.request(method, path, body, headers)
-            response = self._connection.getresponse()
-            payload = response.read()
-            if response.will_close:
-                self.close()
-        except (OSError, http.client.HTTPException) as error:
-            self.close()
-            self.failed = True
-            self.stats.unexpected["connection"] += 1
-            self.stats.examples.setdefault("connection", f"{route}: {type(error).__name__}: {error}")
-            return None, {}
-        self.stats.latencies.setdefault(route, []).append((time.perf_counter() - started) * 1000)
-        if response.status != expect:
-            self.stats.unexpected[response.status] += 1
-            self.stats.examples.setdefault(
-                str(response.status), f"{route}: {payload[:200].decode('utf-8', 'replace')}"
-            )
-        try:
-            return response.status, json.loads(payload) if payload else {}
-        except ValueError:
-            return response.status, {}
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
 # -- the drive -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Issued:
-    """What the workers were given and did: every token, and which ones they revoked."""
-
-    access: list[str] = field(default_factory=list)
-    refresh: list[str] = field(default_factory=list)
-    revoked_access: set[str] = field(default_factory=set)
-    revoked_refresh: set[str] = field(default_factory=set)
-    users: set[str] = field(default_factory=set)  # got at least one password grant
-
-    def merge(self, other: "Issued") -> None:
-        self.access += other.access
-        self.refresh += other.refresh
-        self.revoked_access |= other.revoked_access
-        self.revoked_refresh |= other.revoked_refresh
-        self.users |= other.users
-
-
-@dataclass(frozen=True)
-class Provisioned:
-    client_id: str
-    client_secret: str
-    users: list[tuple[str, str]]  # (username, password), one per worker
-
-    @property
-    def auth(self) -> dict[str, str]:  # client_secret_post
-        return {"client_id": self.client_id, "client_secret": self.client_secret}
 
 
 def provision(workers: int) -> Provisioned:
@@ -198,10 +93,6 @@ def provision(workers: int) -> Provisioned:
         admin.create_user(username, password, SCOPE)
         users.append((username, password))
     return Provisioned(client.client.client_id, client.client_secret, users)
-
-
-def _bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def drive(base_url: str, client: Provisioned, index: int, deadline: float) -> tuple[Stats, Issued]:
@@ -221,14 +112,14 @@ def drive(base_url: str, client: Provisioned, index: int, deadline: float) -> tu
             issued.access.append(first["access_token"])
             issued.refresh.append(first["refresh_token"])
             for _ in range(ORDERS_PER_TOKEN):
-                connection.call(ORDERS, "GET", "/orders", 200, headers=_bearer(first["access_token"]))
+                connection.call(ORDERS, "GET", "/orders", 200, headers=bearer(first["access_token"]))
             form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
             status, second = connection.call(REFRESH, "POST", "/token", 200, {**form, **client.auth})
             if status != 200:
                 continue
             issued.access.append(second["access_token"])
             issued.refresh.append(second["refresh_token"])
-            connection.call(ORDERS, "GET", "/orders", 200, headers=_bearer(second["access_token"]))
+            connection.call(ORDERS, "GET", "/orders", 200, headers=bearer(second["access_token"]))
             if cycle % 3 == 0:  # revoke the access token alone
                 form = {"token": second["access_token"], "token_type_hint": "access_token"}
                 if connection.call(REVOKE, "POST", "/revoke", 200, {**form, **client.auth})[0] != 200:
@@ -242,118 +133,10 @@ def drive(base_url: str, client: Provisioned, index: int, deadline: float) -> tu
                 issued.revoked_access.update((first["access_token"], second["access_token"]))
             else:
                 continue  # this grant stays live
-            connection.call(ORDERS, "GET", "/orders", 401, headers=_bearer(second["access_token"]))
+            connection.call(ORDERS, "GET", "/orders", 401, headers=bearer(second["access_token"]))
     finally:
         connection.close()
     return stats, issued
-
-
-# -- the checks ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Losses:
-    tokens_checked: int = 0
-    tokens_missing: int = 0  # issued, yet not in the tokens table
-    registered: int = 0  # what the statistic says
-    registered_expected: int = 0  # users who got a password grant
-    registered_mismatch: int = 0  # names in one and not the other
-    revoked_checked: int = 0
-    revoked_accepted: int = 0  # revoked, yet 200 on /orders or active on /introspect
-    live_checked: int = 0
-    live_refused: int = 0  # never revoked, yet inactive
-
-    @property
-    def total(self) -> int:
-        return self.tokens_missing + self.registered_mismatch + self.revoked_accepted + self.live_refused
-
-
-def missing_tokens(tokens: Iterable[str]) -> int:
-    """How many tokens have no item (keyed by their SHA-256) in the tokens table: BatchGetItem,
-    strongly consistent, 100 keys a request."""
-    from tokenservice.core import credentials
-    from tokenservice.store import storage
-    from tokenservice.store.models import TokenModel, hash_key_name
-
-    table, key = TokenModel.Meta.table_name, hash_key_name(TokenModel)
-    hashes = sorted({credentials.digest(token) for token in tokens})
-    found: set[str] = set()
-    for start in range(0, len(hashes), 100):
-        wanted = {
-            table: {
-                "Keys": [{key: {"S": value}} for value in hashes[start : start + 100]],
-                "ConsistentRead": True,
-                "ProjectionExpression": "#k",
-                "ExpressionAttributeNames": {"#k": key},
-            }
-        }
-        while wanted:
-            answer = storage.dynamodb().batch_get_item(RequestItems=wanted)
-            found.update(item[key]["S"] for item in answer["Responses"].get(table, []))
-            wanted = answer.get("UnprocessedKeys") or {}
-    return len(hashes) - len(found)
-
-
-class Checker:
-    """The checks over HTTP, spread over `workers` keep-alive connections."""
-
-    def __init__(self, base_url: str, client: Provisioned, workers: int):
-        self.base_url, self.client, self.workers = base_url, client, workers
-        self.stats = Stats()
-
-    def failures[T](self, check: Callable[[Connection, T], bool], items: list[T]) -> int:
-        """How many items `check` fails."""
-        local, connections, lock = threading.local(), [], threading.Lock()
-
-        def run(item: T) -> bool:
-            if not hasattr(local, "connection"):
-                local.connection = Connection(self.base_url, Stats())
-                with lock:
-                    connections.append(local.connection)
-            return check(local.connection, item)
-
-        with ThreadPoolExecutor(self.workers) as pool:
-            failed = sum(not ok for ok in pool.map(run, items))
-        for connection in connections:
-            connection.close()
-            self.stats.merge(connection.stats)
-        return failed
-
-    def _introspect(self, connection: Connection, token: str) -> dict:
-        form = {"token": token, **self.client.auth}
-        return connection.call(INTROSPECT, "POST", "/introspect", 200, form)[1]
-
-    def _refused(self, connection: Connection, revoked: tuple[str, str]) -> bool:
-        kind, token = revoked
-        inactive = self._introspect(connection, token) == {"active": False}
-        if kind == "refresh":
-            return inactive
-        return inactive and connection.call(ORDERS, "GET", "/orders", 401, headers=_bearer(token))[0] == 401
-
-    def _active(self, connection: Connection, token: str) -> bool:
-        return self._introspect(connection, token).get("active") is True
-
-    def run(self, issued: Issued) -> Losses:
-        from tokenservice import admin
-
-        losses = Losses()
-        tokens = issued.access + issued.refresh
-        losses.tokens_checked, losses.tokens_missing = len(tokens), missing_tokens(tokens)
-
-        (report,) = admin.stats(self.client.client_id)
-        registered = {user["username"] for user in report["users"]}
-        losses.registered, losses.registered_expected = report["registered_users"], len(issued.users)
-        losses.registered_mismatch = len(registered ^ issued.users) + abs(
-            report["registered_users"] - len(registered)
-        )
-
-        revoked = [("access", token) for token in sorted(issued.revoked_access)]
-        revoked += [("refresh", token) for token in sorted(issued.revoked_refresh)]
-        live = sorted(set(issued.access) - issued.revoked_access)
-        losses.revoked_checked, losses.live_checked = len(revoked), len(live)
-        losses.revoked_accepted = self.failures(self._refused, revoked)
-        losses.live_refused = self.failures(self._active, live)
-        return losses
 
 
 # -- the report ------------------------------------------------------------------------------------

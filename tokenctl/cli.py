@@ -15,11 +15,10 @@ examples:
 """
 
 import argparse
-import json
 import os
 import sys
-import time
 
+from tokenctl import commands as act
 from tokenservice import admin
 from tokenservice.core import config, grant_types
 from tokenservice.store.dynamo import Unavailable
@@ -61,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='"Registered Users for Application": users per client (password grant)',
     )
     stats.add_argument("--client", metavar="ID", help="only this client")
-    stats.set_defaults(run=show_stats)
+    stats.set_defaults(run=act.show_stats)
     return parser
 
 
@@ -104,13 +103,13 @@ def _client_commands(areas, json_flag) -> None:
         help="its access tokens: opaque or jwt (RFC 9068); default: the service's ACCESS_TOKEN_FORMAT",
     )
     create.add_argument("--audience", help="the JWT aud of its access tokens (default: the issuer)")
-    create.set_defaults(run=client_create)
+    create.set_defaults(run=act.client_create)
     commands.add_parser("list", parents=[json_flag], help="list clients (never their secrets)").set_defaults(
-        run=client_list
+        run=act.client_list
     )
     rotate = commands.add_parser("rotate-secret", parents=[json_flag], help="new secret, printed once")
     rotate.add_argument("client_id", metavar="ID")
-    rotate.set_defaults(run=client_rotate)
+    rotate.set_defaults(run=act.client_rotate)
     delete = commands.add_parser("delete", parents=[json_flag], help="delete a client and revoke its tokens")
     delete.add_argument("client_id", metavar="ID")
     delete.add_argument(
@@ -119,7 +118,7 @@ def _client_commands(areas, json_flag) -> None:
         help=f"skip the second sweep {config.MAX_REQUEST_SECONDS + 1} s later, which catches tokens"
         " that requests in flight at the deletion wrote after the first",
     )
-    delete.set_defaults(run=client_delete)
+    delete.set_defaults(run=act.client_delete)
 
 
 def _user_commands(areas, json_flag) -> None:
@@ -131,12 +130,12 @@ def _user_commands(areas, json_flag) -> None:
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin (required)"
     )
-    create.set_defaults(run=user_create)
-    commands.add_parser("list", parents=[json_flag], help="list users").set_defaults(run=user_list)
+    create.set_defaults(run=act.user_create)
+    commands.add_parser("list", parents=[json_flag], help="list users").set_defaults(run=act.user_list)
     for name, run, text in (
-        ("disable", user_disable, "disable a user and revoke their live tokens"),
-        ("enable", user_enable, "enable a user again (and lift a lockout)"),
-        ("set-password", user_set_password, "new password from stdin; revokes live tokens"),
+        ("disable", act.user_disable, "disable a user and revoke their live tokens"),
+        ("enable", act.user_enable, "enable a user again (and lift a lockout)"),
+        ("set-password", act.user_set_password, "new password from stdin; revokes live tokens"),
     ):
         command = commands.add_parser(name, parents=[json_flag], help=text)
         command.add_argument("username")
@@ -148,7 +147,7 @@ def _user_commands(areas, json_flag) -> None:
     roles = commands.add_parser("set-roles", parents=[json_flag], help="give a user exactly these roles")
     roles.add_argument("username")
     roles.add_argument("roles", help='space-separated, e.g. "subscriber editor" ("" for none)')
-    roles.set_defaults(run=user_set_roles)
+    roles.set_defaults(run=act.user_set_roles)
 
 
 def _api_commands(areas, json_flag) -> None:
@@ -159,19 +158,19 @@ def _api_commands(areas, json_flag) -> None:
     imported.add_argument("document", metavar="OPENAPI_FILE")
     imported.add_argument("--api", required=True, metavar="API_ID", help="the API Gateway REST API id")
     imported.add_argument("--name")
-    imported.set_defaults(run=api_import)
+    imported.set_defaults(run=act.api_import)
     rule = commands.add_parser("rule", parents=[json_flag], help="add or replace one resource's rule")
     rule.add_argument("api_id", metavar="API_ID")
     rule.add_argument("method", metavar="METHOD", help="GET, POST, ..., or ANY")
     rule.add_argument("path", metavar="PATH", help="e.g. /orders/{id}")
     rule.add_argument("scope", metavar="SCOPE", help="the scope it needs; - for any valid token")
-    rule.set_defaults(run=api_rule)
+    rule.set_defaults(run=act.api_rule)
     listed = commands.add_parser("rules", parents=[json_flag], help="an API's rules")
     listed.add_argument("api_id", metavar="API_ID")
-    listed.set_defaults(run=api_rules)
+    listed.set_defaults(run=act.api_rules)
     deleted = commands.add_parser("delete", parents=[json_flag], help="remove an API (it is then denied)")
     deleted.add_argument("api_id", metavar="API_ID")
-    deleted.set_defaults(run=api_delete)
+    deleted.set_defaults(run=act.api_delete)
 
 
 def _key_commands(areas, json_flag) -> None:
@@ -186,9 +185,9 @@ def _key_commands(areas, json_flag) -> None:
         metavar="S",
         help="publish it now, sign with it S seconds later (for verifiers that cache the JWKS)",
     )
-    rotate.set_defaults(run=keys_rotate)
+    rotate.set_defaults(run=act.keys_rotate)
     commands.add_parser("list", parents=[json_flag], help="key ids, ages and states").set_defaults(
-        run=keys_list
+        run=act.keys_list
     )
 
 
@@ -200,237 +199,8 @@ def _scope_commands(areas, json_flag) -> None:
         "--roles", required=True, help='space-separated roles that may obtain it ("" for none)'
     )
     create.add_argument("--description")
-    create.set_defaults(run=scope_create)
-    commands.add_parser("list", parents=[json_flag], help="list scopes").set_defaults(run=scope_list)
-
-
-# -- output -----------------------------------------------------------------------------------
-
-
-def emit_json(document) -> None:
-    print(json.dumps(document, indent=None))
-
-
-def table(rows: list[dict], columns: list[str]) -> None:
-    if not rows:
-        print("(none)")
-        return
-    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
-    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
-    print(
-        "  ".join(column.upper().ljust(width) for column, width in zip(columns, widths, strict=True)).rstrip()
-    )
-    for line in cells:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return " ".join(map(str, value))
-    return str(value)
-
-
-def when(epoch: int | None) -> str | None:
-    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def read_password(args) -> str:
-    """The password from stdin: typed without echo at a terminal, else the first line of input."""
-    if not args.password_stdin:
-        raise admin.AdminError("--password-stdin is required: passwords are never taken from arguments")
-    if sys.stdin.isatty():
-        import getpass
-
-        return getpass.getpass("Password: ")
-    password = sys.stdin.readline()
-    return password.removesuffix("\n").removesuffix("\r")
-
-
-# -- commands ---------------------------------------------------------------------------------
-
-
-def _new_client_document(new: admin.NewClient) -> dict:
-    return {"client_id": new.client.client_id, "client_secret": new.client_secret} | admin.client_document(
-        new.client
-    )
-
-
-def client_create(args) -> None:
-    new = admin.create_client(
-        args.name,
-        args.scopes,
-        args.grant_types,
-        args.access_ttl,
-        args.refresh_ttl,
-        introspect_any=args.introspect_any,
-        token_format=args.token_format,
-        audience=args.audience,
-    )
-    document = _new_client_document(new)
-    if args.json:
-        return emit_json(document)
-    print(f"client_id:     {document['client_id']}")
-    print(f"client_secret: {document['client_secret']}")
-    print(f"name:          {document['name']}")
-    print(f"scopes:        {document['scope'] or '(none)'}")
-    print(f"grant types:   {' '.join(document['grant_types'])}")
-    print(f"token format:  {document['token_format']}")
-    for kind in ("access", "refresh"):
-        ttl = document[f"{kind}_ttl"]
-        print(f"{kind + ' ttl:':<15}{f'{ttl} s' if ttl else 'service default'}")
-    print("The secret is shown only now: store it safely.", file=sys.stderr)
-
-
-def client_list(args) -> None:
-    documents = [admin.client_document(client) for client in admin.list_clients()]
-    if args.json:
-        return emit_json(documents)
-    table(documents, ["client_id", "name", "scope", "grant_types", "access_ttl", "refresh_ttl"])
-
-
-def client_rotate(args) -> None:
-    new = admin.rotate_secret(args.client_id)
-    if args.json:
-        return emit_json({"client_id": new.client.client_id, "client_secret": new.client_secret})
-    print(f"client_id:     {new.client.client_id}")
-    print(f"client_secret: {new.client_secret}")
-    print("The old secret no longer works; the new one is shown only now.", file=sys.stderr)
-
-
-def client_delete(args) -> None:
-    revoked = admin.delete_client(args.client_id)
-    if not args.no_wait:
-        print(
-            f"Deleted; a second sweep in {config.MAX_REQUEST_SECONDS + 1} s revokes what requests in flight"
-            " wrote (--no-wait skips it).",
-            file=sys.stderr,
-        )
-        revoked += admin.settle_deleted_client(args.client_id)
-    if args.json:
-        return emit_json({"client_id": args.client_id, "deleted": True, "revoked_tokens": revoked})
-    print(f"Deleted client {args.client_id}; revoked {revoked} token(s).")
-
-
-def user_create(args) -> None:
-    password = read_password(args)
-    user = admin.create_user(args.username, password, args.scopes, roles=args.roles)
-    if args.json:
-        return emit_json(admin.user_document(user))
-    roles = " ".join(sorted(user.roles or ())) or "(none)"
-    print(f"Created user {user.username} with scopes: {user.scope or '(none)'}; roles: {roles}")
-
-
-def user_list(args) -> None:
-    documents = [admin.user_document(user) for user in admin.list_users()]
-    if args.json:
-        return emit_json(documents)
-    for document in documents:
-        document["locked_until"] = when(document["locked_until"])
-    table(documents, ["username", "scope", "roles", "disabled", "locked_until"])
-
-
-def user_disable(args) -> None:
-    revoked = admin.disable_user(args.username)
-    if args.json:
-        return emit_json({"username": args.username, "disabled": True, "revoked_tokens": revoked})
-    print(f"Disabled user {args.username}; revoked {revoked} token(s).")
-
-
-def user_enable(args) -> None:
-    user = admin.enable_user(args.username)
-    if args.json:
-        return emit_json(admin.user_document(user))
-    print(f"Enabled user {user.username}.")
-
-
-def user_set_password(args) -> None:
-    password = read_password(args)
-    revoked = admin.set_password(args.username, password)
-    if args.json:
-        return emit_json({"username": args.username, "password_changed": True, "revoked_tokens": revoked})
-    print(f"Changed the password of {args.username}; revoked {revoked} token(s).")
-
-
-def user_set_roles(args) -> None:
-    user = admin.set_roles(args.username, args.roles)
-    if args.json:
-        return emit_json(admin.user_document(user))
-    print(f"{user.username} now has roles: {' '.join(sorted(user.roles or ())) or '(none)'}")
-    print(
-        "Their tokens from before no longer count: they get new scopes at their next login.", file=sys.stderr
-    )
-
-
-def _show_api(args, api) -> None:
-    document = admin.api_document(api)
-    if args.json:
-        return emit_json(document)
-    print(f"API {document['api_id']} ({document['name']}):")
-    table(document["rules"], ["method", "path", "scope"])
-
-
-def api_import(args) -> None:
-    _show_api(args, admin.import_api(args.document, args.api, args.name))
-
-
-def api_rule(args) -> None:
-    _show_api(args, admin.set_rule(args.api_id, args.method, args.path, args.scope))
-
-
-def api_rules(args) -> None:
-    _show_api(args, admin.api_rules(args.api_id))
-
-
-def api_delete(args) -> None:
-    admin.delete_api(args.api_id)
-    if args.json:
-        return emit_json({"api_id": args.api_id, "deleted": True})
-    print(f"Deleted API {args.api_id}; calls to it are now denied.")
-
-
-def scope_create(args) -> None:
-    document = admin.scope_document(admin.define_scope(args.name, args.roles, args.description))
-    if args.json:
-        return emit_json(document)
-    print(f"Scope {document['name']}: roles {' '.join(document['roles']) or '(none)'}")
-
-
-def scope_list(args) -> None:
-    documents = [admin.scope_document(scope) for scope in admin.list_scopes()]
-    if args.json:
-        return emit_json(documents)
-    table(documents, ["name", "roles", "description"])
-
-
-def keys_rotate(args) -> None:
-    document = admin.rotate_keys(args.activate_in)
-    if args.json:
-        return emit_json(document)
-    print(f"New signing key {document['kid']} ({document['state']}).")
-    print("Older keys stay published until every token they signed has expired.", file=sys.stderr)
-
-
-def keys_list(args) -> None:
-    documents = admin.key_documents()
-    if args.json:
-        return emit_json(documents)
-    rows = [
-        {**d, "created_at": when(d["created_at"]), "activates_at": when(d["activates_at"])} for d in documents
-    ]
-    table(rows, ["kid", "state", "created_at", "activates_at", "age_seconds"])
-
-
-def show_stats(args) -> None:
-    documents = admin.stats(args.client)
-    if args.json:
-        return emit_json(documents[0] if args.client else documents)
-    rows = [
-        {**d, "first_token_at": when(d["first_token_at"]), "last_token_at": when(d["last_token_at"])}
-        for d in documents
-    ]
-    table(rows, ["client_id", "name", "registered_users", "first_token_at", "last_token_at"])
+    create.set_defaults(run=act.scope_create)
+    commands.add_parser("list", parents=[json_flag], help="list scopes").set_defaults(run=act.scope_list)
 
 
 # -- main -------------------------------------------------------------------------------------

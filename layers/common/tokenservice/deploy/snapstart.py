@@ -21,7 +21,7 @@ from tokenservice.store import dynamo
 
 # What each function's requests use besides its endpoints' modules: imported before the snapshot.
 TOKEN_FUNCTION_MODULES = (
-    "tokenservice.oauth.grants",
+    "tokenservice.oauth.grants.dispatch",
     "tokenservice.oauth.revocation",
     "tokenservice.jose.signing",
     "tokenservice.jose.jwt_tokens",

@@ -1,7 +1,7 @@
 """Storage models: the one declaration of the users, clients and tokens tables.
 
 The template's `AWS::DynamoDB::Table` definitions must have the same key schemas; a test
-(tests/unit/test_template.py) proves they agree. Table names come from the environment.
+(tests/unit/deployment/test_template.py) proves they agree. Table names come from the environment.
 Scopes and grant types are stored as space-delimited strings, as OAuth writes them.
 """
 

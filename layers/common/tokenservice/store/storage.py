@@ -24,7 +24,6 @@ __all__ = [
     "ConditionFailed",
     "Conflict",
     "KeyTaken",
-    "Unavailable",
     "available",
     "dynamodb",
     "retrying_conflicts",

@@ -1,7 +1,7 @@
 """Pure rules behind the portal's sessions: the cookie's name and attributes, the presented id,
 CSRF tokens, cookies sent in several header fields."""
 
-from tests.unit.test_applications_units import request
+from tests.unit.domain.test_applications_units import request
 from tokenservice.portal import sessions
 from tokenservice.web import http
 

@@ -2,7 +2,7 @@
 moment between a grant's read and its write (a botocore hook), against moto.
 
 The same races are run for real, with threads against `make run` on DynamoDB Local, in
-tests/e2e/test_races_e2e.py.
+tests/e2e/oauth/test_races_e2e.py.
 """
 
 import json

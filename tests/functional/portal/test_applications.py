@@ -322,7 +322,7 @@ def test_cors_is_answered_only_for_the_apis_own_origin(alice):
 
 
 def test_a_creation_whose_response_is_lost_answers_its_application(alice, aws):
-    from tests.functional.test_races import lose_the_first_response
+    from tests.functional.oauth.test_races import lose_the_first_response
 
     state = lose_the_first_response(aws)
     response = alice.call("POST", "/applications", {"name": "Shop"})
@@ -332,7 +332,7 @@ def test_a_creation_whose_response_is_lost_answers_its_application(alice, aws):
 
 
 def test_a_deletion_whose_response_is_lost_still_revokes(lambda_context, alice, aws):
-    from tests.functional.test_races import lose_the_first_response
+    from tests.functional.oauth.test_races import lose_the_first_response
 
     app = alice.create("Shop", "read")
     keys = alice.keys(app["id"]).json()

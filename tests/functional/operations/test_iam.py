@@ -7,7 +7,7 @@ import pytest
 
 from localrun import template
 from tests.conftest import Provisioned, bearer_works, handler, login, post_form, token_event
-from tests.functional.test_races import lose_the_first_response
+from tests.functional.oauth.test_races import lose_the_first_response
 from tokenservice import admin
 from tokenservice.core import config
 
@@ -226,7 +226,7 @@ def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context, m
 def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_context, monkeypatch):
     import boto3
 
-    from tests.functional.test_deployment import event
+    from tests.functional.operations.test_deployment import event
 
     kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
     answered = []
@@ -335,7 +335,7 @@ def test_the_portal_functions_role_grants_exactly_what_its_flows_use(aws, monkey
 def test_the_portal_client_functions_role_grants_exactly_what_it_uses(aws, lambda_context, monkeypatch):
     from unittest import mock
 
-    from tests.functional.test_portal_client import event
+    from tests.functional.portal.test_portal_client import event
 
     answered = []
     recorder = Recorder(aws, monkeypatch)

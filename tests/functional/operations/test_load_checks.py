@@ -6,7 +6,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from load.__main__ import Connection, Losses, Stats, missing_tokens
+from load.checks import Losses, missing_tokens
+from load.connection import Connection, Stats
 from localrun.launch import free_port
 from tests.conftest import login
 

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from tests.conftest import Provisioned, bearer_works, login, post_form
-from tests.functional.test_races import before_the_write
+from tests.functional.oauth.test_races import before_the_write
 from tokenservice import admin
 from tokenservice.portal import applications
 from tokenservice.registry import registry

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOURCES = ["layers/common/tokenservice", "localrun", "bench", "functions", "tokenctl", "load", "examples"]
 PARSER_BUILDERS = {"build_parser", "_client_commands", "_user_commands", "_api_commands", "_key_commands"}
 

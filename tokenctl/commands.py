@@ -1,0 +1,190 @@
+"""tokenctl's commands: each runs one call of the administration façade (`tokenservice.admin`)
+with the parsed arguments and prints its answer (`output`)."""
+
+import sys
+
+from tokenctl.output import emit_json, read_password, table, when
+from tokenservice import admin
+from tokenservice.core import config
+
+
+def _new_client_document(new: admin.NewClient) -> dict:
+    return {"client_id": new.client.client_id, "client_secret": new.client_secret} | admin.client_document(
+        new.client
+    )
+
+
+def client_create(args) -> None:
+    new = admin.create_client(
+        args.name,
+        args.scopes,
+        args.grant_types,
+        args.access_ttl,
+        args.refresh_ttl,
+        introspect_any=args.introspect_any,
+        token_format=args.token_format,
+        audience=args.audience,
+    )
+    document = _new_client_document(new)
+    if args.json:
+        return emit_json(document)
+    print(f"client_id:     {document['client_id']}")
+    print(f"client_secret: {document['client_secret']}")
+    print(f"name:          {document['name']}")
+    print(f"scopes:        {document['scope'] or '(none)'}")
+    print(f"grant types:   {' '.join(document['grant_types'])}")
+    print(f"token format:  {document['token_format']}")
+    for kind in ("access", "refresh"):
+        ttl = document[f"{kind}_ttl"]
+        print(f"{kind + ' ttl:':<15}{f'{ttl} s' if ttl else 'service default'}")
+    print("The secret is shown only now: store it safely.", file=sys.stderr)
+
+
+def client_list(args) -> None:
+    documents = [admin.client_document(client) for client in admin.list_clients()]
+    if args.json:
+        return emit_json(documents)
+    table(documents, ["client_id", "name", "scope", "grant_types", "access_ttl", "refresh_ttl"])
+
+
+def client_rotate(args) -> None:
+    new = admin.rotate_secret(args.client_id)
+    if args.json:
+        return emit_json({"client_id": new.client.client_id, "client_secret": new.client_secret})
+    print(f"client_id:     {new.client.client_id}")
+    print(f"client_secret: {new.client_secret}")
+    print("The old secret no longer works; the new one is shown only now.", file=sys.stderr)
+
+
+def client_delete(args) -> None:
+    revoked = admin.delete_client(args.client_id)
+    if not args.no_wait:
+        print(
+            f"Deleted; a second sweep in {config.MAX_REQUEST_SECONDS + 1} s revokes what requests in flight"
+            " wrote (--no-wait skips it).",
+            file=sys.stderr,
+        )
+        revoked += admin.settle_deleted_client(args.client_id)
+    if args.json:
+        return emit_json({"client_id": args.client_id, "deleted": True, "revoked_tokens": revoked})
+    print(f"Deleted client {args.client_id}; revoked {revoked} token(s).")
+
+
+def user_create(args) -> None:
+    password = read_password(args)
+    user = admin.create_user(args.username, password, args.scopes, roles=args.roles)
+    if args.json:
+        return emit_json(admin.user_document(user))
+    roles = " ".join(sorted(user.roles or ())) or "(none)"
+    print(f"Created user {user.username} with scopes: {user.scope or '(none)'}; roles: {roles}")
+
+
+def user_list(args) -> None:
+    documents = [admin.user_document(user) for user in admin.list_users()]
+    if args.json:
+        return emit_json(documents)
+    for document in documents:
+        document["locked_until"] = when(document["locked_until"])
+    table(documents, ["username", "scope", "roles", "disabled", "locked_until"])
+
+
+def user_disable(args) -> None:
+    revoked = admin.disable_user(args.username)
+    if args.json:
+        return emit_json({"username": args.username, "disabled": True, "revoked_tokens": revoked})
+    print(f"Disabled user {args.username}; revoked {revoked} token(s).")
+
+
+def user_enable(args) -> None:
+    user = admin.enable_user(args.username)
+    if args.json:
+        return emit_json(admin.user_document(user))
+    print(f"Enabled user {user.username}.")
+
+
+def user_set_password(args) -> None:
+    password = read_password(args)
+    revoked = admin.set_password(args.username, password)
+    if args.json:
+        return emit_json({"username": args.username, "password_changed": True, "revoked_tokens": revoked})
+    print(f"Changed the password of {args.username}; revoked {revoked} token(s).")
+
+
+def user_set_roles(args) -> None:
+    user = admin.set_roles(args.username, args.roles)
+    if args.json:
+        return emit_json(admin.user_document(user))
+    print(f"{user.username} now has roles: {' '.join(sorted(user.roles or ())) or '(none)'}")
+    print(
+        "Their tokens from before no longer count: they get new scopes at their next login.", file=sys.stderr
+    )
+
+
+def _show_api(args, api) -> None:
+    document = admin.api_document(api)
+    if args.json:
+        return emit_json(document)
+    print(f"API {document['api_id']} ({document['name']}):")
+    table(document["rules"], ["method", "path", "scope"])
+
+
+def api_import(args) -> None:
+    _show_api(args, admin.import_api(args.document, args.api, args.name))
+
+
+def api_rule(args) -> None:
+    _show_api(args, admin.set_rule(args.api_id, args.method, args.path, args.scope))
+
+
+def api_rules(args) -> None:
+    _show_api(args, admin.api_rules(args.api_id))
+
+
+def api_delete(args) -> None:
+    admin.delete_api(args.api_id)
+    if args.json:
+        return emit_json({"api_id": args.api_id, "deleted": True})
+    print(f"Deleted API {args.api_id}; calls to it are now denied.")
+
+
+def scope_create(args) -> None:
+    document = admin.scope_document(admin.define_scope(args.name, args.roles, args.description))
+    if args.json:
+        return emit_json(document)
+    print(f"Scope {document['name']}: roles {' '.join(document['roles']) or '(none)'}")
+
+
+def scope_list(args) -> None:
+    documents = [admin.scope_document(scope) for scope in admin.list_scopes()]
+    if args.json:
+        return emit_json(documents)
+    table(documents, ["name", "roles", "description"])
+
+
+def keys_rotate(args) -> None:
+    document = admin.rotate_keys(args.activate_in)
+    if args.json:
+        return emit_json(document)
+    print(f"New signing key {document['kid']} ({document['state']}).")
+    print("Older keys stay published until every token they signed has expired.", file=sys.stderr)
+
+
+def keys_list(args) -> None:
+    documents = admin.key_documents()
+    if args.json:
+        return emit_json(documents)
+    rows = [
+        {**d, "created_at": when(d["created_at"]), "activates_at": when(d["activates_at"])} for d in documents
+    ]
+    table(rows, ["kid", "state", "created_at", "activates_at", "age_seconds"])
+
+
+def show_stats(args) -> None:
+    documents = admin.stats(args.client)
+    if args.json:
+        return emit_json(documents[0] if args.client else documents)
+    rows = [
+        {**d, "first_token_at": when(d["first_token_at"]), "last_token_at": when(d["last_token_at"])}
+        for d in documents
+    ]
+    table(rows, ["client_id", "name", "registered_users", "first_token_at", "last_token_at"])
