@@ -49,7 +49,7 @@ load: $(STAMP) $(DDB_STAMP)
 bench: $(STAMP) $(DDB_STAMP)
 	$(BIN)/python -m bench
 
-# The README's performance and cost tables, rewritten from bench/results.json.
+# docs/performance.md's performance and cost tables, rewritten from bench/results.json.
 bench-readme: $(STAMP)
 	$(BIN)/python -m bench --readme
 

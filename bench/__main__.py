@@ -2,7 +2,7 @@
 
 Everything runs against DynamoDB Local (the moto server where Java is missing, said so), so a
 request's CPU is only this process's. The figures are printed and stored in bench/results.json;
-`make bench-readme` (`python -m bench --readme`) rewrites the README's performance tables from that
+`make bench-readme` (`python -m bench --readme`) rewrites docs/performance.md's tables from that
 file. The command exits non-zero when a DynamoDB round-trip budget is exceeded; timings are
 reported against their targets, not asserted.
 """
@@ -250,12 +250,13 @@ def show(results: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--readme", action="store_true", help="rewrite README's tables from bench/results.json"
+        "--readme", action="store_true", help="rewrite docs/performance.md's tables from bench/results.json"
     )
     args = parser.parse_args(argv)
     if args.readme:
         replaced = report.rewrite_readme(json.loads(RESULTS.read_text()))
-        print(f"README: rewrote {', '.join(replaced) or 'nothing (no bench markers)'} from {RESULTS.name}")
+        rewrote = ", ".join(replaced) or "nothing (no bench markers)"
+        print(f"docs/performance.md: rewrote {rewrote} from {RESULTS.name}")
         return 0
     started = time.perf_counter()
     print(f"tokenservice bench — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")

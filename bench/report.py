@@ -1,11 +1,12 @@
 """From the measured figures (bench/results.json) to estimates and tables: the cost per million,
-the token function's memory, and the README's performance section, rewritten between its
+the token function's memory, and docs/performance.md's tables, rewritten between its
 `<!-- bench:NAME -->` ... `<!-- /bench:NAME -->` markers (`make bench-readme`)."""
 
 import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+# The page whose tables `make bench-readme` writes (the README links to it).
+README = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 # AWS list prices, us-east-1, as published in 2025 (verify on the pricing pages before publishing).
 PRICES = {
@@ -24,7 +25,7 @@ MEMORY_OPTIONS = (512, 1024, 1769, 2048)
 TOKEN_MEMORY_MB = 1024  # the template's TokenFunctionMemory default (tests keep them equal)
 SMALL_MEMORY_MB = 256  # the authorizer's and the sample API's
 
-# What each request reads and writes (request units), from the code: see README "Cost".
+# What each request reads and writes (request units), from the code: see docs/performance.md "Cost".
 UNITS = {
     # client, user, registration, one requested scope's definition; 3 transactional items x 2
     # (2 tokens, the user condition) + 2 index writes (by_user)
@@ -130,7 +131,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def sections(results: dict) -> dict[str, str]:
-    """The README's generated parts, by marker name."""
+    """The performance page's generated parts, by marker name."""
     machine = results["machine"]
     imports = results["imports"]
     cold = [
@@ -180,7 +181,7 @@ def sections(results: dict) -> dict[str, str]:
 
 
 def rewrite_readme(results: dict, readme: Path = README) -> list[str]:
-    """Replace each generated section of the README; returns the names replaced."""
+    """Replace each generated section of the performance page; returns the names replaced."""
     text = readme.read_text()
     replaced = []
     for name, content in sections(results).items():

@@ -3,7 +3,7 @@ driven by Selenium through Debian's chromedriver (both given by path: nothing is
 
 A newcomer signs up, signs in, creates an application, generates its production keys and an access
 token, calls GET /orders with it, regenerates the keys and sees the old secret refused. A
-screenshot of each screen is saved under test-output/portal/ (README shows two of them).
+screenshot of each screen is saved under test-output/portal/ (docs/portal.md shows two of them).
 """
 
 import json

@@ -1,4 +1,4 @@
-"""`make bench`'s report: the README's performance tables are the stored run, the memory model,
+"""`make bench`'s report: docs/performance.md's tables are the stored run, the memory model,
 and the round-trip budgets that make `make bench` fail."""
 
 import copy
@@ -14,7 +14,7 @@ RESULTS = json.loads(bench_main.RESULTS.read_text())
 
 
 def test_the_readme_shows_the_stored_run(tmp_path):
-    """Every generated section has its markers in README.md, and what is between them is exactly
+    """Every generated section has its markers in docs/performance.md, and what is between them is exactly
     what `make bench-readme` makes of bench/results.json (edit the run, not the tables)."""
     copy_of_readme = tmp_path / "README.md"
     copy_of_readme.write_text(report.README.read_text())

@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from tokenservice.core import config
 
-# Metric names, in one place (the template's alarm and the README name them too).
+# Metric names, in one place (the template's alarm and docs/operations.md name them too).
 TOKENS_ISSUED = "TokensIssued"
 INVALID_GRANT = "InvalidGrant"
 INVALID_CLIENT = "InvalidClient"
