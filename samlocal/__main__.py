@@ -26,7 +26,14 @@ import urllib.request
 from pathlib import Path
 
 from samlocal import images, seed
-from samlocal.docker import DOCKER_UNAVAILABLE, Daemon, Unavailable, connect
+from samlocal.docker import (
+    DOCKER_UNAVAILABLE,
+    Daemon,
+    Unavailable,
+    connect,
+    ensure_emulation,
+    host_architecture,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".sam-local"  # git-ignored: Docker's data, the build, the env file
@@ -57,7 +64,9 @@ def _port(variable: str, default: int) -> int:
 
 
 def _architecture() -> str:
-    value = os.environ.get("SAM_LOCAL_ARCH", "") or "x86_64"
+    """SAM_LOCAL_ARCH, default this machine's: x86_64 here runs the arm64 stack's functions as x86_64
+    (a variant of the template for local emulation only); arm64 on x86_64 runs them under qemu."""
+    value = os.environ.get("SAM_LOCAL_ARCH", "") or host_architecture()
     if value not in ARCHITECTURES:
         sys.exit(f"SAM_LOCAL_ARCH must be one of {', '.join(ARCHITECTURES)}, not {value!r}")
     return value
@@ -103,12 +112,13 @@ class Stack:
         timings = {}
         started = time.monotonic()
         self.daemon = connect(STATE / "docker")
+        ensure_emulation(self.arch)
         print(
             f"Docker: {'dockerd started here' if self.daemon.started_here else 'the running daemon'}",
             flush=True,
         )
         python = str(SAM_BIN / "python3.13") if (SAM_BIN / "python3.13").exists() else sys.executable
-        for wanted in (images.image("lambda", self.arch), images.image("services", "x86_64")):
+        for wanted in (images.image("lambda", self.arch), images.image("services", host_architecture())):
             print(f"Image {images.ensure(self.daemon, wanted, python)}", flush=True)
         timings["docker and images"] = time.monotonic() - started
         self._start_services()
@@ -127,7 +137,7 @@ class Stack:
     def _start_services(self) -> None:
         self._remove_leftovers()
         self.daemon.docker("network", "create", "--label", "tokenservice.samlocal=1", self.network)
-        image = images.image("services", "x86_64").tag
+        image = images.image("services", host_architecture()).tag
         self.daemon.docker(
             "run", "--detach", "--name", self.services, "--label", "tokenservice.samlocal=1",
             "--network", self.network, "--network-alias", "dynamodb-local", "--network-alias", "kms-local",

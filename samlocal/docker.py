@@ -8,6 +8,7 @@ start); the caller exits with DOCKER_UNAVAILABLE so that the e2e tests skip with
 
 import json
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -82,17 +83,51 @@ def _install() -> None:
     """Debian's docker.io (and debootstrap, for the images), as root with apt."""
     if os.geteuid() != 0:
         raise Unavailable("Docker is not running, and only root can install and start Debian's docker.io")
+    _apt_install(DEBIAN_PACKAGES)
+
+
+def _apt_install(packages: tuple[str, ...]) -> None:
     if shutil.which("apt-get") is None:
-        raise Unavailable("Docker is not running and cannot be installed here (no apt-get)")
-    print("Installing Debian's docker.io and debootstrap with apt-get", flush=True)
+        raise Unavailable(f"{' and '.join(packages)} cannot be installed here (no apt-get)")
+    print(f"Installing Debian's {', '.join(packages)} with apt-get", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *DEBIAN_PACKAGES]):
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
         result = subprocess.run(
             command, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
         )
         if result.returncode != 0:
             last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["?"]
-            raise Unavailable(f"apt-get could not install docker.io: {last[0]}")
+            raise Unavailable(f"apt-get could not install {packages[0]}: {last[0]}")
+
+
+def host_architecture() -> str:
+    """This machine's architecture as Lambda names it."""
+    return "arm64" if platform.machine().lower() in ("aarch64", "arm64") else "x86_64"
+
+
+def ensure_emulation(arch: str) -> None:
+    """Functions of another architecture than this machine's run under qemu-user-static: its
+    binfmt handler (Debian's qemu-user-static, registered with the F flag: it works inside
+    containers) must be enabled."""
+    if arch == host_architecture():
+        return
+    name = {"arm64": "qemu-aarch64", "x86_64": "qemu-x86_64"}[arch]
+    handler = Path("/proc/sys/fs/binfmt_misc") / name
+    if handler.is_file() and handler.read_text().startswith("enabled"):
+        return
+    if os.geteuid() != 0:
+        raise Unavailable(
+            f"{arch} functions need qemu-user-static's {name} binfmt handler, which only root can enable"
+        )
+    if shutil.which("update-binfmts") is None or not Path("/usr/libexec/qemu-binfmt").is_dir():
+        _apt_install(("qemu-user-static", "binfmt-support"))
+    if not Path("/proc/sys/fs/binfmt_misc/register").exists():
+        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", "/proc/sys/fs/binfmt_misc"], check=False)
+    result = subprocess.run(["update-binfmts", "--enable", name], capture_output=True, text=True, check=False)
+    if not (handler.is_file() and handler.read_text().startswith("enabled")):
+        raise Unavailable(
+            f"cannot enable the {name} binfmt handler: {(result.stderr or result.stdout).strip()[:200]}"
+        )
 
 
 def ensure_tools() -> None:
