@@ -315,4 +315,8 @@ def dispatch(event: Mapping, static: Path) -> dict:
     else:
         response = error_response(NotFound())
     response["headers"].update({**security_headers(), **cors_headers(event)})
+    # The page calls its backend with a session cookie, never with HTTP authentication: a challenge
+    # (the Basic one of a refused application secret) would make the browser prompt for a password.
+    # The HTTP API passes the functions' headers through (the REST API renamed this one).
+    response["headers"].pop("WWW-Authenticate", None)
     return response
