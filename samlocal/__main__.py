@@ -23,6 +23,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from samlocal import images, seed
@@ -118,8 +119,10 @@ class Stack:
             flush=True,
         )
         python = str(SAM_BIN / "python3.13") if (SAM_BIN / "python3.13").exists() else sys.executable
-        for wanted in (images.image("lambda", self.arch), images.image("services", host_architecture())):
-            print(f"Image {images.ensure(self.daemon, wanted, python)}", flush=True)
+        wanted = (images.image("lambda", self.arch), images.image("services", host_architecture()))
+        with ThreadPoolExecutor(len(wanted)) as pool:  # two debootstraps at once on a cold machine
+            for done in pool.map(lambda image: images.ensure(self.daemon, image, python), wanted):
+                print(f"Image {done}", flush=True)
         timings["docker and images"] = time.monotonic() - started
         self._start_services()
         seeded = self._seed()

@@ -106,12 +106,16 @@ def ensure(daemon: Daemon, wanted: Image, python: str) -> str:
             f"Building {wanted.tag} from Debian packages (debootstrap; cached in {tarball.parent})",
             flush=True,
         )
-        subprocess.run(
+        built = subprocess.run(
             ["bash", str(HERE / "build-image.sh"), wanted.kind, wanted.arch, str(tarball)],
             env={**os.environ, "SAM_LOCAL_PYTHON": python},
-            check=True,
+            check=False,
             stdin=subprocess.DEVNULL,
         )
+        if built.returncode != 0:
+            raise SystemExit(
+                f"Building {wanted.tag} failed (build-image.sh {wanted.kind} {wanted.arch}: see above)"
+            )
         how = "built"
     changes = [*IMPORT_CHANGES[wanted.kind], f"LABEL {KEY_LABEL}={wanted.key}"]
     platform = "linux/amd64" if wanted.arch == "x86_64" else "linux/arm64"
