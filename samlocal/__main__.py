@@ -49,6 +49,8 @@ TEMPLATE_ARCH = re.compile(
     r"^(\s*(?:Architectures: \[|CompatibleArchitectures: \[|BuildArchitecture: ))arm64\b", re.M
 )
 TEMPLATE_ARCH_SETTINGS = 3
+TEMPLATE_TIMEOUT = re.compile(r"^(    Timeout: )\d+$", re.M)  # Globals.Function.Timeout
+EMULATED_TIMEOUT = 180
 
 
 def _port(variable: str, default: int) -> int:
@@ -79,14 +81,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def local_template(arch: str, source: Path = ROOT / "template.yaml") -> str:
+def local_template(arch: str, emulated: bool = False, source: Path = ROOT / "template.yaml") -> str:
     """template.yaml with the functions' and the layer's architecture set to `arch`: the same stack
-    for local emulation only (arm64 on an x86_64 machine runs under qemu, several times slower)."""
+    for local emulation only. `emulated` (arm64 on an x86_64 machine, under qemu): the functions'
+    Timeout is also raised to EMULATED_TIMEOUT, as a cold start there takes longer than 15 s."""
     text, count = TEMPLATE_ARCH.subn(lambda match: match[1] + arch, source.read_text())
     if count != TEMPLATE_ARCH_SETTINGS:
         raise ValueError(
             f"template.yaml has {count} arm64 settings, not the {TEMPLATE_ARCH_SETTINGS} expected"
         )
+    if emulated:
+        text, count = TEMPLATE_TIMEOUT.subn(lambda match: f"{match[1]}{EMULATED_TIMEOUT}", text)
+        if count != 1:
+            raise ValueError("template.yaml's Globals no longer set one Timeout")
     return text
 
 
@@ -190,7 +197,8 @@ class Stack:
         return env
 
     def _build(self) -> None:
-        (STATE / "template.yaml").write_text(local_template(self.arch))
+        emulated = self.arch != host_architecture()
+        (STATE / "template.yaml").write_text(local_template(self.arch, emulated))
         log = STATE / "sam-build.log"
         print(f"sam build ({self.arch}; log in {log.relative_to(ROOT)})", flush=True)
         command = [
@@ -287,7 +295,7 @@ def _wait_http(url: str, seconds: float, ok, process: subprocess.Popen | None = 
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a loopback URL
+            with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - a loopback URL
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code

@@ -12,9 +12,12 @@ the label `tokenservice.samlocal.key`, so a stale one is replaced.
 """
 
 import hashlib
+import io
+import json
 import os
 import subprocess
 import sys
+import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,21 +34,27 @@ INPUTS = {
     "lambda": ("build-image.sh", "image-requirements.txt"),
     "services": ("build-image.sh", "services-requirements.txt", "services-entrypoint.sh"),
 }
-IMPORT_CHANGES = {
-    "lambda": [
-        "ENV LAMBDA_TASK_ROOT=/var/task",
-        "ENV LAMBDA_RUNTIME_DIR=/var/runtime",
-        "ENV LANG=C.UTF-8",
-        "ENV TZ=:/etc/localtime",
-        "WORKDIR /var/task",
-        'ENTRYPOINT ["/var/runtime/bootstrap"]',
-    ],
-    "services": [
-        "ENV LANG=C.UTF-8",
-        "EXPOSE 8000 4566",
-        'ENTRYPOINT ["/usr/local/bin/services-entrypoint"]',
-    ],
+PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# Each image's configuration (what `docker import --change` would set).
+CONFIGS = {
+    "lambda": {
+        "Env": [
+            PATH,
+            "LAMBDA_TASK_ROOT=/var/task",
+            "LAMBDA_RUNTIME_DIR=/var/runtime",
+            "LANG=C.UTF-8",
+            "TZ=:/etc/localtime",
+        ],
+        "WorkingDir": "/var/task",
+        "Entrypoint": ["/var/runtime/bootstrap"],
+    },
+    "services": {
+        "Env": [PATH, "LANG=C.UTF-8"],
+        "ExposedPorts": {"8000/tcp": {}, "4566/tcp": {}},
+        "Entrypoint": ["/usr/local/bin/services-entrypoint"],
+    },
 }
+DOCKER_ARCH = {"x86_64": "amd64", "arm64": "arm64"}
 
 
 def cache_dir() -> Path:
@@ -92,10 +101,9 @@ def image(kind: str, arch: str) -> Image:
 def ensure(daemon: Daemon, wanted: Image, python: str) -> str:
     """The image in the daemon: already there, else imported from the cached tarball, else built
     (and cached). Returns what happened, for the log."""
-    present = daemon.docker(
-        "image", "inspect", "--format", f'{{{{index .Config.Labels "{KEY_LABEL}"}}}}', wanted.tag, check=False
-    )
-    if present.returncode == 0 and present.stdout.strip() == wanted.key:
+    inspect = f'{{{{index .Config.Labels "{KEY_LABEL}"}}}} {{{{.Architecture}}}}'
+    present = daemon.docker("image", "inspect", "--format", inspect, wanted.tag, check=False)
+    if present.returncode == 0 and present.stdout.split() == [wanted.key, DOCKER_ARCH[wanted.arch]]:
         return f"{wanted.tag}: present"
     tarball = cache_dir() / f"{wanted.kind}-{wanted.arch}-{wanted.key}.tar"
     started = time.monotonic()
@@ -117,8 +125,43 @@ def ensure(daemon: Daemon, wanted: Image, python: str) -> str:
                 f"Building {wanted.tag} failed (build-image.sh {wanted.kind} {wanted.arch}: see above)"
             )
         how = "built"
-    changes = [*IMPORT_CHANGES[wanted.kind], f"LABEL {KEY_LABEL}={wanted.key}"]
-    platform = "linux/amd64" if wanted.arch == "x86_64" else "linux/arm64"
-    args = [arg for change in changes for arg in ("--change", change)]
-    daemon.docker("image", "import", "--platform", platform, *args, str(tarball), wanted.tag)
+    _load(daemon, wanted, tarball)
     return f"{wanted.tag}: {how} in {time.monotonic() - started:.0f} s"
+
+
+def _load(daemon: Daemon, wanted: Image, rootfs: Path) -> None:
+    """The root filesystem as a one-layer image with its architecture (what `docker import` does,
+    except that Docker 20.10's import ignores --platform and marks every image as this machine's:
+    SAM CLI then refuses an arm64 image). Written as a `docker save` archive to `docker load`."""
+    digest = hashlib.sha256()
+    with rootfs.open("rb") as layer:
+        for chunk in iter(lambda: layer.read(1 << 20), b""):
+            digest.update(chunk)
+    config = {
+        "architecture": DOCKER_ARCH[wanted.arch],
+        "os": "linux",
+        "config": {**CONFIGS[wanted.kind], "Labels": {KEY_LABEL: wanted.key}},
+        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{digest.hexdigest()}"]},
+        "history": [{"created_by": f"samlocal/build-image.sh {wanted.kind} {wanted.arch}"}],
+    }
+    config_bytes = json.dumps(config).encode()
+    config_name = hashlib.sha256(config_bytes).hexdigest() + ".json"
+    manifest = json.dumps(
+        [{"Config": config_name, "RepoTags": [wanted.tag], "Layers": ["layer/layer.tar"]}]
+    ).encode()
+    env = {**os.environ, **daemon.env}
+    loader = subprocess.Popen(
+        ["docker", "load", "--quiet"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env
+    )
+    with tarfile.open(fileobj=loader.stdin, mode="w|") as archive:
+        for name, data in ((config_name, config_bytes), ("manifest.json", manifest)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        with rootfs.open("rb") as layer:
+            info = tarfile.TarInfo("layer/layer.tar")
+            info.size = rootfs.stat().st_size
+            archive.addfile(info, layer)
+    loader.stdin.close()
+    if loader.wait() != 0:
+        raise SystemExit(f"docker load of {wanted.tag} failed")

@@ -74,6 +74,13 @@ def test_the_local_template_changes_only_the_architecture():
     assert local_template("arm64") == original
 
 
+def test_under_emulation_the_local_template_also_gives_the_functions_more_time():
+    original = (template.ROOT / "template.yaml").read_text()
+    variant = local_template("arm64", emulated=True)
+    changed = [(a, b) for a, b in zip(original.splitlines(), variant.splitlines(), strict=True) if a != b]
+    assert changed == [("    Timeout: 15", "    Timeout: 180")]
+
+
 def test_the_local_template_is_still_the_same_stack(tmp_path):
     (tmp_path / "template.yaml").write_text(local_template("x86_64"))
     variant = template.load(tmp_path / "template.yaml")
