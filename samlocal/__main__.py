@@ -38,7 +38,8 @@ from samlocal.docker import (
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".sam-local"  # git-ignored: Docker's data, the build, the env file
-SAM_BIN = ROOT / ".venv-sam" / "bin"
+# SAM CLI's venv (make creates it with the image cache: SAM_LOCAL_SAM_BIN); else on PATH.
+SAM_BIN = Path(os.environ.get("SAM_LOCAL_SAM_BIN") or ROOT / ".venv-sam" / "bin")
 HOST = "127.0.0.1"
 ARCHITECTURES = ("x86_64", "arm64")
 READY_SECONDS = 600  # arm64 under qemu starts slowly
