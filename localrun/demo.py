@@ -34,10 +34,10 @@ class DemoCredentials:
         return base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode("ascii")
 
 
-def register_api() -> int:
-    """The local API's rules (the sample API's openapi.yaml), as the stack's loader registers them
-    on AWS; returns how many."""
-    return len(registry.api_rules(registry.import_api(API_ID, openapi.load(openapi.SAMPLE))))
+def register_api(api_id: str = API_ID) -> int:
+    """The local API's rules (the sample API's openapi.yaml) under `api_id` (make run's `local`,
+    sam local's `1234567890`), as the stack's loader registers them on AWS; returns how many."""
+    return len(registry.api_rules(registry.import_api(api_id, openapi.load(openapi.SAMPLE))))
 
 
 def register_example(name: str) -> int:

@@ -20,6 +20,8 @@ from localrun.template import ROOT
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 API_ID = "local"  # the local API's id, in method ARNs and for `tokenctl api ...`
+HTTP_API_ID = "local-http"  # the local id of the authorization server's HTTP API (no method ARNs)
+HTTP_API_STAGE = "$default"
 EVENTS = ROOT / "events"  # also what `sam local invoke -e` takes
 
 
@@ -71,9 +73,9 @@ def proxy_event(
     path_parameters: Mapping[str, str] | None = None,
     authorizer: Mapping | None = None,
     api_id: str = API_ID,
+    http_api: bool = False,
 ) -> dict:
-    """The Lambda proxy integration event API Gateway (REST API) sends for `request`."""
-    # API Gateway adds these; the emulator serves plain HTTP.
+    """The Lambda proxy event API Gateway sends (a REST API's or an HTTP API's) for `request`."""
     forwarded = [("X-Forwarded-For", request.source_ip), ("X-Forwarded-Proto", "http")]
     headers, multi_headers = _single_and_multi([*request.headers, *forwarded])
     query, multi_query = _single_and_multi(parse_qsl(request.query, keep_blank_values=True))
@@ -97,9 +99,8 @@ def proxy_event(
         "resourcePath": resource,
         "stage": stage,
     }
-    if authorizer is not None:
-        request_context["authorizer"] = dict(authorizer)
-    return {
+    request_context.update({"authorizer": dict(authorizer)} if authorizer is not None else {})
+    event = {
         "resource": resource,
         "path": request.path,
         "httpMethod": request.method,
@@ -113,6 +114,19 @@ def proxy_event(
         "body": text if request.body else None,
         "isBase64Encoded": encoded,
     }
+    return _as_http_api(event, request) if http_api else event
+
+
+def _as_http_api(event: dict, request: ProxyRequest) -> dict:
+    """An HTTP API's event in payload format 1.0: the REST API's fields and `version`; its stage
+    is `$default`, so no stage in the path."""
+    event["requestContext"].update(
+        domainPrefix=event["requestContext"]["domainName"].split(".", 1)[0],
+        extendedRequestId=request.request_id,
+        resourceId=None,
+        stage=HTTP_API_STAGE,
+    )
+    return {"version": "1.0", **event}
 
 
 def method_arn(stage: str, method: str, path: str, api_id: str = API_ID) -> str:

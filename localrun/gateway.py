@@ -1,5 +1,10 @@
-"""A small API Gateway emulator: REST API, Lambda proxy integration and TOKEN authorizers,
-driven by template.yaml, invoking the real handlers in-process.
+"""A small API Gateway emulator driven by template.yaml, invoking the real handlers in-process:
+the REST API (Lambda proxy integration, TOKEN authorizers, gateway responses) and the
+authorization server's HTTP API (Lambda payload format 1.0), both on the one local port.
+
+The two differ as on AWS: a REST API remaps some of a function's response headers
+(`WWW-Authenticate` → `x-amzn-Remapped-WWW-Authenticate`, ...), an HTTP API passes them through;
+an HTTP API has no gateway responses (its own errors are `{"message": ...}`).
 
 Like `sam local start-api` it does not cache authorizer results, so revocation shows at once.
 Authorizer outcomes map as on AWS: raised "Unauthorized" → 401, a policy that does not allow
@@ -56,6 +61,13 @@ REMAPPED_RESPONSE_HEADERS = frozenset(
 )
 DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
 
+# What an HTTP API answers itself (it has no gateway responses to customise): status and message.
+HTTP_API_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "Not Found"),
+    "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
+    "INTEGRATION_FAILURE": (500, "Internal Server Error"),
+}
+
 
 @dataclass
 class HttpResponse:
@@ -95,8 +107,9 @@ class GatewayRoute:
 
 @dataclass
 class RestApi:
-    """One REST API: its id (in method ARNs), stage, gateway responses and routes. Locally every API
-    but the main one is served under a path prefix (`/<example name>`)."""
+    """One API: its id (in method ARNs), stage, gateway responses and routes; `http_api`: an HTTP
+    API (payload format 1.0, headers passed through, no gateway responses). Locally the stack's two
+    APIs share the root and every example API is served under a path prefix (`/<example name>`)."""
 
     api_id: str
     prefix: str
@@ -104,6 +117,7 @@ class RestApi:
     parameters: dict[str, str]
     gateway_responses: dict
     routes: list[GatewayRoute]
+    http_api: bool = False
 
 
 def function_environment(tmpl: dict, parameters: dict[str, str]) -> dict[str, str]:
@@ -172,12 +186,16 @@ class Gateway:
         self.template = tmpl or template.load()
         self._functions: dict[tuple[Path, str], Function] = {}
         self.main = self._rest_api(self.template, template.ROOT, events.API_ID, "")
+        self.auth = [
+            self._http_api(self.template, name)
+            for name in template.resources("AWS::Serverless::HttpApi", self.template)
+        ]
         self.apis = [
             self._rest_api(
                 template.load(EXAMPLES / name / "template.yaml"), EXAMPLES / name, name, f"/{name}"
             )
             for name in examples
-        ] + [self.main]
+        ] + [*self.auth, self.main]
         self.routes = [route for api in self.apis for route in api.routes]
 
     @property
@@ -186,7 +204,8 @@ class Gateway:
 
     def _rest_api(self, tmpl: dict, root: Path, api_id: str, prefix: str) -> RestApi:
         parameters = template.parameter_values(tmpl)
-        api = next(iter(template.resources("AWS::Serverless::Api", tmpl).values()))["Properties"]
+        name, api = next(iter(template.resources("AWS::Serverless::Api", tmpl).items()))
+        api = api["Properties"]
         authorizers = {
             name: self._authorizer(spec, tmpl, root, parameters)
             for name, spec in (api.get("Auth", {}).get("Authorizers") or {}).items()
@@ -200,9 +219,27 @@ class Gateway:
                 authorizers[endpoint.authorizer] if endpoint.authorizer else None,
             )
             for endpoint in template.api_endpoints(tmpl)
+            if endpoint.api == name and not endpoint.http_api
         ]
         stage = str(template.resolve(api.get("StageName", "Prod"), parameters))
         return RestApi(api_id, prefix, stage, parameters, api.get("GatewayResponses", {}), routes)
+
+    def _http_api(self, tmpl: dict, name: str) -> RestApi:
+        """The stack's HTTP API: public routes only (its functions authenticate their callers)."""
+        routes = []
+        for endpoint in template.api_endpoints(tmpl):
+            if endpoint.api != name or not endpoint.http_api:
+                continue
+            if endpoint.payload != "1.0" or endpoint.authorizer:
+                raise ValueError(
+                    f"{endpoint.method} {endpoint.path}: make run serves HTTP API routes of payload 1.0"
+                )
+            function = self._function(tmpl, template.ROOT, endpoint.function)
+            routes.append(
+                GatewayRoute(endpoint.method, endpoint.path, _path_pattern(endpoint.path), function, None)
+            )
+        parameters = template.parameter_values(tmpl)
+        return RestApi(events.HTTP_API_ID, "", events.HTTP_API_STAGE, parameters, {}, routes, http_api=True)
 
     def _function(self, tmpl: dict, root: Path, name: str) -> Function:
         if (root, name) not in self._functions:
@@ -236,12 +273,23 @@ class Gateway:
 
     # -- requests ---------------------------------------------------------------------------
 
+    def api_for(self, path: str) -> RestApi:
+        """The API a request goes to: an example's by its prefix; at the root, the HTTP API that has
+        the route (or the path, with another method), else the REST API."""
+        prefixed = next(
+            (a for a in self.apis if a.prefix and (path == a.prefix or path.startswith(a.prefix + "/"))), None
+        )
+        if prefixed is not None:
+            return prefixed
+        for api in self.auth:
+            if any(route.pattern.fullmatch(path) for route in api.routes):
+                return api
+        return self.main
+
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str):
         raw_path, _, query = target.partition("?")
         path = unquote(raw_path) or "/"
-        api = next(
-            a for a in self.apis if not a.prefix or path == a.prefix or path.startswith(a.prefix + "/")
-        )
+        api = self.api_for(path)
         request = ProxyRequest(method, path[len(api.prefix) :] or "/", query, headers, body, source_ip)
         if len(body) > MAX_PAYLOAD:
             return self.gateway_response("REQUEST_TOO_LARGE", api=api)
@@ -261,6 +309,7 @@ class Gateway:
             path_parameters=path_parameters,
             authorizer=authorizer_context,
             api_id=api.api_id,
+            http_api=api.http_api,
         )
         try:
             result = route.function.invoke(event)
@@ -311,6 +360,9 @@ class Gateway:
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))
+        if api.http_api:  # an HTTP API passes the function's headers through
+            sent = [(name, value) for name, value in headers if name.lower() not in DROPPED_RESPONSE_HEADERS]
+            return HttpResponse(result["statusCode"], sent, payload)
         return HttpResponse(result["statusCode"], _as_api_gateway_sends(headers), payload)
 
     def gateway_response(
@@ -319,6 +371,11 @@ class Gateway:
         """An error API Gateway produces itself, customised by the API's GatewayResponses (whose
         templates substitute $context.error.* but are not VTL)."""
         api = api or self.main
+        if api.http_api:
+            status, text = HTTP_API_RESPONSES[response_type]
+            return HttpResponse(
+                status, [("Content-Type", "application/json")], json.dumps({"message": text}).encode()
+            )
         status, key, default_message = DEFAULT_RESPONSES[response_type]
         message = message or default_message
         family = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
@@ -355,9 +412,17 @@ def _context_value(value) -> str:
     raise ValueError("authorizer context values must be strings, numbers or booleans")
 
 
+def local_api_ids(tmpl: dict) -> dict[str, str]:
+    """The stack's APIs' local ids by logical id (what `!Ref Api` gives the functions here): the REST
+    API `local`, the HTTP API `local-http`."""
+    ids = {name: events.API_ID for name in template.resources("AWS::Serverless::Api", tmpl)}
+    ids.update({name: events.HTTP_API_ID for name in template.resources("AWS::Serverless::HttpApi", tmpl)})
+    return ids
+
+
 def apply_environment(gateway_template: dict, overrides: dict[str, str]) -> None:
     """Set the functions' environment in this process; variables already set win."""
-    parameters = template.parameter_values(gateway_template)
+    parameters = {**template.parameter_values(gateway_template), **local_api_ids(gateway_template)}
     for name, value in {**function_environment(gateway_template, parameters), **overrides}.items():
         if not os.environ.get(name):
             os.environ[name] = value

@@ -25,7 +25,12 @@ def free_port() -> int:
 
 
 class StartFailed(Exception):
-    """`make run` exited or did not serve in time; the message holds its output."""
+    """`make run` exited or did not serve in time; the message holds its output, `returncode` its
+    exit status (None while it was still running)."""
+
+    def __init__(self, message: str, returncode: int | None = None):
+        super().__init__(message)
+        self.returncode = returncode
 
 
 @dataclass
@@ -62,14 +67,16 @@ def _read(process: subprocess.Popen, api: LocalApi, ready: threading.Event) -> N
 
 
 @contextmanager
-def make_run(extra_env: dict[str, str] | None = None) -> Iterator[LocalApi]:
-    """`make run` on free ports, without the caller's AWS configuration; stopped (SIGINT to its
-    process group, as a Ctrl-C would) when the block ends."""
+def make_run(
+    extra_env: dict[str, str] | None = None, target: str = "run", startup_seconds: float = STARTUP_SECONDS
+) -> Iterator[LocalApi]:
+    """`make run` (or `make sam-local`: `target`) on free ports, without the caller's AWS
+    configuration; stopped (SIGINT to its process group, as a Ctrl-C would) when the block ends."""
     port, dynamodb_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(PORT=str(port), DYNAMODB_PORT=str(dynamodb_port), **(extra_env or {}))
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
+        ["make", "--no-print-directory", target],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -84,10 +91,11 @@ def make_run(extra_env: dict[str, str] | None = None) -> Iterator[LocalApi]:
     ready = threading.Event()
     threading.Thread(target=_read, args=(process, api, ready), daemon=True).start()
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
+        deadline = time.monotonic() + startup_seconds
         while not ready.wait(0.2):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise StartFailed("make run did not start:\n" + api.log())
+                time.sleep(0.5)  # the reader thread's last lines
+                raise StartFailed(f"make {target} did not start:\n" + api.log(), process.poll())
         lines = list(api.output)
         keys = ("client_id", "client_secret", "username", "password")
         api.demo = {key: _value(lines, key) for key in keys}
@@ -98,15 +106,15 @@ def make_run(extra_env: dict[str, str] | None = None) -> Iterator[LocalApi]:
         api.dynamodb_pid = int(pid.group(1)) if pid else None
         yield api
     finally:
-        _stop(process, api.dynamodb_pid)
+        _stop(process, api.dynamodb_pid, STOP_SECONDS if target == "run" else 3 * STOP_SECONDS)
 
 
-def _stop(process: subprocess.Popen, dynamodb_pid: int | None) -> None:
+def _stop(process: subprocess.Popen, dynamodb_pid: int | None, stop_seconds: float = STOP_SECONDS) -> None:
     """Ctrl-C, as a user would; then make sure DynamoDB Local is gone too (the runner stops it,
     its watchdog kills it if the runner could not)."""
     try:
         os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=STOP_SECONDS)
+        process.wait(timeout=stop_seconds)
     except ProcessLookupError:
         pass
     except subprocess.TimeoutExpired:

@@ -182,7 +182,8 @@ class Handler(BaseHTTPRequestHandler):
     def _refuse(self, error: BadRequest) -> None:
         self.close_connection = True
         if isinstance(error, TooLarge):
-            response = self.gateway.gateway_response("REQUEST_TOO_LARGE")
+            api = self.gateway.api_for(self.path.partition("?")[0])
+            response = self.gateway.gateway_response("REQUEST_TOO_LARGE", api=api)
         else:
             body = dumps({"message": error.description}).encode()
             response = HttpResponse(error.status, [("Content-Type", "application/json")], body)

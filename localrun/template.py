@@ -104,38 +104,64 @@ def exported_function(template: dict, export_name: str) -> str:
     raise KeyError(f"no stack output exports {export_name}")
 
 
+_SUB_FUNCTION = re.compile(r"\$\{([A-Za-z0-9]+)\.(?:Arn|Alias)\}")
+
+
 def function_named(arn: dict) -> str:
-    """The function a function ARN names: `!GetAtt F.Arn`, or `!Ref F.Alias` (its SAM alias)."""
+    """The function a function ARN names: `!GetAtt F.Arn`, `!Ref F.Alias` (its SAM alias),
+    `!Sub "${F.Alias}"` / `!Sub "${F.Arn}"`, or `!Sub ["${Function}:alias", {Function: !GetAtt F.Arn}]`."""
     if "Fn::GetAtt" in arn:
         return arn["Fn::GetAtt"][0]
+    if isinstance(arn.get("Fn::Sub"), list):  # ["${Function}:live", {"Function": !GetAtt F.Arn}]
+        return next(function_named(value) for value in arn["Fn::Sub"][1].values() if isinstance(value, dict))
+    if "Fn::Sub" in arn:
+        match = _SUB_FUNCTION.search(str(arn["Fn::Sub"]))
+        if match is None:
+            raise ValueError(f"no function in {arn['Fn::Sub']!r}")
+        return match.group(1)
     return str(arn["Ref"]).split(".", 1)[0]
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One API event: a route of the REST API and the function behind it."""
+    """One API event: a route of an API and the function behind it. `api` is the API's logical id;
+    `http_api`: an AWS::Serverless::HttpApi (Lambda payload format `payload`), else a REST API."""
 
     method: str
     path: str
     function: str
     authorizer: str | None
+    api: str = "Api"
+    http_api: bool = False
+    payload: str = "1.0"
+
+
+EVENT_API_PROPERTY = {"Api": "RestApiId", "HttpApi": "ApiId"}  # event type → the property naming its API
+API_TYPES = {"Api": "AWS::Serverless::Api", "HttpApi": "AWS::Serverless::HttpApi"}
 
 
 def api_endpoints(template: dict | None = None) -> list[Endpoint]:
+    """Every route of the template's REST and HTTP APIs (events of type Api and HttpApi)."""
     template = template or load()
-    apis = resources("AWS::Serverless::Api", template)
     endpoints = []
     for name, function in resources("AWS::Serverless::Function", template).items():
         for event in (function["Properties"].get("Events") or {}).values():
-            if event["Type"] != "Api":
+            if event["Type"] not in EVENT_API_PROPERTY:
                 continue
             props = event["Properties"]
-            api_name = props.get("RestApiId", {}).get("Ref")
-            default = apis.get(api_name, {}).get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
+            api_name = (props.get(EVENT_API_PROPERTY[event["Type"]]) or {}).get("Ref")
+            api = resources(API_TYPES[event["Type"]], template).get(api_name, {}).get("Properties", {})
+            default = (api.get("Auth") or {}).get("DefaultAuthorizer")
             authorizer = (props.get("Auth") or {}).get("Authorizer", default)
             endpoints.append(
                 Endpoint(
-                    props["Method"].upper(), props["Path"], name, None if authorizer == "NONE" else authorizer
+                    props["Method"].upper(),
+                    props["Path"],
+                    name,
+                    None if authorizer in ("NONE", None) else authorizer,
+                    api=api_name,
+                    http_api=event["Type"] == "HttpApi",
+                    payload=str(props.get("PayloadFormatVersion", "2.0")),
                 )
             )
     return endpoints

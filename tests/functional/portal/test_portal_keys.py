@@ -70,6 +70,9 @@ def test_regenerated_keys_refuse_the_old_secret(browser):
     ).json()
     refused = generate_token(browser, app, old["client_secret"])
     assert (refused.status, refused.json()["error"]) == (401, "invalid_client")
+    # no challenge: the browser would prompt for a password (the HTTP API passes headers through)
+    assert refused.headers_named("WWW-Authenticate") == []
+    assert not [name for name, _ in refused.raw.headers if name.lower().startswith("x-amzn-remapped")]
     assert generate_token(browser, app, new["client_secret"]).status == 200
 
 

@@ -41,4 +41,7 @@ def test_the_portal_is_public_and_serves_exactly_its_routes():
 
 
 def test_the_stack_outputs_the_portals_url():
-    assert TMPL["Outputs"]["PortalUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/portal")
+    # served by the authorization server's HTTP API (stage $default: no stage in the path)
+    assert TMPL["Outputs"]["PortalUrl"]["Value"]["Fn::Sub"] == (
+        "https://${AuthApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/portal"
+    )

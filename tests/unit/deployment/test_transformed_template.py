@@ -208,6 +208,18 @@ def test_snapstart_applies_to_published_versions_behind_the_alias_api_gateway_ca
         assert function["SnapStart"] == {"ApplyOn": "PublishedVersions" if on else "None"}
         alias = stack["Resources"][f"{name}Aliaslive"]["Properties"]
         assert alias["Name"] == "live" and alias["FunctionVersion"]["Fn::GetAtt"][1] == "Version"
-    body = json.dumps(stack["Resources"]["Api"]["Properties"]["Body"])
-    assert "AuthorizerFunctionAliaslive" in body and "TokenFunctionAliaslive" in body
+    # API Gateway calls the aliases: the token function's by reference, the authorizer's by its
+    # ARN written out (sam local cannot parse `!Ref Fn.Alias`), the alias created before the API.
+    authorizer = stack["Resources"]["Api"]["Properties"]["Body"]["components"]["securitySchemes"]
+    uri = authorizer["BearerAuthorizer"]["x-amazon-apigateway-authorizer"]["authorizerUri"]
+    alias = stack["Resources"]["AuthorizerFunctionAliaslive"]["Properties"]["Name"]
+    assert uri["Fn::Sub"][1]["__FunctionArn__"] == {
+        "Fn::Sub": [f"${{Function}}:{alias}", {"Function": {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}}]
+    }
+    assert "AuthorizerFunctionAliaslive" in stack["Resources"]["Api"]["DependsOn"]
+    permission = stack["Resources"]["ApiBearerAuthorizerAuthorizerPermission"]["Properties"]
+    assert permission["FunctionName"] == uri["Fn::Sub"][1]["__FunctionArn__"]
+    assert {"Ref": "Api"} in permission["SourceArn"]["Fn::Sub"][1].values()  # so after the alias
+    auth_body = json.dumps(stack["Resources"]["AuthApi"]["Properties"]["Body"])
+    assert "TokenFunctionAliaslive" in auth_body
     assert stack["Outputs"]["AuthorizerFunctionArn"]["Value"] == {"Ref": "AuthorizerFunctionAliaslive"}

@@ -118,12 +118,33 @@ def test_public_route_skips_the_authorizer_and_passes_binary_bodies_base64(gatew
     assert event["isBase64Encoded"] is True and event["body"] == "/wA="
 
 
-def test_handler_crash_is_502(gateway):
-    def crash(event, context):
-        raise RuntimeError("boom")
+def _crash(event, context):
+    raise RuntimeError("boom")
 
-    next(r for r in gateway.routes if r.resource == "/token").function.handler = crash
-    assert gateway.handle("POST", "/token", [], b"", "127.0.0.1").status == 502
+
+def test_handler_crash_is_502_on_the_rest_api(gateway):
+    set_authorizer(gateway, allow_all())
+    next(r for r in gateway.routes if r.resource == "/orders").function.handler = _crash
+    assert gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").status == 502
+
+
+def test_handler_crash_is_500_on_the_http_api(gateway):
+    next(r for r in gateway.routes if r.resource == "/token").function.handler = _crash
+    response = gateway.handle("POST", "/token", [], b"", "127.0.0.1")
+    assert (response.status, json.loads(response.body)) == (500, {"message": "Internal Server Error"})
+
+
+def test_the_authorization_server_is_the_http_api_in_payload_format_1(gateway):
+    event = json.loads(gateway.handle("POST", "/token", [], b"x=1", "127.0.0.1").body)
+    assert event["version"] == "1.0"
+    assert (event["resource"], event["path"], event["httpMethod"]) == ("/token", "/token", "POST")
+    assert event["requestContext"]["apiId"] == "local-http"
+    assert event["requestContext"]["stage"] == "$default"
+
+
+def test_an_unknown_method_on_an_http_api_path_is_the_http_apis_404(gateway):
+    response = gateway.handle("PUT", "/portal/session", [], b"", "127.0.0.1")
+    assert (response.status, json.loads(response.body)) == (404, {"message": "Not Found"})
 
 
 def test_the_bearer_challenge_names_the_realm_the_functions_are_given(monkeypatch):
@@ -134,8 +155,8 @@ def test_the_bearer_challenge_names_the_realm_the_functions_are_given(monkeypatc
     assert dict(response.headers)["WWW-Authenticate"] == 'Bearer realm="shop"'
 
 
-def _respond(gateway, response: dict) -> None:
-    next(r for r in gateway.routes if r.resource == "/token").function.handler = lambda event, context: (
+def _respond(gateway, response: dict, resource: str = "/token") -> None:
+    next(r for r in gateway.routes if r.resource == resource).function.handler = lambda event, context: (
         response
     )
 
@@ -151,11 +172,21 @@ def test_proxy_responses_have_their_headers_remapped_as_a_rest_api_does(gateway)
         "Transfer-Encoding": "chunked",
         "X-Custom": "kept",
     }
-    _respond(gateway, {"statusCode": 401, "headers": headers, "body": "{}"})
-    sent = dict(gateway.handle("POST", "/token", [], b"", "127.0.0.1").headers)
+    set_authorizer(gateway, allow_all())
+    _respond(gateway, {"statusCode": 401, "headers": headers, "body": "{}"}, "/orders")
+    sent = dict(gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").headers)
     for name in ("WWW-Authenticate", "Server", "Date", "Authorization"):
         assert name not in sent and sent[f"x-amzn-Remapped-{name}"] == headers[name]
     assert (sent["Pragma"], sent["Cache-Control"], sent["X-Custom"]) == ("no-cache", "no-store", "kept")
+    assert "Transfer-Encoding" not in sent
+
+
+def test_the_http_api_passes_the_functions_headers_through(gateway):
+    headers = {"WWW-Authenticate": 'Basic realm="x"', "Pragma": "no-cache", "Transfer-Encoding": "chunked"}
+    _respond(gateway, {"statusCode": 401, "headers": headers, "body": "{}"})
+    sent = dict(gateway.handle("POST", "/token", [], b"", "127.0.0.1").headers)
+    assert (sent["WWW-Authenticate"], sent["Pragma"]) == ('Basic realm="x"', "no-cache")
+    assert not any(name.lower().startswith("x-amzn-remapped") for name in sent)
     assert "Transfer-Encoding" not in sent
 
 
@@ -183,6 +214,11 @@ def test_other_gateway_errors_are_oauth_json_too(gateway, outcome, status, error
     assert dict(response.headers)["Cache-Control"] == "no-store"
 
 
-def test_a_too_large_payload_is_413_in_oauth_json(gateway):
-    response = gateway.handle("POST", "/token", [], b"x" * (10 * 1024 * 1024 + 1), "127.0.0.1")
+def test_a_too_large_payload_is_413_in_oauth_json_on_the_rest_api(gateway):
+    response = gateway.handle("POST", "/orders", [], b"x" * (10 * 1024 * 1024 + 1), "127.0.0.1")
     assert (response.status, json.loads(response.body)["error"]) == (413, "invalid_request")
+
+
+def test_a_too_large_payload_is_the_http_apis_413_on_the_authorization_server(gateway):
+    response = gateway.handle("POST", "/token", [], b"x" * (10 * 1024 * 1024 + 1), "127.0.0.1")
+    assert (response.status, json.loads(response.body)) == (413, {"message": "Request Entity Too Large"})

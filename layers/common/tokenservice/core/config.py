@@ -153,3 +153,7 @@ APPLICATIONS_PER_USER = Number("APPLICATIONS_PER_USER", 10, minimum=1, maximum=1
 # PortalClient custom resource does, and passes both to the portal function.
 PORTAL_CLIENT_ID = Text("PORTAL_CLIENT_ID", "developer-portal")
 PORTAL_CLIENT_SECRET = Text("PORTAL_CLIENT_SECRET", "")
+# The REST API that serves /applications, whose registry rules say what a portal session may do.
+# The portal itself is served by the authorization server's HTTP API (another API id), so the
+# template passes the REST API's id; make run's is "local", sam local's "1234567890".
+APPLICATIONS_API_ID = Text("APPLICATIONS_API_ID", "local")

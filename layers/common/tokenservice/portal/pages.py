@@ -65,5 +65,9 @@ def asset(event: Mapping) -> dict:
 
 
 def finish(event: Mapping, response: dict) -> None:
-    """Every portal answer, errors included: the security headers, CORS for this API's origin only."""
+    """Every portal answer, errors included: the security headers, CORS for this API's origin only,
+    and no HTTP authentication challenge: the page calls its backend with a session cookie, and a
+    challenge (the Basic one of a refused application secret) would make the browser prompt for a
+    password (the HTTP API passes the functions' headers through; the REST API renamed this one)."""
     response["headers"].update({**security_headers(), **cors_headers(event)})
+    response["headers"].pop("WWW-Authenticate", None)

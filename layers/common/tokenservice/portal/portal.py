@@ -66,9 +66,10 @@ def _api_rules(api_id: str) -> list[rules.Rule]:
 
 
 def allowed(request: Request, session: sessions.Session, method: str, path: str) -> bool:
-    """Whether the session's token may call `method path` of this API, by the registry's rules
-    (kept in memory for RULES_CACHE_SECONDS, as the authorizer keeps them)."""
-    api_id = str(request.context.get("apiId") or "")
+    """Whether the session's token may call `method path` of the Applications API (the REST API
+    APPLICATIONS_API_ID), by the registry's rules (kept in memory for RULES_CACHE_SECONDS, as the
+    authorizer keeps them)."""
+    api_id = config.APPLICATIONS_API_ID.value()
     api_rules = _rules.get(api_id, lambda: _api_rules(api_id))
     call = rules.MethodArn("", api_id, "", method, path)
     return call.allowed(api_rules, scopes.permissions(session.record.scope))

@@ -1,0 +1,225 @@
+"""The contract over HTTP against `make sam-local` (SAM CLI's `sam local start-api` in Docker): the
+functions in Lambda containers, DynamoDB Local and KMS in the services container.
+
+Where SAM CLI differs from API Gateway (docs/sam-local.md), the test says so: its authorizer
+refusals are `{"message": ...}` bodies (gateway responses are ignored), and a refused token is 403
+(the authorizer answers a deny-all policy under `AWS_SAM_LOCAL`: SAM CLI turns a raised
+"Unauthorized" into a 502). Every other answer is the one make run and AWS give.
+"""
+
+import json
+import shlex
+import subprocess
+
+import pytest
+import requests
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from localrun.launch import LocalApi
+from tests.e2e.conftest import password_token, tokenctl
+
+SAM_API_ID = "1234567890"  # SAM CLI's API id in every methodArn: the rules are registered under it
+NOT_AUTHORIZED = {"message": "User is not authorized to access this resource"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def orders(api: LocalApi, token: str | None, method: str = "GET") -> requests.Response:
+    headers = bearer(token) if token else {}
+    return requests.request(method, f"{api.url}/orders", headers=headers, json={"item": "tea"}, timeout=60)
+
+
+def access_token(api: LocalApi, scope: str) -> dict:
+    answer = password_token(api, scope=scope)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def basic(api: LocalApi) -> tuple[str, str]:
+    return api.demo["client_id"], api.demo["client_secret"]
+
+
+# -- the seed's curl -------------------------------------------------------------------------------
+
+
+def test_the_printed_curl_gets_a_token_that_the_api_accepts(sam_api):
+    assert sam_api.curl.endswith(f"{sam_api.url}/token")
+    printed = subprocess.run(shlex.split(sam_api.curl), capture_output=True, text=True, timeout=120)
+    token = json.loads(printed.stdout)
+    assert token["token_type"] == "Bearer" and token["scope"] == "read update"
+    answer = orders(sam_api, token["access_token"])
+    assert answer.status_code == 200 and "orders" in answer.json()
+
+
+def test_post_orders_records_who_created_it(sam_api):
+    created = orders(sam_api, access_token(sam_api, "update")["access_token"], "POST")
+    assert created.status_code == 201, created.text
+    assert created.json()["created_by"] == sam_api.demo["username"]
+
+
+# -- the authorizer is enforced --------------------------------------------------------------------
+
+
+def test_no_token_is_401(sam_api):
+    answer = orders(sam_api, None)
+    assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
+    assert orders(sam_api, None, "POST").status_code == 401
+
+
+def test_a_bogus_token_is_refused(sam_api):
+    for token in ("bogus", "ZGVtbw.aGVsbG8td29ybGQtdGhpcy1pcy1ub3QtYS10b2tlbg"):
+        answer = orders(sam_api, token)
+        assert (answer.status_code, answer.json()) == (403, NOT_AUTHORIZED)
+
+
+def test_a_token_without_the_routes_scope_is_403(sam_api):
+    read_only = access_token(sam_api, "read")["access_token"]
+    assert orders(sam_api, read_only).status_code == 200
+    answer = orders(sam_api, read_only, "POST")
+    assert (answer.status_code, answer.json()) == (403, NOT_AUTHORIZED)
+
+
+def test_a_revoked_token_is_refused_at_once(sam_api):
+    token = access_token(sam_api, "read")["access_token"]
+    assert orders(sam_api, token).status_code == 200
+    revoked = requests.post(f"{sam_api.url}/revoke", data={"token": token}, auth=basic(sam_api), timeout=60)
+    assert revoked.status_code == 200
+    assert orders(sam_api, token).status_code == 403  # no authorizer cache locally
+
+
+# -- the authorization server ----------------------------------------------------------------------
+
+
+def test_bad_client_credentials_are_401_with_the_basic_challenge(sam_api):
+    answer = requests.post(
+        f"{sam_api.url}/token",
+        data={"grant_type": "client_credentials"},
+        auth=(sam_api.demo["client_id"], "wrong secret"),
+        timeout=60,
+    )
+    assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
+    assert answer.headers["WWW-Authenticate"].startswith('Basic realm="tokenservice"')
+
+
+def test_a_refresh_rotates_and_the_old_refresh_token_is_refused(sam_api):
+    first = access_token(sam_api, "read")
+    form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    second = requests.post(f"{sam_api.url}/token", data=form, auth=basic(sam_api), timeout=60)
+    assert second.status_code == 200, second.text
+    assert second.json()["refresh_token"] != first["refresh_token"]
+    assert orders(sam_api, second.json()["access_token"]).status_code == 200
+    replayed = requests.post(f"{sam_api.url}/token", data=form, auth=basic(sam_api), timeout=60)
+    assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
+
+
+def test_introspection_tells_a_live_token_from_a_revoked_one(sam_api):
+    token = access_token(sam_api, "read")["access_token"]
+
+    def introspect() -> dict:
+        answer = requests.post(
+            f"{sam_api.url}/introspect", data={"token": token}, auth=basic(sam_api), timeout=60
+        )
+        assert answer.status_code == 200
+        return answer.json()
+
+    live = introspect()
+    assert live["active"] is True and live["scope"] == "read" and live["username"] == sam_api.demo["username"]
+    requests.post(f"{sam_api.url}/revoke", data={"token": token}, auth=basic(sam_api), timeout=60)
+    assert introspect() == {"active": False}
+
+
+def test_a_jwt_client_gets_tokens_that_verify_from_the_jwks_and_pass_the_authorizer(sam_api):
+    created = tokenctl(
+        sam_api,
+        "client",
+        "create",
+        "--name",
+        "JWT app",
+        "--scopes",
+        "read",
+        "--token-format",
+        "jwt",
+        "--json",
+    )
+    assert created.returncode == 0, created.stderr
+    client = json.loads(created.stdout)
+    answer = requests.post(
+        f"{sam_api.url}/token",
+        data={"grant_type": "client_credentials", "scope": "read"},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    discovery = requests.get(f"{sam_api.url}/.well-known/openid-configuration", timeout=60).json()
+    keys = KeySet.import_key_set(requests.get(discovery["jwks_uri"], timeout=60).json())
+    token = jwt.decode(answer.json()["access_token"], keys, algorithms=["ES256"])
+    assert token.header["typ"] == "at+jwt"
+    assert token.claims["iss"] == discovery["issuer"] == sam_api.url
+    assert token.claims["client_id"] == client["client_id"] and token.claims["scope"] == "read"
+    whoami = requests.get(f"{sam_api.url}/whoami", headers=bearer(answer.json()["access_token"]), timeout=60)
+    assert whoami.status_code == 200 and whoami.json()["client_id"] == client["client_id"]
+
+
+def test_the_metadata_names_the_local_issuer(sam_api):
+    metadata = requests.get(f"{sam_api.url}/.well-known/oauth-authorization-server", timeout=60)
+    assert metadata.status_code == 200
+    assert metadata.json()["token_endpoint"] == f"{sam_api.url}/token"
+
+
+# -- the registry ----------------------------------------------------------------------------------
+
+
+def test_a_registry_rule_change_is_enforced_under_sams_api_id(sam_api):
+    token = access_token(sam_api, "read")["access_token"]
+
+    def whoami() -> int:
+        return requests.get(f"{sam_api.url}/whoami", headers=bearer(token), timeout=60).status_code
+
+    assert whoami() == 200  # openapi.yaml: any valid token
+    changed = tokenctl(sam_api, "api", "rule", SAM_API_ID, "GET", "/whoami", "update")
+    assert changed.returncode == 0, changed.stderr
+    try:
+        assert whoami() == 403  # RULES_CACHE_SECONDS=0: at once
+    finally:
+        restored = tokenctl(sam_api, "api", "rule", SAM_API_ID, "GET", "/whoami", "-")
+        assert restored.returncode == 0, restored.stderr
+    assert whoami() == 200
+
+
+# -- the portal ------------------------------------------------------------------------------------
+
+
+def test_the_portal_page_is_served(sam_api):
+    page = requests.get(f"{sam_api.url}/portal", timeout=60)
+    assert page.status_code == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+@pytest.fixture
+def browser(sam_api):
+    session = requests.Session()
+    session.headers["Origin"] = sam_api.url
+    return session
+
+
+def test_the_demo_user_signs_in_to_the_portal_and_manages_applications(sam_api, browser):
+    credentials = {"username": sam_api.demo["username"], "password": sam_api.demo["password"]}
+    signed_in = browser.post(
+        f"{sam_api.url}/portal/signin", json=credentials, headers={"X-CSRF-Token": "sign-in"}, timeout=60
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.headers["Set-Cookie"].startswith("portal-session=")
+    session = browser.get(f"{sam_api.url}/portal/session", timeout=60).json()
+    # The portal (HTTP API) checks the session against the REST API's rules (APPLICATIONS_API_ID).
+    assert session["signed_in"] is True and session["may_manage_applications"] is True
+    csrf = {"X-CSRF-Token": session["csrf_token"]}
+    app = browser.post(
+        f"{sam_api.url}/portal/applications", json={"name": "Shop", "scope": "read"}, headers=csrf, timeout=60
+    )
+    assert app.status_code == 201, app.text
+    listed = browser.get(f"{sam_api.url}/portal/applications", timeout=60).json()
+    assert "Shop" in json.dumps(listed)
+    assert browser.post(f"{sam_api.url}/portal/signout", headers=csrf, timeout=60).status_code == 204
