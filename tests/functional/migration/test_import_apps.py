@@ -170,3 +170,14 @@ def test_a_zip_without_an_application_definition_is_a_one_line_error(tokenctl, t
         zipped.writestr("readme.txt", "nothing")
     code, _, err = tokenctl("import", "wso2-apps", str(tmp_path / "x.zip"))
     assert code == 2 and "application.yaml" in err and err.count("\n") == 1
+
+
+def test_a_dry_run_reports_what_the_owners_limit_would_refuse_and_writes_nothing(
+    tokenctl, owner, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("APPLICATIONS_PER_USER", "1")
+    path = imported_csv(tmp_path, app_row(), app_row("SecondKey123456", app="2", name="Two"))
+    report = tokenctl.json("import", "wso2-apps", path, "--dry-run")
+    assert [entry["client_id"] for entry in report["created"]] == [KEY]
+    assert "at most 1" in report["skipped"][0]["reason"]
+    assert storage.get(ClientModel, KEY) is None and applications.owned("admin") == []

@@ -196,6 +196,15 @@ def _application(app_keys: list[wso2_keys.Key], scope: str, options: dict, repor
             made[env] = client(key, app_scope, options, report)
         except problems.Invalid as refused:
             report.skip(key.row, key.consumer_key, str(refused))
+    if (
+        made
+        and options["dry_run"]
+        and owner is not None
+        and (refused := _would_refuse(owner, first.name, options))
+    ):
+        for env, (model, _) in made.items():
+            report.skip(_row_of(app_keys, env), model.client_id, refused)
+        return
     if not made or options["dry_run"]:
         _created(made, owner, label, report)
         return
@@ -214,6 +223,20 @@ def _application(app_keys: list[wso2_keys.Key], scope: str, options: dict, repor
                 report.existing.append(model.client_id)
                 del made[env]
     _created(made, owner, label, report)
+
+
+def _would_refuse(owner: UserModel, name: str, options: dict) -> str | None:
+    """In a dry run, why `applications.adopt` would refuse this application, if it would."""
+    planned = options.setdefault("_planned", {}).setdefault(
+        owner.username, set(owner.application_names or ())
+    )
+    canonical = applications.canonical_name(name)
+    if canonical in planned:
+        return "Its owner has an application of that name"
+    if len(planned) >= applications.limit():
+        return f"A user may have at most {applications.limit()} applications"
+    planned.add(canonical)
+    return None
 
 
 def _row_of(app_keys: list[wso2_keys.Key], env: str) -> int:
