@@ -75,7 +75,7 @@ def settle_deleted_client(client_id: str) -> int:
 def user_document(user: UserModel, now: float | None = None) -> dict:
     now = time.time() if now is None else now
     locked = lockout.is_locked(user, now)
-    return {
+    document = {
         "username": user.username,
         "scope": user.scope,
         "roles": sorted(user.roles or ()),
@@ -83,6 +83,9 @@ def user_document(user: UserModel, now: float | None = None) -> dict:
         "locked_until": int(user.locked_until) if locked else None,
         "created_at": int(user.created_at),
     }
+    if user.must_change_password:  # imported so (WSO2's UM_REQUIRE_CHANGE): no tokens until changed
+        document["must_change_password"] = True
+    return document
 
 
 def list_users() -> list[UserModel]:

@@ -87,3 +87,9 @@ def test_a_file_that_is_not_utf8_is_a_one_line_error(tokenctl, tmp_path):
     path.write_bytes(b"UM_USER_NAME,UM_USER_PASSWORD,UM_SALT_VALUE\n\xff\xfe,x,y\n")
     code, _, err = tokenctl("import", "wso2-users", str(path))
     assert code == 2 and "UTF-8" in err and "Traceback" not in err
+
+
+def test_user_list_shows_who_must_change_their_password(tokenctl, users_csv):
+    tokenctl.json("import", "wso2-users", users_csv)
+    listed = {user["username"]: user for user in tokenctl.json("user", "list")}
+    assert listed["dave"]["must_change_password"] is True and "must_change_password" not in listed["alice"]
