@@ -93,3 +93,12 @@ def test_user_list_shows_who_must_change_their_password(tokenctl, users_csv):
     tokenctl.json("import", "wso2-users", users_csv)
     listed = {user["username"]: user for user in tokenctl.json("user", "list")}
     assert listed["dave"]["must_change_password"] is True and "must_change_password" not in listed["alice"]
+
+
+def test_a_role_with_spaces_is_not_given_and_is_reported(tokenctl, tmp_path):
+    path = write_csv(
+        tmp_path / "u.csv", USER_COLUMNS, [carbon_row("kim", "kim-password-1", roles="Sales Team,clerk")]
+    )
+    report = tokenctl.json("import", "wso2-users", path)
+    assert storage.get(UserModel, "kim").roles == {"clerk"}
+    assert any("Sales Team" in warning for warning in report["warnings"])

@@ -76,8 +76,14 @@ def _credential(row: dict[str, str], digest: str) -> legacy.Credential:
     return legacy.wso2(stored, row.get("UM_SALT_VALUE") or None, digest)
 
 
-def _roles(value: str) -> set[str] | None:
-    return provisioning.valid_roles(" ".join(role.strip() for role in value.split(",") if role.strip()))
+def _roles(value: str, name: str, report: Report) -> set[str] | None:
+    """The roles of a ROLES cell (comma-separated); a role name with spaces cannot be held here
+    (role lists are space-separated): the user is imported without it, and that is reported."""
+    roles = [role.strip() for role in value.split(",") if role.strip()]
+    spaced = [role for role in roles if any(char.isspace() for char in role)]
+    if spaced:
+        report.warn(name, f"roles with spaces are not given: {', '.join(role[:40] for role in spaced)}")
+    return provisioning.valid_roles(" ".join(role for role in roles if role not in spaced))
 
 
 def plan(path: str, tenants: set[str], digest: str, report: Report) -> list[Planned]:
@@ -97,7 +103,7 @@ def plan(path: str, tenants: set[str], digest: str, report: Report) -> list[Plan
                 row_number,
                 username,
                 _credential(row, digest),
-                _roles(row.get("ROLES", "")),
+                _roles(row.get("ROLES", ""), username, report),
                 _flag(row.get("UM_REQUIRE_CHANGE", "")),
             )
         except problems.Invalid as refused:
