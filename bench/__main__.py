@@ -42,9 +42,13 @@ CPU_TARGETS = {
     "authorizer, opaque token": 0.9,
     "authorizer, JWT": 0.3,
 }
+# Every function on a request path imports in at most 0.6 x a bare `import boto3`.
 IMPORT_TARGETS = {
-    "token handler": 1.05,
-    "authorizer handler": 0.95,
+    "token handler": 0.6,
+    "authorizer handler": 0.6,
+    "applications handler": 0.6,
+    "portal handler": 0.6,
+    "orders handler": 0.6,
     "authorizer: import + JWT, keys and rules known": 0.75,
 }
 
@@ -226,6 +230,9 @@ def show(results: dict) -> list[str]:
         print(f"  {module}: " + ", ".join(f"{name} {ms}" for name, ms in rows))
     print("\n[targets]")
     for name, target in IMPORT_TARGETS.items():
+        if name not in results["imports"]:  # a stored run from before the probe existed
+            print(f"  {name}: not measured in this run (target ≤ {target})")
+            continue
         ratio = results["imports"][name]["ratio"]
         print(f"  {name}: {ratio:.2f} x baseline (target ≤ {target}) {'ok' if ratio <= target else 'MISSED'}")
     floor = results["botocore_floor_cpu_ms"]

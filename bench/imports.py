@@ -111,6 +111,8 @@ def probes(context: dict) -> list[Probe]:
             JWT_KNOWN_CALL.format(token=context["jwt"]),
         ),
         Probe("orders handler", setup, HANDLER_IMPORT.format(module="functions.orders.app")),
+        Probe("applications handler", setup, HANDLER_IMPORT.format(module="functions.applications.app")),
+        Probe("portal handler", setup, HANDLER_IMPORT.format(module="functions.portal.app")),
     ]
 
 

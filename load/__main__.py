@@ -21,7 +21,6 @@ loopback URL) it needs AWS_ENDPOINT_URL_DYNAMODB (a loopback endpoint) for the p
 the checks; DynamoDB Local's pid is then unknown, so no memory figure is shown.
 """
 
-import ipaddress
 import math
 import os
 import secrets
@@ -30,7 +29,6 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from urllib.parse import urlsplit
 
 from load.checks import Checker, Losses
 from load.common import (
@@ -46,6 +44,7 @@ from load.common import (
     bearer,
 )
 from load.connection import Connection, Stats
+from tokenservice.core.loopback import is_loopback_http_url
 
 DEFAULT_SECONDS = 30
 DEFAULT_CLIENTS = 16
@@ -67,13 +66,7 @@ def _setting(name: str, default: int, maximum: int) -> int:
 
 
 def _loopback_url(name: str, value: str) -> str:
-    parts = urlsplit(value)
-    host = parts.hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if parts.scheme != "http" or not loopback:
+    if not is_loopback_http_url(value):
         raise Misconfigured(f"{name} must be an http:// URL on this machine (loopback), not {value!r}")
     return value.rstrip("/")
 

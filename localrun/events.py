@@ -2,7 +2,7 @@
 
 - `proxy_event`: an API Gateway REST API Lambda proxy event, as the emulator sends it.
 - `authorizer_event`: a TOKEN authorizer event.
-- `load_event` / `token_event`: real API Gateway payloads recorded under tests/events/.
+- `load_event` / `token_event`: real API Gateway payloads recorded under events/.
 - `LambdaContext`: what the Lambda runtime passes as `context`, enough for Powertools.
 """
 
@@ -20,7 +20,7 @@ from localrun.template import ROOT
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 API_ID = "local"  # the local API's id, in method ARNs and for `tokenctl api ...`
-EVENTS = ROOT / "tests" / "events"
+EVENTS = ROOT / "events"  # also what `sam local invoke -e` takes
 
 
 class LambdaContext:
@@ -129,7 +129,7 @@ def authorizer_event(token: str, arn: str) -> dict:
 
 
 def load_event(name: str) -> dict:
-    """A real API Gateway payload from tests/events/<name>.json (a fresh copy)."""
+    """A real API Gateway payload from events/<name>.json (a fresh copy)."""
     return copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
 
 
@@ -139,7 +139,7 @@ def token_event(
     content_type="application/x-www-form-urlencoded",
     resource: str = "/token",
 ) -> dict:
-    """A real POST /token event (tests/events/token_password.json), re-targeted at `resource`."""
+    """A real POST /token event (events/token_password.json), re-targeted at `resource`."""
     event = load_event("token_password")
     event["resource"] = event["path"] = event["requestContext"]["resourcePath"] = resource
     event["requestContext"]["path"] = "/v1" + resource

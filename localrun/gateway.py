@@ -142,13 +142,9 @@ def _path_pattern(path: str) -> re.Pattern:
     return re.compile("/" + "/".join(parts))
 
 
-def _policy_allows(policy: dict, method_arn: str) -> bool:
-    """IAM evaluation for execute-api:Invoke: an explicit Deny wins, else an Allow is needed."""
-    return _policy_decision(policy, method_arn) == "Allow"
-
-
-def _policy_decision(policy: dict, method_arn: str) -> str | None:
-    """ "Deny" (explicit), "Allow", or None when no statement names the call (an implicit deny)."""
+def policy_decision(policy: dict, method_arn: str) -> str | None:
+    """IAM evaluation for execute-api:Invoke: "Deny" (an explicit Deny wins), "Allow", or None when
+    no statement names the call (an implicit deny)."""
     statements = policy.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
@@ -293,7 +289,7 @@ class Gateway:
             kind = "UNAUTHORIZED" if str(error) == "Unauthorized" else "AUTHORIZER_FAILURE"
             return self.gateway_response(kind, api=api)
         try:
-            decision = _policy_decision(result["policyDocument"], method_arn)
+            decision = policy_decision(result["policyDocument"], method_arn)
             context = {key: _context_value(value) for key, value in (result.get("context") or {}).items()}
             context["principalId"] = str(result["principalId"])
         except (KeyError, TypeError, AttributeError, ValueError):

@@ -21,7 +21,7 @@ from json import dumps
 from urllib.parse import urlsplit
 
 from localrun.gateway import MAX_PAYLOAD, Gateway, HttpResponse
-from tokenservice.web.http import LOOPBACK_HOSTS
+from tokenservice.core.loopback import is_loopback_host
 
 LISTEN_BACKLOG = 128
 IDLE_SECONDS = 30  # a connection idle (or stalled mid-request) this long is closed
@@ -245,7 +245,7 @@ def loopback_host(value: str) -> bool:
         name = urlsplit(f"//{value}").hostname or ""
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return False
-    return name in LOOPBACK_HOSTS or name.endswith(".localhost")
+    return is_loopback_host(name)
 
 
 def make_server(gateway: Gateway, host: str, port: int) -> LocalServer:

@@ -1,4 +1,4 @@
-"""Shared fixtures: API Gateway events from tests/events/, moto-backed tables, provisioning."""
+"""Shared fixtures: API Gateway events from events/, moto-backed tables, provisioning."""
 
 import base64
 import importlib

@@ -9,4 +9,4 @@ logger = Logger()
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict, context) -> None:
-    portal_resource.handle_custom_resource(event, context)
+    portal_resource.handle_custom_resource(event)

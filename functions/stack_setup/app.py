@@ -10,4 +10,4 @@ logger = Logger()
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict, context) -> None:
-    deployment.register_own_api(event, context)
+    deployment.register_own_api(event)

@@ -9,6 +9,7 @@ import pytest
 from tests.functional.migration.conftest import USER_COLUMNS, carbon_row, write_csv
 from tokenservice import admin
 from tokenservice.core import credentials
+from tokenservice.core.errors import InvalidClient
 from tokenservice.oauth import client_auth
 from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.portal import applications
@@ -52,10 +53,8 @@ def imported_csv(tmp_path, *rows) -> str:
 
 def authenticates(client_id: str, secret: str) -> bool:
     try:
-        client_auth.authenticate_token_endpoint_client(
-            ClientCredentials(client_id, secret, "client_secret_basic")
-        )
-    except Exception:
+        client_auth.authenticate_token_endpoint_client(ClientCredentials(client_id, secret))
+    except InvalidClient:
         return False
     return True
 

@@ -233,7 +233,7 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
     recorder = Recorder(aws, monkeypatch)
     from unittest import mock
 
-    with mock.patch("tokenservice.deploy.deployment._respond", lambda *args: answered.append(args[2])):
+    with mock.patch("tokenservice.deploy.deployment._respond", lambda *args: answered.append(args[1])):
         for kind in ("Create", "Delete"):
             handler("stack_setup")(event(kind, "http://unused", kms_key=kms_key), lambda_context)
     assert answered == ["SUCCESS", "SUCCESS"]

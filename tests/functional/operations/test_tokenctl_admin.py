@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import Provisioned, bearer_works, login, post_form
 from tokenctl.cli import main
-from tokenservice.core import credentials
+from tokenservice.core import config, credentials
 from tokenservice.store import storage
-from tokenservice.store.models import ClientModel
+from tokenservice.store.models import ClientModel, UserModel
 
 
 @pytest.fixture
@@ -47,9 +47,12 @@ def test_rotate_secret_prints_the_new_secret_once_and_the_old_one_stops_working(
     assert login(lambda_context, provisioned)[0] == 200
 
 
-def test_delete_client_revokes_its_tokens(provisioned, run, lambda_context):
+def test_delete_client_revokes_its_tokens(provisioned, run, lambda_context, monkeypatch):
     _, _, tokens = login(lambda_context, provisioned)
+    waited = []  # the second sweep waits out requests that read the client before the delete
+    monkeypatch.setattr("tokenservice.admin.time.sleep", waited.append)
     code, out, _ = run("client", "delete", provisioned.client_id, "--json")
+    assert waited == [config.MAX_REQUEST_SECONDS + 1]
     assert code == 0 and json.loads(out)["revoked_tokens"] >= 2
     assert storage.get(ClientModel, provisioned.client_id) is None
     assert not bearer_works(lambda_context, tokens["access_token"])
@@ -66,7 +69,7 @@ def test_user_list_shows_state_and_no_hashes(provisioned, run):
             "roles": [],
             "disabled": False,
             "locked_until": None,
-            "created_at": json.loads(out)[0]["created_at"],
+            "created_at": int(storage.get(UserModel, "alice").created_at),
         }
     ]
     assert "argon2" not in out

@@ -5,7 +5,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from localrun.gateway import _policy_allows
+from localrun.gateway import policy_decision
 from tests.conftest import handler, load_event
 from tokenservice import admin
 from tokenservice.core import credentials
@@ -48,7 +48,7 @@ def allowed_routes(policy: dict) -> set[tuple[str, str]]:
     return {
         (route.method, route.path)
         for route in SAMPLE_RULES
-        if _policy_allows(policy["policyDocument"], route.resource(API).replace("*", "x"))
+        if policy_decision(policy["policyDocument"], route.resource(API).replace("*", "x")) == "Allow"
     }
 
 
@@ -67,7 +67,7 @@ def test_policy_is_the_same_whichever_route_was_called(aws, lambda_context):
 def test_read_token_is_denied_post_orders_but_allowed_get(aws, lambda_context):
     result = authorize(lambda_context, f"Bearer {issue('read')}", "POST", "orders")
     assert allowed_routes(result) == {("GET", "/orders"), ("GET", "/whoami")}
-    assert not _policy_allows(result["policyDocument"], f"{API}/POST/orders")
+    assert policy_decision(result["policyDocument"], f"{API}/POST/orders") != "Allow"
 
 
 def test_default_scope_token_may_only_call_whoami(aws, lambda_context):
@@ -78,8 +78,8 @@ def test_default_scope_token_may_only_call_whoami(aws, lambda_context):
 def test_policy_never_covers_other_apis_or_stages(aws, lambda_context):
     result = authorize(lambda_context, f"Bearer {issue('read update')}")
     other = "arn:aws:execute-api:us-east-1:123456789012:otherapi/v1/GET/orders"
-    assert not _policy_allows(result["policyDocument"], other)
-    assert not _policy_allows(result["policyDocument"], f"{API[:-2]}v2/GET/orders")
+    assert policy_decision(result["policyDocument"], other) != "Allow"
+    assert policy_decision(result["policyDocument"], f"{API[:-2]}v2/GET/orders") != "Allow"
 
 
 def test_context_carries_username_client_and_scope(aws, lambda_context):
@@ -197,7 +197,7 @@ def test_under_sam_local_an_invalid_token_gets_a_deny_everything_policy_not_an_e
         ("GET", "whoami"),
         ("DELETE", "anything/else"),
     ]:
-        assert not _policy_allows(policy["policyDocument"], f"{API}/{method}/{path}")
+        assert policy_decision(policy["policyDocument"], f"{API}/{method}/{path}") != "Allow"
     monkeypatch.delenv("AWS_SAM_LOCAL")
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(lambda_context, "Bearer not-a-token")

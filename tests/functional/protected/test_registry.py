@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from localrun.gateway import _policy_decision
+from localrun.gateway import policy_decision
 from tests.conftest import Provisioned, handler, load_event, login
 from tokenctl.cli import main
 from tokenservice.core import scopes
@@ -32,7 +32,7 @@ def authorize(ctx, token: str, api: str, method: str = "GET", path: str = "items
 
 
 def decision(policy: dict, api: str, method: str, path: str) -> str | None:
-    return _policy_decision(policy["policyDocument"], f"{ARN.format(api=api)}/{method}/{path}")
+    return policy_decision(policy["policyDocument"], f"{ARN.format(api=api)}/{method}/{path}")
 
 
 DOCUMENT = """

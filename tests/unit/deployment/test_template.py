@@ -240,3 +240,14 @@ def test_no_request_outlives_the_wait_of_a_client_deletion():
     assert TMPL["Globals"]["Function"]["Timeout"] == config.MAX_REQUEST_SECONDS
     functions = template.resources("AWS::Serverless::Function", TMPL).values()
     assert all("Timeout" not in function["Properties"] for function in functions)
+
+
+def test_the_sample_api_is_a_parameter_on_by_default_and_off_in_prod():
+    import tomllib
+
+    assert TMPL["Parameters"]["DeploySampleApi"]["Default"] == "true"
+    assert TMPL["Conditions"]["SampleApi"] == {"Fn::Equals": [{"Ref": "DeploySampleApi"}, "true"]}
+    assert TMPL["Resources"]["OrdersFunction"]["Condition"] == "SampleApi"
+    assert TMPL["Resources"]["OrdersFunctionLogGroup"]["Condition"] == "SampleApi"
+    samconfig = tomllib.loads((template.ROOT / "samconfig.toml").read_text())
+    assert "DeploySampleApi=false" in samconfig["prod"]["deploy"]["parameters"]["parameter_overrides"].split()

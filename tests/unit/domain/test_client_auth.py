@@ -14,11 +14,7 @@ def basic(raw: str) -> dict:
 
 def test_basic_credentials_are_base64_then_form_decoded():
     presented = client_auth.extract(basic("my%3Aid:s%2Bcret+x"), {})
-    assert (presented.client_id, presented.client_secret, presented.method) == (
-        "my:id",
-        "s+cret x",
-        "client_secret_basic",
-    )
+    assert (presented.client_id, presented.client_secret) == ("my:id", "s+cret x")
 
 
 def test_basic_scheme_is_case_insensitive():
@@ -28,7 +24,7 @@ def test_basic_scheme_is_case_insensitive():
 
 def test_body_credentials_are_client_secret_post():
     presented = client_auth.extract({}, {"client_id": "id", "client_secret": "secret"})
-    assert presented.method == "client_secret_post"
+    assert (presented.client_id, presented.client_secret) == ("id", "secret")
 
 
 def test_both_methods_at_once_are_invalid_request():
@@ -74,7 +70,7 @@ def _client(secret: str) -> ClientModel:
 
 
 def test_authenticate_checks_the_secret():
-    presented = client_auth.ClientCredentials("id", "secret", "client_secret_basic")
+    presented = client_auth.ClientCredentials("id", "secret")
     assert client_auth.authenticate(presented, _client("secret")).client_id == "id"
     with pytest.raises(InvalidClient):
         client_auth.authenticate(presented, _client("other"))

@@ -2,7 +2,9 @@
 
 import base64
 import contextlib
+from urllib.parse import unquote_plus
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,8 +69,11 @@ def test_any_basic_payload_extracts_or_is_invalid_client(raw):
         presented = client_auth.extract({"authorization": header}, {})
     except InvalidClient:
         return
-    assert ":" in raw.decode("utf-8")
-    assert presented.method == "client_secret_basic"
+    raw_id, colon, raw_secret = raw.decode("utf-8").partition(":")
+    assert colon and (presented.client_id, presented.client_secret) == (
+        unquote_plus(raw_id),
+        unquote_plus(raw_secret),
+    )
 
 
 @given(st.text(max_size=1100))
@@ -80,7 +85,7 @@ def test_any_scope_string_parses_to_valid_tokens_or_is_invalid_scope(value):
     assert scopes.parse(scopes.format_scope(parsed)) == (parsed or {"default"})
 
 
-@given(st.text(max_size=700))
+@given(st.text(max_size=1100))
 @settings(max_examples=300)
 def test_any_bearer_header_yields_a_token_or_unauthorized(value):
     try:
@@ -88,7 +93,15 @@ def test_any_bearer_header_yields_a_token_or_unauthorized(value):
     except authorizer.Unauthorized as error:
         assert str(error) == "Unauthorized"
         return
-    assert token and " " not in token and len(token) <= 600
+    assert token and " " not in token and value.strip().endswith(token)
+    assert 1 <= len(token.rstrip("=")) <= authorizer.MAX_TOKEN_LENGTH
+
+
+def test_a_bearer_token_has_at_most_the_longest_length_a_token_can_have():
+    longest = "a" * authorizer.MAX_TOKEN_LENGTH
+    assert authorizer.bearer_token(f"Bearer {longest}") == longest
+    with pytest.raises(authorizer.Unauthorized):
+        authorizer.bearer_token(f"Bearer {longest}a")
 
 
 def test_every_oauth_error_has_a_4xx_or_5xx_status():

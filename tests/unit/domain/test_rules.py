@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from localrun.gateway import _policy_decision
+from localrun.gateway import policy_decision
 from tokenservice.registry import openapi, rules
 
 PREFIX = "arn:aws:execute-api:us-east-1:123456789012:abc123/v1"
@@ -57,7 +57,7 @@ def test_a_method_arn_names_the_api_stage_method_and_path():
 
 def test_an_api_with_no_rules_gets_a_policy_that_denies_everything():
     statements = rules.policy_statements([], PREFIX, frozenset({"read"}))
-    assert _policy_decision({"Statement": statements}, f"{PREFIX}/GET/anything") == "Deny"
+    assert policy_decision({"Statement": statements}, f"{PREFIX}/GET/anything") == "Deny"
 
 
 SEGMENT = st.sampled_from(["a", "b", "{id}", "c"])
@@ -79,7 +79,7 @@ def test_the_policy_answers_every_call_exactly_as_the_rules_do(api_rules, permis
     arn = f"{PREFIX}/{method}/{'/'.join(parts)}"
     statements = rules.policy_statements(api_rules, PREFIX, frozenset(permissions))
     expected = rules.MethodArn.parse(arn).allowed(api_rules, frozenset(permissions))
-    assert (_policy_decision({"Statement": statements}, arn) == "Allow") is expected
+    assert (policy_decision({"Statement": statements}, arn) == "Allow") is expected
 
 
 @pytest.mark.parametrize("document", [{"paths": {}}, {"swagger": "1.2", "paths": {}}, ["openapi", "3.0.0"]])

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from localrun import template
-from localrun.gateway import Gateway, _policy_allows
+from localrun.gateway import Gateway, policy_decision
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:local/v1"
 
@@ -13,10 +13,10 @@ ARN = "arn:aws:execute-api:us-east-1:123456789012:local/v1"
 def test_policy_needs_an_allow_and_deny_wins():
     allow = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": [f"{ARN}/GET/*"]}
     deny = {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": f"{ARN}/GET/orders"}
-    assert _policy_allows({"Statement": [allow]}, f"{ARN}/GET/orders")
-    assert not _policy_allows({"Statement": [allow, deny]}, f"{ARN}/GET/orders")
-    assert not _policy_allows({"Statement": [allow]}, f"{ARN}/POST/orders")
-    assert not _policy_allows({"Statement": []}, f"{ARN}/GET/orders")
+    assert policy_decision({"Statement": [allow]}, f"{ARN}/GET/orders") == "Allow"
+    assert policy_decision({"Statement": [allow, deny]}, f"{ARN}/GET/orders") != "Allow"
+    assert policy_decision({"Statement": [allow]}, f"{ARN}/POST/orders") != "Allow"
+    assert policy_decision({"Statement": []}, f"{ARN}/GET/orders") != "Allow"
 
 
 class FakeAuthorizer:

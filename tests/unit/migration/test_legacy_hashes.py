@@ -5,7 +5,6 @@ one argon2id verification, and are upgraded."""
 import base64
 import hashlib
 import importlib.util
-import statistics
 import time
 
 import bcrypt
@@ -123,7 +122,8 @@ def test_a_damaged_legacy_credential_verifies_nothing():
 
 
 def test_unknown_argon2id_and_legacy_users_cost_the_same():
-    """One argon2id verification each (the legacy hash itself is microseconds): medians within 25%."""
+    """One argon2id verification each (the legacy hash itself is microseconds): their fastest runs
+    within 25% (the minimum, as timeit takes it: what other load on the machine adds, it never takes)."""
     salt = EXAMPLE.carbon_salt()
     subjects = {
         "unknown": None,
@@ -137,8 +137,8 @@ def test_unknown_argon2id_and_legacy_users_cost_the_same():
             started = time.perf_counter()
             passwords.verify(kept, "a wrong password")
             timings[name].append(time.perf_counter() - started)
-    medians = {name: statistics.median(values) for name, values in timings.items()}
-    assert max(medians.values()) < 1.25 * min(medians.values()), medians
+    fastest = {name: min(values) for name, values in timings.items()}
+    assert max(fastest.values()) < 1.25 * min(fastest.values()), fastest
 
 
 def test_the_password_grant_path_never_imports_bcrypt():

@@ -26,7 +26,8 @@ from tokenservice.store import dynamo, records
 from tokenservice.store.records import ACCESS, REGISTRY_KEY, TOKEN_KEY, USER_KEY, TokenRecord, UserRecord
 
 # RFC 6750 §2.1: "Bearer" 1*SP b64token (a user's token is up to ~730 characters: see credentials)
-_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{1,1024}=*)")
+MAX_TOKEN_LENGTH = 1024
+_BEARER = re.compile(rf"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{{1,{MAX_TOKEN_LENGTH}}}=*)")
 
 # API id → its rules, for RULES_CACHE_SECONDS.
 _rules_cache: caching.Expiring[list[rules.Rule]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
@@ -78,25 +79,25 @@ def _registry(item_id: str) -> dynamo.ItemKey:
     return config.table_name(config.REGISTRY_TABLE), REGISTRY_KEY, item_id
 
 
-def _read(wanted: list[dynamo.ItemKey | None], api_id: str) -> tuple[list, list[rules.Rule]]:
-    """The raw items `wanted` and the API's rules (from memory, else read with the items), in one
-    round trip, none at all when nothing needs reading."""
+def _read(wanted: dict[str, dynamo.ItemKey | None], api_id: str) -> tuple[dict, list[rules.Rule]]:
+    """The raw items `wanted` (by name) and the API's rules (from memory, else read with the items),
+    in one round trip, none at all when nothing needs reading."""
     api_rules = _rules_cache.fresh(api_id)
-    if api_rules is None:
-        wanted = [*wanted, _registry(f"api#{api_id}")]
-    found = dynamo.read(wanted)
-    if api_rules is None:
-        api_rules = _rules_cache.put(api_id, rules.decode(records.api_rules_text(found.pop())))
+    if api_rules is caching.MISS:
+        wanted = {**wanted, "rules": _registry(f"api#{api_id}")}
+    found = dict(zip(wanted, dynamo.read(list(wanted.values())), strict=True))
+    if api_rules is caching.MISS:
+        api_rules = _rules_cache.put(api_id, rules.decode(records.api_rules_text(found["rules"])))
     return found, api_rules
 
 
-def _token_and_user(token: str) -> list[dynamo.ItemKey | None]:
+def _token_and_user(token: str) -> dict[str, dynamo.ItemKey | None]:
     """The token's record and the user it names (`records.token_key`)."""
     record_key, username = records.token_key(token)
-    return [
-        (config.table_name(config.TOKENS_TABLE), TOKEN_KEY, record_key) if record_key else None,
-        (config.table_name(config.USERS_TABLE), USER_KEY, username) if username else None,
-    ]
+    return {
+        "token": (config.table_name(config.TOKENS_TABLE), TOKEN_KEY, record_key) if record_key else None,
+        "user": (config.table_name(config.USERS_TABLE), USER_KEY, username) if username else None,
+    }
 
 
 def _counts(record: TokenRecord | None, user: UserRecord | None, token: str) -> bool:
@@ -109,9 +110,9 @@ def _counts(record: TokenRecord | None, user: UserRecord | None, token: str) -> 
 
 def _opaque(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
     """An opaque token: its record and its user, read in one round trip (with the rules on a miss)."""
-    (record_item, user_item), api_rules = _read(_token_and_user(token), api_id)
-    record = TokenRecord.from_item(record_item)
-    if not _counts(record, UserRecord.from_item(user_item), token):
+    found, api_rules = _read(_token_and_user(token), api_id)
+    record = TokenRecord.from_item(found["token"])
+    if not _counts(record, UserRecord.from_item(found["user"]), token):
         raise Unauthorized()
     return Principal(record.client_id, record.username, record.scope), api_rules
 
@@ -123,19 +124,21 @@ def _jwt(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
 
     settings = keyset.cached()
     check_record = config.JWT_REVOCATION_CHECK.on()
-    wanted = (_token_and_user(token) if check_record else []) + (
-        [] if settings else [_registry(keyset.SETTINGS_ID)]
-    )
+    wanted = _token_and_user(token) if check_record else {}
+    if settings is caching.MISS:
+        wanted["signing"] = _registry(keyset.SETTINGS_ID)
     found, api_rules = _read(wanted, api_id)
-    if not settings:
-        settings = keyset.remember(keyset.stored(records.signing_fields(found.pop())))
+    if settings is caching.MISS:
+        settings = keyset.remember(keyset.stored(records.signing_fields(found["signing"])))
     claims = _verify(token, settings, jwt_tokens)
     if claims is None and settings and jwt_tokens.kid_of(token) not in {k.kid for k in settings.keys}:
         (item,) = dynamo.read([_registry(keyset.SETTINGS_ID)])  # a key newer than our copy
         claims = _verify(token, keyset.remember(keyset.stored(records.signing_fields(item))), jwt_tokens)
     if claims is None:
         raise Unauthorized()
-    if check_record and not _counts(TokenRecord.from_item(found[0]), UserRecord.from_item(found[1]), token):
+    if check_record and not _counts(
+        TokenRecord.from_item(found["token"]), UserRecord.from_item(found["user"]), token
+    ):
         raise Unauthorized()
     username = claims["sub"] if claims["sub"] != claims["client_id"] else None
     return Principal(claims["client_id"], username, claims["scope"]), api_rules

@@ -10,6 +10,16 @@ from collections.abc import Callable, Hashable
 _caches: list["Expiring"] = []
 
 
+class _Miss:
+    """What `fresh` answers for a key that must be loaded (a cached None is a value)."""
+
+    def __repr__(self) -> str:
+        return "MISS"
+
+
+MISS = _Miss()
+
+
 class Expiring[V]:
     """A mapping whose entries expire `seconds()` after they were loaded."""
 
@@ -18,10 +28,10 @@ class Expiring[V]:
         self._entries: dict[Hashable, tuple[float, V]] = {}
         _caches.append(self)
 
-    def fresh(self, key: Hashable) -> V | None:
-        """The value, while it is fresh; None when it must be loaded."""
+    def fresh(self, key: Hashable) -> V | _Miss:
+        """The value, while it is fresh (None too, when None was loaded); MISS when it must be loaded."""
         entry = self._entries.get(key)
-        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else MISS
 
     def put(self, key: Hashable, value: V) -> V:
         self._entries[key] = (time.monotonic() + self._seconds(), value)
@@ -29,7 +39,7 @@ class Expiring[V]:
 
     def get(self, key: Hashable, load: Callable[[], V]) -> V:
         cached = self.fresh(key)
-        return cached if cached is not None else self.put(key, load())
+        return self.put(key, load()) if cached is MISS else cached
 
 
 def clear_all() -> None:

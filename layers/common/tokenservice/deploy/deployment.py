@@ -21,7 +21,7 @@ from tokenservice.registry import openapi, registry
 logger = logging.getLogger(__name__)
 
 
-def register_own_api(event: Mapping, context) -> None:
+def register_own_api(event: Mapping) -> None:
     properties = event.get("ResourceProperties") or {}
     api_id = str(properties.get("ApiId", ""))
     status, reason, data = "SUCCESS", "registered", {"ApiId": api_id}
@@ -37,7 +37,7 @@ def register_own_api(event: Mapping, context) -> None:
     except Exception as error:  # CloudFormation must hear back, whatever happened
         logger.exception("Deployment setup failed")
         status, reason = "FAILED", f"{type(error).__name__}: {error}"[:200]
-    _respond(event, context, status, reason, data)
+    _respond(event, status, reason, data)
 
 
 def set_up_signing(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> signing.Settings:
@@ -50,5 +50,5 @@ def set_up_signing(issuer: str, kms_key_id: str, kms_endpoint: str | None = None
     return signing.settings(fresh=True)
 
 
-def _respond(event: Mapping, context, status: str, reason: str, data: dict) -> None:
+def _respond(event: Mapping, status: str, reason: str, data: dict) -> None:
     cloudformation.respond(event, status, reason, f"registry-api-{data['ApiId']}", data)

@@ -13,7 +13,7 @@ from tokenservice.store.models import ClientModel
 logger = logging.getLogger(__name__)
 
 
-def handle_custom_resource(event: Mapping, context) -> None:
+def handle_custom_resource(event: Mapping) -> None:
     """CloudFormation's Create/Update/Delete of `Custom::PortalClient` (`ClientId` property). The
     answer always goes to the presigned ResponseURL, so a failure never leaves the stack waiting."""
     properties = event.get("ResourceProperties") or {}

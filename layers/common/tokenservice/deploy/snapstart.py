@@ -72,7 +72,9 @@ def restored() -> None:
     passwords.dummy_hash.cache_clear()
     keys = keyset.cached()
     caching.clear_all()  # rules and scopes may have changed since the snapshot: read them again
-    if keys is not None:  # public keys stay right however old: a newer key is read at its first use
+    if (
+        keys is not caching.MISS and keys is not None
+    ):  # public keys stay right however old: a newer key is read at its first use
         keyset.remember(keys)
     random.seed()
 

@@ -73,8 +73,9 @@ class Settings:
 _settings: caching.Expiring[Settings | None] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
 
 
-def cached() -> Settings | None:
-    """The settings if they are in memory and fresh; None when they must be read."""
+def cached() -> "Settings | caching._Miss | None":
+    """The settings (None: there are none) if they are in memory and fresh; caching.MISS when they
+    must be read."""
     return _settings.fresh(SETTINGS_ID)
 
 

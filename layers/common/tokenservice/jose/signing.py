@@ -16,7 +16,7 @@ import functools
 import secrets
 import time
 
-from tokenservice.core import problems
+from tokenservice.core import caching, loopback, problems
 from tokenservice.jose import keyset
 from tokenservice.jose.keyset import SETTINGS_ID, Key, Settings
 from tokenservice.store import storage
@@ -44,8 +44,8 @@ def read() -> Settings | None:
 
 def settings(fresh: bool = False) -> Settings | None:
     """The signing settings (None when none were made), kept in memory for RULES_CACHE_SECONDS."""
-    current = None if fresh else keyset.cached()
-    return current if current is not None else keyset.remember(read())
+    current = caching.MISS if fresh else keyset.cached()
+    return keyset.remember(read()) if current is caching.MISS else current
 
 
 def configure(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> Settings:
@@ -71,7 +71,7 @@ def _kms(current: Settings):
     import botocore.session
 
     endpoint = current.kms_endpoint
-    if endpoint and not endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
+    if endpoint and not loopback.is_loopback_http_url(endpoint):
         raise SigningError("a KMS endpoint other than a loopback emulator is never used")
     session = botocore.session.get_session()
     if endpoint and session.get_credentials() is None:

@@ -29,7 +29,6 @@ from tokenservice.web.http import Request
 class ClientCredentials:
     client_id: str
     client_secret: str
-    method: str  # "client_secret_basic" | "client_secret_post"
 
 
 def presented(request: Request) -> tuple[dict[str, str], ClientCredentials]:
@@ -50,12 +49,12 @@ def extract(headers: Mapping[str, str], form: Mapping[str, str]) -> ClientCreden
         client_id, client_secret = _decode_basic(encoded.strip())
         if form.get("client_id", client_id) != client_id:
             raise InvalidRequest("client_id in the body does not match the Authorization header")
-        return ClientCredentials(client_id, client_secret, "client_secret_basic")
+        return ClientCredentials(client_id, client_secret)
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
     if not client_id or not client_secret:
         raise InvalidClient("Client authentication is required")
     _check_length(client_id, client_secret)
-    return ClientCredentials(client_id, client_secret, "client_secret_post")
+    return ClientCredentials(client_id, client_secret)
 
 
 def _decode_basic(encoded: str) -> tuple[str, str]:

@@ -56,7 +56,7 @@ def portal_credentials() -> ClientCredentials:
     secret = config.PORTAL_CLIENT_SECRET.value()
     if not secret:
         raise RuntimeError("PORTAL_CLIENT_SECRET is not set: the portal's client was not provisioned")
-    return ClientCredentials(config.PORTAL_CLIENT_ID.value(), secret, "client_secret_post")
+    return ClientCredentials(config.PORTAL_CLIENT_ID.value(), secret)
 
 
 # -- what a session may do: the Applications API's rules for this API --------------------------------

@@ -161,6 +161,7 @@ def read(wanted: Sequence[ItemKey | None]) -> list[dict | None]:
 
 def forget_connections() -> None:
     """Close the client's pooled connections (SnapStart: none may survive a restore); the client,
-    its endpoint resolution and its credentials chain stay."""
+    its endpoint resolution and its credentials chain stay (botocore's public `close`: the pool
+    opens new connections on the next request)."""
     if client.cache_info().currsize:
-        client()._endpoint.http_session.close()
+        client().close()

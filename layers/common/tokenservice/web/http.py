@@ -11,9 +11,9 @@ import binascii
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-from tokenservice.core import config
+from tokenservice.core import config, loopback
 from tokenservice.core.errors import InvalidRequest, InvalidScope, OAuthError
 from tokenservice.core.text import has_control_characters, printable
 
@@ -195,14 +195,10 @@ def json_fields(document: Mapping, required: Iterable[str], optional: Iterable[s
     return fields
 
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
 def local_http() -> bool:
     """Whether this is make run serving plain http on a loopback address, as its ISSUER says (on AWS
     the issuer is https: the template's Issuer parameter allows nothing else)."""
-    issuer = urlsplit(config.ISSUER.value())
-    return issuer.scheme == "http" and issuer.hostname in LOOPBACK_HOSTS
+    return loopback.is_loopback_http_url(config.ISSUER.value())
 
 
 def own_origin(context: Mapping) -> str:
