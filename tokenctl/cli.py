@@ -12,6 +12,7 @@ examples:
   tokenctl api import openapi.yaml --api a1b2c3d4e5 --name "Orders"
   tokenctl scope create orders:read --roles "subscriber admin" --description "Read orders"
   tokenctl --stack tokenservice stats --client <client_id>
+  tokenctl import wso2-users users.csv --dry-run        # moving off WSO2: docs/migrating-from-wso2.md
 """
 
 import argparse
@@ -23,6 +24,7 @@ from tokenservice import admin
 from tokenservice.core import config, grant_types
 from tokenservice.store.dynamo import Unavailable
 from tokenservice.store.models import use_table
+from tokenservice.users import legacy
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack", metavar="NAME", help="use the tables of this deployed CloudFormation stack"
     )
     areas = parser.add_subparsers(
-        dest="area", required=True, parser_class=_Parser, metavar="{client,user,api,scope,keys,stats}"
+        dest="area", required=True, parser_class=_Parser, metavar="{client,user,api,scope,keys,stats,import}"
     )
     json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print one JSON document")
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _api_commands(areas, json_flag)
     _scope_commands(areas, json_flag)
     _key_commands(areas, json_flag)
+    _import_commands(areas, json_flag)
     stats = areas.add_parser(
         "stats",
         parents=[json_flag],
@@ -201,6 +204,32 @@ def _scope_commands(areas, json_flag) -> None:
     create.add_argument("--description")
     create.set_defaults(run=act.scope_create)
     commands.add_parser("list", parents=[json_flag], help="list scopes").set_defaults(run=act.scope_list)
+
+
+def _import_commands(areas, json_flag) -> None:
+    commands = _commands(areas, "import", "move users and applications off WSO2 API Manager")
+    dry_run = _Parser(add_help=False)
+    dry_run.add_argument("--dry-run", action="store_true", help="report what would happen; change nothing")
+    tenant_help = "a WSO2 tenant id to import (repeatable; default -1234, carbon.super); e.g. --tenant=1"
+    users = commands.add_parser(
+        "wso2-users", parents=[json_flag, dry_run], help="users from WSO2's user store (a CSV of UM_USER)"
+    )
+    users.add_argument("file", metavar="FILE.csv")
+    users.add_argument("--tenant", action="append", metavar="ID", help=tenant_help)
+    users.add_argument(
+        "--digest", default="SHA-256", choices=sorted(legacy.WSO2_DIGESTS), help="WSO2's PasswordDigest"
+    )
+    users.set_defaults(run=act.import_users)
+    apps = commands.add_parser(
+        "wso2-apps", parents=[json_flag, dry_run], help="applications: consumer keys and secrets kept"
+    )
+    apps.add_argument("files", nargs="+", metavar="FILE", help="CSVs of IDN_OAUTH_CONSUMER_APPS, apictl zips")
+    apps.add_argument("--scopes", help="the scopes their keys may request (default: every defined scope)")
+    apps.add_argument("--tenant", action="append", metavar="ID", help=tenant_help)
+    apps.add_argument("--secrets", choices=("plain", "sha256"), default="plain", help="how WSO2 stored them")
+    apps.add_argument("--new-secrets", action="store_true", help="new secrets where one cannot be imported")
+    apps.add_argument("--unowned", action="store_true", help="operator's clients, in nobody's portal")
+    apps.set_defaults(run=act.import_apps)
 
 
 # -- main -------------------------------------------------------------------------------------

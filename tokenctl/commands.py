@@ -120,16 +120,20 @@ def user_set_roles(args) -> None:
     )
 
 
-def _show_api(args, api) -> None:
+def _show_api(args, api, notes: list[str] | None = None) -> None:
     document = admin.api_document(api)
+    if notes is not None:
+        document["notes"] = notes
     if args.json:
         return emit_json(document)
     print(f"API {document['api_id']} ({document['name']}):")
     table(document["rules"], ["method", "path", "scope"])
+    for note in notes or ():
+        print(f"note: {note}", file=sys.stderr)
 
 
 def api_import(args) -> None:
-    _show_api(args, admin.import_api(args.document, args.api, args.name))
+    _show_api(args, *admin.import_api(args.document, args.api, args.name))
 
 
 def api_rule(args) -> None:
@@ -188,3 +192,31 @@ def show_stats(args) -> None:
         for d in documents
     ]
     table(rows, ["client_id", "name", "registered_users", "first_token_at", "last_token_at"])
+
+
+def _show_report(args, report) -> None:
+    if args.json:
+        return emit_json(report.document())
+    for line in report.lines():
+        print(line)
+    if any("client_secret" in entry for entry in report.created):
+        print("The new secrets are shown only now: store them safely.", file=sys.stderr)
+
+
+def import_users(args) -> None:
+    tenants = tuple(args.tenant or ("-1234",))
+    report = admin.import_wso2_users(args.file, tenants=tenants, digest=args.digest, dry_run=args.dry_run)
+    _show_report(args, report)
+
+
+def import_apps(args) -> None:
+    report = admin.import_wso2_apps(
+        args.files,
+        scope=args.scopes,
+        tenants=tuple(args.tenant or ("-1234",)),
+        secrets=args.secrets,
+        new_secrets=args.new_secrets,
+        unowned=args.unowned,
+        dry_run=args.dry_run,
+    )
+    _show_report(args, report)

@@ -10,6 +10,7 @@ import time
 
 from tokenservice.core import config, problems, scopes
 from tokenservice.jose import signing
+from tokenservice.migration import wso2_apps, wso2_users
 from tokenservice.oauth import clients, registrations, revocation
 from tokenservice.portal import applications
 from tokenservice.registry import openapi, registry, rules
@@ -28,6 +29,9 @@ rotate_secret = clients.rotate_secret
 create_user = provisioning.create_user
 valid_username = provisioning.valid_username
 registered_users = registrations.registered_users
+# Moving off WSO2 (docs/migrating-from-wso2.md): each returns a `migration.report.Report`.
+import_wso2_users = wso2_users.import_users
+import_wso2_apps = wso2_apps.import_apps
 
 
 # -- clients ------------------------------------------------------------------------------------
@@ -71,7 +75,7 @@ def settle_deleted_client(client_id: str) -> int:
 def user_document(user: UserModel, now: float | None = None) -> dict:
     now = time.time() if now is None else now
     locked = lockout.is_locked(user, now)
-    return {
+    document = {
         "username": user.username,
         "scope": user.scope,
         "roles": sorted(user.roles or ()),
@@ -79,6 +83,9 @@ def user_document(user: UserModel, now: float | None = None) -> dict:
         "locked_until": int(user.locked_until) if locked else None,
         "created_at": int(user.created_at),
     }
+    if user.must_change_password:  # imported so (WSO2's UM_REQUIRE_CHANGE): no tokens until changed
+        document["must_change_password"] = True
+    return document
 
 
 def list_users() -> list[UserModel]:
@@ -142,9 +149,10 @@ def api_document(api: ApiModel) -> dict:
     }
 
 
-def import_api(path: str, api_id: str, name: str | None = None) -> ApiModel:
-    """Register an API from an OpenAPI 3 file (replacing its rules)."""
-    return registry.import_api(api_id, openapi.load(path), name)
+def import_api(path: str, api_id: str, name: str | None = None) -> tuple[ApiModel, list[str]]:
+    """Register an API from an OpenAPI 3 (or WSO2's Swagger 2.0) file, replacing its rules; and
+    what of WSO2's extensions it could not carry."""
+    return registry.import_api_noting(api_id, openapi.load(path), name)
 
 
 def set_rule(api_id: str, method: str, path: str, scope: str) -> ApiModel:

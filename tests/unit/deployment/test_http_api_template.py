@@ -13,6 +13,8 @@ CREDENTIAL_ROUTES = {
     ("POST", "/portal/signin"),
     ("POST", "/portal/signup"),
 }
+# WSO2 Key Manager's paths for the same credential endpoints (server/routes.py WSO2_PATHS)
+CREDENTIAL_ROUTES |= {("ANY", f"/oauth2{path}") for path in ("/token", "/revoke", "/introspect")}
 
 
 def _events(function: str) -> dict:

@@ -82,9 +82,11 @@ def test_the_policy_answers_every_call_exactly_as_the_rules_do(api_rules, permis
     assert (policy_decision({"Statement": statements}, arn) == "Allow") is expected
 
 
-def test_openapi_import_needs_an_openapi_3_document():
+@pytest.mark.parametrize("document", [{"paths": {}}, {"swagger": "1.2", "paths": {}}, ["openapi", "3.0.0"]])
+def test_openapi_import_needs_an_openapi_3_or_swagger_2_document(document):
+    # Swagger 2.0 is read too: WSO2 API Manager 2.x's definitions are (docs/migrating-from-wso2.md)
     with pytest.raises(openapi.InvalidDocument):
-        openapi.access_rules({"swagger": "2.0", "paths": {}})
+        openapi.access_rules(document)
 
 
 def test_operations_without_a_bearer_requirement_are_not_the_authorizers():

@@ -152,3 +152,21 @@ class ApplicationLimit(OAuthError):
     error = "application_limit"
     status_code = 409
     default_description = "You have as many applications as a user may have"
+
+
+# -- imported users who must choose a new password (WSO2's UM_REQUIRE_CHANGE) ------------------------
+
+
+class PasswordChangeRequired(InvalidGrant):
+    """The password is right but must be changed before tokens are issued: the token endpoint's
+    answer (RFC 6749 §5.2 has no other code for it)."""
+
+    default_description = "The password must be changed: sign in to the developer portal to choose a new one"
+
+
+class NewPasswordRequired(OAuthError):
+    """The portal's answer to the same: its page then asks for a new password."""
+
+    error = "password_change_required"
+    status_code = 403
+    default_description = "Your password must be changed: choose a new one"

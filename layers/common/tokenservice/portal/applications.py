@@ -226,6 +226,13 @@ def create(owner: str, name: str, scope: str | None) -> Application:
     now, app_id = int(time.time()), secrets.token_hex(8)
     scope = " ".join(sorted(requested))
     clients = {env: _new_client(owner, app_id, name, scope, env, now) for env in ENVIRONMENTS}
+    return _write(owner, app_id, name, clients)
+
+
+def _write(owner: str, app_id: str, name: str, clients: dict[str, ClientModel]) -> Application:
+    """Store an application's clients and list them on the owner, in one transaction on the
+    condition that the name is free and the owner has room."""
+    canonical = canonical_name(name)
     listed = [
         UserModel.application_names.add({canonical}),
         UserModel.application_clients.add({client.client_id for client in clients.values()}),
@@ -240,6 +247,25 @@ def create(owner: str, name: str, scope: str | None) -> Application:
             _refuse_when_full(storage.get(UserModel, owner), canonical)
             raise ApplicationExists("Your applications changed meanwhile: try again") from failed
     return _application(owner, app_id, clients)
+
+
+def adopt(owner: str, name: str, keys: dict[str, ClientModel]) -> Application:
+    """An application of the owner's made of clients whose keys exist elsewhere (an import from
+    WSO2: its Production and Sandbox consumer keys and secrets), as `create` makes one; the
+    environment without keys gets a client of its own, without keys yet. The caller has kept the
+    clients' scopes to what the owner may obtain."""
+    name = valid_name(name)
+    _refuse_when_full(storage.get(UserModel, owner), canonical_name(name))
+    now, app_id = int(time.time()), secrets.token_hex(8)
+    scope = next(iter(keys.values())).scope
+    clients = {}
+    for env in ENVIRONMENTS:
+        client = keys.get(env) or _new_client(owner, app_id, name, scope, env, now)
+        client.owner, client.application_id, client.environment, client.name = owner, app_id, env, name
+        if env in keys:
+            client.keys_generated_at = now
+        clients[env] = client
+    return _write(owner, app_id, name, clients)
 
 
 def generate_keys(owner: str, app_id: str, env: str) -> NewKeys:

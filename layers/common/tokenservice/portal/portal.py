@@ -20,7 +20,13 @@ own origin. Nothing here logs a password, secret, token, session id or cookie.
 from aws_lambda_powertools import Logger
 
 from tokenservice.core import caching, config, grant_types, observability, scopes
-from tokenservice.core.errors import InsufficientScope, InvalidRequest, NotFound
+from tokenservice.core.errors import (
+    InsufficientScope,
+    InvalidRequest,
+    NewPasswordRequired,
+    NotFound,
+    PasswordChangeRequired,
+)
 from tokenservice.oauth import client_auth
 from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.oauth.grants.dispatch import for_type
@@ -29,7 +35,7 @@ from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry, rules
 from tokenservice.store import storage
 from tokenservice.store.models import UserModel
-from tokenservice.users import self_signup
+from tokenservice.users import password_change, self_signup
 from tokenservice.web.endpoint import oauth_endpoint
 from tokenservice.web.http import (
     NO_STORE,
@@ -126,12 +132,23 @@ def signup(request: Request) -> dict:
 
 @oauth_endpoint
 def signin(request: Request) -> dict:
-    """POST /portal/signin {username, password}: a password grant of the portal's client; the
-    browser gets a session cookie, never the tokens."""
+    """POST /portal/signin {username, password, new_password?}: a password grant of the portal's
+    client; the browser gets a session cookie, never the tokens. An account that must change its
+    password (an import's UM_REQUIRE_CHANGE) is answered 403 password_change_required, and signs in
+    by sending a new one with the current one (`password_change`)."""
     sessions.check_origin(request)
-    fields = json_fields(request.json(), required=("username", "password"))
-    form = {**fields, "grant_type": grant_types.PASSWORD, "scope": SESSION_SCOPE}
-    issued = for_type(grant_types.PASSWORD).issue(form, portal_credentials())
+    fields = json_fields(request.json(), required=("username", "password"), optional=("new_password",))
+    if "new_password" in fields:
+        client_auth.authenticate_token_endpoint_client(portal_credentials(), grant_types.PASSWORD)
+        username, current = fields["username"], fields["password"]
+        password_change.change_pending_password(username, current, fields["new_password"])
+        logger.info("Changed a pending password in the portal")
+    password = fields.get("new_password", fields["password"])
+    form = {"username": fields["username"], "password": password, "grant_type": grant_types.PASSWORD}
+    try:
+        issued = for_type(grant_types.PASSWORD).issue(form | {"scope": SESSION_SCOPE}, portal_credentials())
+    except PasswordChangeRequired as pending:
+        raise NewPasswordRequired() from pending
     previous = sessions.current(request)
     if previous is not None:
         sessions.end(previous)

@@ -9,13 +9,17 @@
   descriptions (their roles are bound with `tokenctl scope create`, or, for a scope the import
   defines, by the scheme's `x-scope-roles` extension: `{scope: [role, ...]}`).
 - `x-amazon-apigateway-any-method` is the method ANY.
+- WSO2 API Manager's definitions (`wso2`): Swagger 2.0 documents too, scopes bound to roles by
+  `x-scopes-bindings` (3.x/4.x) or `x-wso2-security` (2.x, with operations' `x-scope`), public
+  operations (`x-auth-type: None`) left to API Gateway; what cannot be carried is noted.
 """
 
 from collections.abc import Mapping
 from pathlib import Path
 
 from tokenservice.core import problems
-from tokenservice.registry import rules
+from tokenservice.core.text import printable
+from tokenservice.registry import rules, wso2
 
 # The service's own API description: the token endpoints and the sample protected API.
 SAMPLE = Path(__file__).parent / "apis" / "openapi.yaml"
@@ -49,8 +53,10 @@ def load(path: Path | str) -> Mapping:
 
 
 def _schemes(document: Mapping) -> dict[str, str]:
-    """Security scheme name → "oauth2", "bearer" or something else."""
+    """Security scheme name → "oauth2", "bearer" or something else (OpenAPI 3's components, or
+    Swagger 2.0's securityDefinitions)."""
     schemes = ((document.get("components") or {}).get("securitySchemes")) or {}
+    schemes = {**(document.get("securityDefinitions") or {}), **schemes}
     kinds = {}
     for name, scheme in schemes.items():
         if not isinstance(scheme, Mapping):
@@ -84,7 +90,7 @@ def scope_descriptions(document: Mapping) -> dict[str, str]:
             for flow in (scheme.get("flows") or {}).values():
                 for name, text in ((flow or {}).get("scopes") or {}).items():
                     described.setdefault(str(name), str(text or ""))
-    return described
+    return {**wso2.scope_descriptions(document), **described}
 
 
 def scope_roles(document: Mapping) -> dict[str, list[str]]:
@@ -99,14 +105,30 @@ def scope_roles(document: Mapping) -> dict[str, list[str]]:
                 if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
                     raise InvalidDocument(f"x-scope-roles: the roles of {name} must be a list of names")
                 bound.setdefault(str(name), []).extend(roles)
+    for name, roles in wso2.scope_roles(document).items():
+        bound.setdefault(name, []).extend(roles)
     return bound
 
 
-def access_rules(document: Mapping) -> list[rules.Rule]:
-    """The document's bearer-protected operations as rules."""
-    if not isinstance(document, Mapping) or not str(document.get("openapi", "")).startswith("3"):
-        raise InvalidDocument("not an OpenAPI 3 document (no 'openapi: 3.x')")
-    kinds = _schemes(document)
+def _operation_scope(operation: Mapping, document: Mapping, notes: list[str], where: str) -> str | None:
+    """The scope string an operation's rule needs ("" for any valid token), None for no rule."""
+    extension = wso2.requirement(operation, document)
+    if (text := wso2.note(operation)) is not None:
+        notes.append(f"{where}: {text}")
+    if extension == wso2.PUBLIC:
+        return None
+    scope = _requirement(operation.get("security", document.get("security")), _schemes(document))
+    return scope if scope is not None else extension
+
+
+def access_rules(document: Mapping, notes: list[str] | None = None) -> list[rules.Rule]:
+    """The document's bearer-protected operations as rules (and, in `notes`, what WSO2 enforced on
+    them that a rule cannot say)."""
+    if not isinstance(document, Mapping):
+        raise InvalidDocument("not an OpenAPI 3 or Swagger 2.0 document")
+    if not str(document.get("openapi", "")).startswith("3") and not str(document.get("swagger", "")) == "2.0":
+        raise InvalidDocument("not an OpenAPI 3 or Swagger 2.0 document (no 'openapi: 3.x')")
+    notes = [] if notes is None else notes
     found = []
     for path, item in (document.get("paths") or {}).items():
         if not isinstance(item, Mapping):
@@ -114,8 +136,8 @@ def access_rules(document: Mapping) -> list[rules.Rule]:
         for key, operation in item.items():
             if key.lower() not in OPERATIONS or not isinstance(operation, Mapping):
                 continue
-            security = operation.get("security", document.get("security"))
-            scope = _requirement(security, kinds)
+            where = f"{key.upper()} {path if str(path).isprintable() else printable(str(path))}"
+            scope = _operation_scope(operation, document, notes, where)
             if scope is not None:
                 try:
                     found.append(rules.rule(OPERATIONS[key.lower()], str(path), scope))

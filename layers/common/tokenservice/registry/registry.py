@@ -71,12 +71,29 @@ def import_api(api_id: str, document, name: str | None = None) -> ApiModel:
     """Register an API from an OpenAPI 3 document: its bearer-protected operations become its rules
     (replacing any it had) and its oauth2 scopes are defined, with the roles its `x-scope-roles`
     names (a scope already defined keeps its description and roles)."""
-    access_rules = openapi.access_rules(document)
-    bound = {scope: valid_roles(" ".join(roles)) for scope, roles in openapi.scope_roles(document).items()}
+    return import_api_noting(api_id, document, name)[0]
+
+
+def import_api_noting(api_id: str, document, name: str | None = None) -> tuple[ApiModel, list[str]]:
+    """`import_api`, and what it could not carry (WSO2's extensions: `openapi.access_rules`), or
+    kept (roles of scopes defined before), said in lines."""
+    notes: list[str] = []
+    access_rules = openapi.access_rules(document, notes)
+    bound = {scope: _bindable(roles, notes) for scope, roles in openapi.scope_roles(document).items()}
     for scope, description in openapi.scope_descriptions(document).items():
-        describe_scope(scope, description, bound.get(scope, ()))
+        defined = describe_scope(scope, description, bound.get(scope, ()))
+        if scope in bound and set(defined.roles or ()) != bound[scope]:
+            notes.append(f"scope {scope} was defined before: its roles are kept (tokenctl scope create)")
     title = (document.get("info") or {}).get("title") if isinstance(document.get("info"), dict) else None
-    return put_api(api_id, access_rules, name or title)
+    return put_api(api_id, access_rules, name or title), notes
+
+
+def _bindable(roles: list[str], notes: list[str]) -> set[str]:
+    """The role names a binding may hold here (names with spaces cannot be listed: noted)."""
+    spaced = [role for role in roles if any(char.isspace() for char in role)]
+    if spaced:
+        notes.append(f"roles with spaces are not bound: {', '.join(role[:40] for role in spaced)}")
+    return valid_roles(" ".join(role for role in roles if role not in spaced))
 
 
 def set_rule(api_id: str, rule: rules.Rule) -> ApiModel:

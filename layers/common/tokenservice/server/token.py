@@ -5,6 +5,7 @@ one round trip. Nothing here logs request bodies, headers or tokens.
 """
 
 import time
+from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 
@@ -50,15 +51,25 @@ def revoke(request: Request) -> dict:
 
     `token_type_hint` needs no honouring: the token's record says what it is. A client revokes
     only its own tokens; revoking a refresh token revokes its whole grant (access tokens too).
+    As WSO2's revocation endpoint, a revocation names the token's user in `AuthorizedUser` (WSO2's
+    RevokedAccessToken/RevokedRefreshToken would repeat tokens: never sent).
     """
     client, record, _, _ = _client_and_token(request)
+    headers = dict(NO_STORE)
     if record is not None and record.client_id == client.client_id:
         if record.kind == tokens.REFRESH:
             revocation.revoke_grant(record)
         elif not record.revoked:
             revocation.revoke(record.token_hash)
         logger.info("Token revoked", extra={"client_id": client.client_id, "kind": record.kind})
-    return {"statusCode": 200, "headers": dict(NO_STORE), "body": ""}
+        if record.username:
+            headers["AuthorizedUser"] = quote(record.username, safe=_HEADER_SAFE)
+    return {"statusCode": 200, "headers": headers, "body": ""}
+
+
+# What a header value may carry as it is (printable ASCII but `%`); a Unicode username is
+# percent-encoded (RFC 3986), as HTTP field values are ASCII in practice (RFC 9110 §5.5).
+_HEADER_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
 
 
 INACTIVE = {"active": False}

@@ -39,6 +39,8 @@ class UserModel(Model):
     # Their applications (the developer portal): the names (canonical form) and the clients' ids.
     application_names = UnicodeSetAttribute(null=True)
     application_clients = UnicodeSetAttribute(null=True)
+    # Set by an import (WSO2's UM_REQUIRE_CHANGE): no tokens until the user chooses a new password.
+    must_change_password = BooleanAttribute(null=True)
 
 
 class ClientModel(Model):
@@ -64,6 +66,7 @@ class ClientModel(Model):
     environment = UnicodeAttribute(null=True)  # "production" | "sandbox"
     keys_generated_at = NumberAttribute(null=True)  # when its secret was last shown; None: never
     suspended = BooleanAttribute(null=True)  # True while its owner is disabled: no grant, no token
+    redirect_uris = UnicodeAttribute(null=True)  # space-separated, matched exactly (an import's callback URL)
 
 
 class UserTokensIndex(GlobalSecondaryIndex):

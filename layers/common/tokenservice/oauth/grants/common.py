@@ -3,8 +3,9 @@ tokens with the client's own settings."""
 
 from tokenservice.oauth import tokens
 from tokenservice.store.models import ClientModel
+from tokenservice.users.password_change import BAD_CREDENTIALS
 
-BAD_CREDENTIALS = "Invalid username or password"
+__all__ = ["BAD_CREDENTIALS", "BAD_REFRESH_TOKEN", "issue"]
 BAD_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked"
 
 

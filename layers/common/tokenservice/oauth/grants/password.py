@@ -14,7 +14,7 @@ from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.oauth.grants.common import BAD_CREDENTIALS, issue
 from tokenservice.registry import registry
 from tokenservice.store.models import ClientModel, RegistrationModel, UserModel, registration_key
-from tokenservice.users import accounts, identity, lockout, passwords
+from tokenservice.users import accounts, identity, lockout, password_change, passwords
 from tokenservice.web.http import required
 
 MAX_REQUESTED_SCOPES = 64  # their definitions are read with the client and the user (100 keys at most)
@@ -56,6 +56,7 @@ class PasswordGrant:
             if lookup is not None:
                 lockout.record_failure(lookup, now)
             raise InvalidGrant(BAD_CREDENTIALS)
+        password_change.refuse_if_pending(user)  # an imported user who must choose a new password
 
         obtainable = scopes.parse(user.scope) | registry.role_bound(defined, user.roles)
         granted = scopes.grant(requested, obtainable, scopes.parse(client.scope))
@@ -86,8 +87,8 @@ class PasswordGrant:
     ) -> None:
         """Write the tokens on the condition that the user (and an application's client) is still as
         read and the lockout still open; the same write resets the failure counters and upgrades a
-        weak hash. A registration that a concurrent first login wrote meanwhile is not needed any
-        more: write without it."""
+        weak or imported hash to argon2id of the password. A registration that a concurrent first
+        login wrote meanwhile is not needed any more: write without it."""
         now = int(issued.records[0].issued_at)
         changes = lockout.reset_actions()
         if passwords.needs_rehash(user.password_hash):

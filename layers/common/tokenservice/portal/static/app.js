@@ -298,11 +298,26 @@
     });
   }
 
+  // An account that must change its password (imported from WSO2 so): ask for a new one.
+  function askNewPassword(asking) {
+    $("signin-new-row").hidden = !asking;
+    $("signin-new-password").required = asking;
+    if (asking) $("signin-new-password").focus();
+  }
+
   onSubmit("signin-form", async (form) => {
-    const session = await call("POST", "/signin", {
-      username: $("signin-username").value,
-      password: $("signin-password").value,
-    });
+    const request = { username: $("signin-username").value, password: $("signin-password").value };
+    if (!$("signin-new-row").hidden) request.new_password = $("signin-new-password").value;
+    let session;
+    try {
+      session = await call("POST", "/signin", request);
+    } catch (error) {
+      if (error.code !== "password_change_required") throw error;
+      askNewPassword(true);
+      say("Your password must be changed: choose a new one, then sign in.");
+      return;
+    }
+    askNewPassword(false);
     form.reset();
     await signedIn(session);
     say(`Signed in as ${session.username}.`);

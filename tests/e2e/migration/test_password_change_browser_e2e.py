@@ -1,0 +1,57 @@
+"""An imported user who must change their password (WSO2's UM_REQUIRE_CHANGE) signs in to the
+portal in a real browser: the page asks for a new password, and then the old one no longer works."""
+
+import csv
+import secrets
+
+import requests
+
+from tests.e2e.conftest import tokenctl
+from tests.e2e.portal.test_portal_browser_e2e import Portal, driver, pytestmark
+from tests.functional.migration.conftest import EXAMPLE
+
+__all__ = ["driver", "pytestmark"]
+OLD_PASSWORD = "an-old-wso2-password"
+NEW_PASSWORD = "a brand new portal passphrase"
+
+
+def imported_user(api, tmp_path) -> str:
+    username = f"pat-{secrets.token_hex(3)}"
+    salt = EXAMPLE.carbon_salt()
+    with open(tmp_path / "users.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["UM_USER_NAME", "UM_USER_PASSWORD", "UM_SALT_VALUE", "UM_REQUIRE_CHANGE", "ROLES"])
+        writer.writerow([username, EXAMPLE.carbon_hash(OLD_PASSWORD, salt), salt, "true", "subscriber"])
+    done = tokenctl(api, "import", "wso2-users", str(tmp_path / "users.csv"))
+    assert done.returncode == 0, done.stderr
+    return username
+
+
+def test_the_page_asks_for_a_new_password_then_signs_in_with_it(driver, local_api, tmp_path):
+    username = imported_user(local_api, tmp_path)
+    portal = Portal(driver, local_api.url)
+    driver.get(f"{local_api.url}/portal")
+    portal.visible("#signin-form")
+    portal.type("#signin-username", username)
+    portal.type("#signin-password", OLD_PASSWORD)
+    portal.find("#signin-form button[type=submit]").click()
+    portal.visible("#signin-new-password")
+    portal.says("status", "Your password must be changed")
+    assert driver.get_cookies() == []
+
+    portal.type("#signin-new-password", NEW_PASSWORD)
+    portal.find("#signin-form button[type=submit]").click()
+    portal.visible("#apps")
+    portal.says("who-name", username)
+
+    demo = local_api.demo
+    old = {"grant_type": "password", "username": username, "password": OLD_PASSWORD}
+    refused = requests.post(
+        f"{local_api.url}/token", data=old, auth=(demo["client_id"], demo["client_secret"])
+    )
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")
+    new = {**old, "password": NEW_PASSWORD}
+    accepted = requests.post(
+        f"{local_api.url}/token", data=new, auth=(demo["client_id"], demo["client_secret"])
+    )
+    assert accepted.status_code == 200
