@@ -11,8 +11,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice.core import observability
+from tokenservice.core import config, observability
 
+config.validate()  # an invalid setting fails the cold start, in one line naming it
 logger = Logger()
 app = APIGatewayRestResolver()
 

@@ -45,8 +45,7 @@ class IssuedTokens:
 
 def access_format(client: ClientModel) -> str:
     """The client's access-token format, else the service's (ACCESS_TOKEN_FORMAT)."""
-    chosen = client.token_format or config.ACCESS_TOKEN_FORMAT.value()
-    return chosen if chosen in config.TOKEN_FORMATS else "opaque"
+    return client.token_format or config.ACCESS_TOKEN_FORMAT.value()
 
 
 def lifetimes(client: ClientModel, grant_type: str) -> tuple[int, int | None]:

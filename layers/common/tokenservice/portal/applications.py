@@ -79,7 +79,7 @@ class NewKeys:
 
 
 def limit() -> int:
-    return config.APPLICATIONS_PER_USER.bounded()
+    return config.APPLICATIONS_PER_USER.value()
 
 
 def valid_name(name: str) -> str:
