@@ -184,7 +184,8 @@ class UserChanged(NotSaved):
 
 
 class ClientChanged(NotSaved):
-    """An application's client was deleted, re-keyed, suspended or narrowed since it was read."""
+    """An application's client was deleted, re-keyed, suspended or narrowed since it was read, or
+    its owner is disabled or gone."""
 
 
 class RegistrationWritten(NotSaved):
@@ -200,6 +201,7 @@ _FAILURES: tuple[tuple[str, type[NotSaved]], ...] = (
     ("spent", AlreadyUsed),
     ("user", UserChanged),
     ("client", ClientChanged),
+    ("owner", ClientChanged),
     ("registration", RegistrationWritten),
 )
 
@@ -209,19 +211,21 @@ def save(
     *,
     user: dict | None = None,
     client: dict | None = None,
+    owner: dict | None = None,
     registration: dict | None = None,
     spent: dict | None = None,
 ) -> None:
     """Store every token of a grant, all at once (one TransactWriteItems), with the grant's other
     items, each named for what its failure means: `user` (`accounts.guard`: the user as read),
-    `client` (`client_auth.unchanged`: an application's client as read), `registration` (the
+    `client` (`client_auth.unchanged`: an application's client as read), `owner`
+    (`client_auth.owner_enabled`: an application's owner enabled), `registration` (the
     (client, user) registration), `spent` (the refresh token a rotation spends).
 
     When a retried attempt finds its own tokens already there, the first attempt committed and
     only its response was lost: that is a success. Otherwise a failed item raises its exception
     (AlreadyUsed, UserChanged, ClientChanged, RegistrationWritten; NotSaved for a token's own).
     """
-    given = {"spent": spent, "user": user, "client": client, "registration": registration}
+    given = {"spent": spent, "user": user, "client": client, "owner": owner, "registration": registration}
     items = [{"Put": storage.put_new_request(record)} for record in records]
     named: dict[int, str] = {}
     for name, _ in _FAILURES:
@@ -241,10 +245,15 @@ def save(
 
 
 def rotate(
-    old: TokenModel, new: list[TokenModel], *, user: dict | None = None, client: dict | None = None
+    old: TokenModel,
+    new: list[TokenModel],
+    *,
+    user: dict | None = None,
+    client: dict | None = None,
+    owner: dict | None = None,
 ) -> None:
     """Mark a refresh token used and store its successors, atomically (one TransactWriteItems),
-    on the conditions `user` and `client` (as `save`).
+    on the conditions `user`, `client` and `owner` (as `save`).
 
     The condition on the old token makes two concurrent rotations of one token yield exactly one
     success (the other: AlreadyUsed); the successors' hashes are kept on the old token so a later
@@ -257,4 +266,4 @@ def rotate(
         [TokenModel.used.set(True), TokenModel.replaced_by.set(successors)],
         ~(TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712 - a DynamoDB condition
     )
-    save(new, user=user, client=client, spent={"Update": spent})
+    save(new, user=user, client=client, owner=owner, spent={"Update": spent})

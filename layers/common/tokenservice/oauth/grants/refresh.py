@@ -59,7 +59,13 @@ class RefreshTokenGrant:
         )
         try:
             user_guard = accounts.guard(user) if user is not None else None
-            tokens.rotate(record, issued.records, user=user_guard, client=client_auth.unchanged(client))
+            tokens.rotate(
+                record,
+                issued.records,
+                user=user_guard,
+                client=client_auth.unchanged(client),
+                owner=client_auth.owner_enabled(client, record.username),
+            )
         except tokens.AlreadyUsed:
             self._reused(storage.get(TokenModel, record.token_hash) or record)
         except tokens.NotSaved as failed:  # the user or the application changed while we were refreshing
