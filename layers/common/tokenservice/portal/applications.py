@@ -239,7 +239,7 @@ def create(owner: "standing.Caller | str", name: str, scope: str | None) -> Appl
     user, *defined = standing.read(owner, *registry.scope_keys(requested))
     refused = requested - scopes.parse(user.scope) - registry.role_bound(defined, user.roles)
     if refused:
-        raise InvalidScope(f"You may not obtain the scope {sorted(refused)[0][:64]}")
+        raise InvalidScope("You may not obtain one of the requested scopes")
     _refuse_when_full(user, canonical)
     now, app_id, username = int(time.time()), secrets.token_hex(8), user.username
     scope = " ".join(sorted(requested))
