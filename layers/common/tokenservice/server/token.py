@@ -14,7 +14,7 @@ from tokenservice.oauth.grants.dispatch import for_type
 from tokenservice.store import records
 from tokenservice.store.models import ClientModel, TokenModel, UserModel
 from tokenservice.web.endpoint import oauth_endpoint
-from tokenservice.web.http import NO_STORE, Request, json_response, required
+from tokenservice.web.http import Request, json_response, required
 
 logger = Logger(child=True)
 
@@ -51,14 +51,16 @@ def revoke(request: Request) -> dict:
     `token_type_hint` needs no honouring: the token's record says what it is. A client revokes
     only its own tokens; revoking a refresh token revokes its whole grant (access tokens too).
     """
-    client, record, _, _ = _client_and_token(request)
+    client, record, _, token = _client_and_token(request)
+    if credentials.looks_like_jwt(token) and _verified_jwt(token) is None:
+        record = None  # a record found by an unverified (or malleated) JWT's jti is not enough
     if record is not None and record.client_id == client.client_id:
         if record.kind == tokens.REFRESH:
             revocation.revoke_grant(record)
         elif not record.revoked:
             revocation.revoke(record.token_hash)
         logger.info("Token revoked", extra={"client_id": client.client_id, "kind": record.kind})
-    return {"statusCode": 200, "headers": dict(NO_STORE), "body": ""}
+    return json_response(200, {})  # RFC 7009 §2.2: the body says nothing, and is JSON as labelled
 
 
 INACTIVE = {"active": False}
