@@ -213,13 +213,13 @@ def save(
     client: dict | None = None,
     owner: dict | None = None,
     registration: dict | None = None,
-    spent: dict | None = None,
+    spent: dict | list[dict] | None = None,
 ) -> None:
     """Store every token of a grant, all at once (one TransactWriteItems), with the grant's other
     items, each named for what its failure means: `user` (`accounts.guard`: the user as read),
     `client` (`client_auth.unchanged`: an application's client as read), `owner`
     (`client_auth.owner_enabled`: an application's owner enabled), `registration` (the
-    (client, user) registration), `spent` (the refresh token a rotation spends).
+    (client, user) registration), `spent` (the refresh token a rotation spends; a retry's items).
 
     When a retried attempt finds its own tokens already there, the first attempt committed and
     only its response was lost: that is a success. Otherwise a failed item raises its exception
@@ -229,9 +229,9 @@ def save(
     items = [{"Put": storage.put_new_request(record)} for record in records]
     named: dict[int, str] = {}
     for name, _ in _FAILURES:
-        if given[name] is not None:
+        for item in [given[name]] if isinstance(given[name], dict) else given[name] or ():
             named[len(items)] = name
-            items.append(given[name])
+            items.append(item)
     try:
         storage.transact(items)
     except storage.ConditionFailed as failed:
@@ -263,7 +263,36 @@ def rotate(
     spent = storage.update_request(
         TokenModel,
         old.token_hash,
-        [TokenModel.used.set(True), TokenModel.replaced_by.set(successors)],
+        [
+            TokenModel.used.set(True),
+            TokenModel.used_at.set(int(new[0].issued_at)),
+            TokenModel.replaced_by.set(successors),
+        ],
         ~(TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712 - a DynamoDB condition
     )
     save(new, user=user, client=client, owner=owner, spent={"Update": spent})
+
+
+def rotate_again(
+    old: TokenModel, lost: list[TokenModel], new: list[TokenModel], **guards: dict | None
+) -> None:
+    """A retry of a rotation whose reply was lost: store `new` as the rotated token's successors and
+    revoke the `lost` pair the first rotation issued, atomically, on the conditions that the rotated
+    token's family is not revoked and that the lost refresh token was never used (nor revoked: two
+    concurrent retries yield exactly one success; the other, and a retry racing the lost token's
+    own use, get AlreadyUsed). `guards`: `user`, `client`, `owner`, as `save`."""
+    unused = ~(TokenModel.used == True) & ~(TokenModel.revoked == True)  # noqa: E712
+    spent = [
+        storage.update_request(
+            TokenModel,
+            old.token_hash,
+            [TokenModel.replaced_by.add({record.token_hash for record in new})],
+            (TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712
+        )
+    ]
+    for record in lost:  # the refresh token unused; an access token still live (TTL never removed it)
+        condition = unused if record.kind == REFRESH else None
+        spent.append(
+            storage.update_request(TokenModel, record.token_hash, [TokenModel.revoked.set(True)], condition)
+        )
+    save(new, spent=[{"Update": item} for item in spent], **guards)

@@ -99,6 +99,7 @@ class TokenModel(Model):
     auth_time = NumberAttribute(null=True)  # when the user authenticated (the family's password grant)
     revoked = BooleanAttribute(default=False)
     used = BooleanAttribute(default=False)  # a rotated refresh token
+    used_at = NumberAttribute(null=True)  # when it was rotated (the refresh retry grace counts from it)
     replaced_by = UnicodeSetAttribute(null=True)  # hashes of the tokens a rotation issued
 
     by_user = UserTokensIndex()
