@@ -163,7 +163,11 @@ def _set_up_signing(issuer: str, local_kms: LocalKms) -> str:
     if current is not None and not current.kms_endpoint:
         return f"signing settings of the tables' stack (issuer {current.issuer})"
     local_kms.start()
-    settings = deployment.set_up_signing(issuer, local_kms.key_id, local_kms.endpoint)
+    from tokenservice.core import config
+
+    settings = deployment.set_up_signing(
+        issuer, local_kms.key_id, local_kms.endpoint, access_token_format=config.ACCESS_TOKEN_FORMAT.value()
+    )
     active = settings.active(time.time())
     return f"KMS {local_kms.endpoint} (moto), signing key {active.kid if active else '-'}"
 

@@ -86,6 +86,13 @@ def _store(model, replace: bool, conflict: str) -> None:
         raise problems.Exists(conflict) from error
 
 
+def _service_format() -> str:
+    """The format of clients without their own: the stack's, as its deployment recorded it."""
+    from tokenservice.jose import signing
+
+    return signing.stack_token_format()
+
+
 def client_document(client: ClientModel) -> dict:
     """What may be shown of a client: never its secret (nor the secret's hash)."""
     return {
@@ -96,7 +103,7 @@ def client_document(client: ClientModel) -> dict:
         "access_ttl": None if client.access_ttl is None else int(client.access_ttl),
         "refresh_ttl": None if client.refresh_ttl is None else int(client.refresh_ttl),
         "introspect_any": bool(client.introspect_any),
-        "token_format": client.token_format or config.ACCESS_TOKEN_FORMAT.value(),
+        "token_format": client.token_format or _service_format(),
         "audience": client.audience,
         "created_at": int(client.created_at),
         # a user's application (the developer portal): its owner, application and environment

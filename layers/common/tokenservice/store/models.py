@@ -205,6 +205,9 @@ class SigningModel(Model):
     kms_endpoint = UnicodeAttribute(null=True)  # make run's KMS emulator; never set on AWS
     keys = UnicodeAttribute(default="[]")  # JSON: [{kid, jwk, created_at, activates_at}, ...]
     version = NumberAttribute(default=0)
+    # The stack's ACCESS_TOKEN_FORMAT (its AccessTokenFormat parameter, or make run's setting), so that
+    # tokenctl, which runs elsewhere, reports the format a client without its own gets.
+    access_token_format = UnicodeAttribute(null=True)
 
 
 class KeyModel(Model):
