@@ -40,6 +40,7 @@ from tokenservice.core.errors import (
 )
 from tokenservice.oauth import registrations, revocation
 from tokenservice.portal import standing
+from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UserModel
@@ -196,6 +197,8 @@ def document(app: Application) -> dict:
 
 def _requested_scopes(value: str | None) -> frozenset[str]:
     requested = scopes.parse(value) - {scopes.DEFAULT_SCOPE}
+    if SESSION_SCOPE in requested:  # its keys would manage their owner's applications
+        raise InvalidScope("An application cannot have the portal's own scope")
     if len(requested) > MAX_SCOPES:
         raise InvalidScope(f"An application may request at most {MAX_SCOPES} scopes")
     return requested

@@ -86,10 +86,18 @@ def session_document(request: Request, session: sessions.Session) -> dict:
         "csrf_token": session.csrf_token,
         "expires_at": session.expires_at,
         "may_manage_applications": allowed(request, session, "GET", "/applications"),
-        "scopes": sorted(registry.obtainable(session.user)),
+        "scopes": sorted(registry.obtainable(session.user) - {SESSION_SCOPE}),  # never an application's
+        "access_tokens_outlive_deletion": _tokens_outlive_revocation(),
+        "access_token_seconds": config.ACCESS_TTL.value(),
         "application_limit": applications.limit(),
         "signup_enabled": config.SELF_SIGNUP_ENABLED.on(),
     }
+
+
+def _tokens_outlive_revocation() -> bool:
+    """Whether applications' access tokens stay valid after a revocation until they expire: JWTs
+    (the applications' clients have the stack's format) checked without a read by the authorizer."""
+    return config.ACCESS_TOKEN_FORMAT.value() == "jwt" and not config.JWT_REVOCATION_CHECK.on()
 
 
 @oauth_endpoint
