@@ -5,6 +5,7 @@ bounds), its access-token format and audience. Its secret (256 random bits) is r
 shown once; only its SHA-256 is stored (`credentials`). Bad settings are `problems.Invalid`.
 """
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -72,18 +73,28 @@ def create_client(
         refresh_ttl=_ttl(refresh_ttl, config.REFRESH_TTL, "--refresh-ttl"),
         created_at=int(time.time()),
     )
-    _store(client, replace, f"client {client.client_id} already exists")
+    _store(client, replace)
     return NewClient(client, secret)
 
 
-def _store(model, replace: bool, conflict: str) -> None:
+def _store(client: ClientModel, replace: bool) -> None:
+    """Write a client with the reservation of its id as a username (`provisioning.reservation`), in
+    one transaction; `replace` overwrites a client of that id (its reservation is kept)."""
+    from tokenservice.users import provisioning
+
+    held = provisioning.reservation(client.client_id, int(client.created_at))
     if replace:
-        storage.save(model)
+        storage.save(client)
+        if held is not None:
+            with contextlib.suppress(storage.ConditionFailed):  # held already: by this client, or a user
+                storage.transact([held])
         return
+    writes = [{"Put": storage.put_new_request(client)}] + ([held] if held else [])
     try:
-        storage.create(model)
-    except storage.KeyTaken as error:
-        raise problems.Exists(conflict) from error
+        storage.transact(writes)
+    except storage.ConditionFailed as error:
+        taken = "a user has that name" if 1 in error.items else "it already exists"
+        raise problems.Exists(f"client {client.client_id} cannot be created: {taken}") from error
 
 
 def _service_format() -> str:

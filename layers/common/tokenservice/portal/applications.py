@@ -44,7 +44,7 @@ from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UserModel
-from tokenservice.users import accounts
+from tokenservice.users import accounts, provisioning
 
 PRODUCTION, SANDBOX = "production", "sandbox"
 ENVIRONMENTS = (PRODUCTION, SANDBOX)
@@ -253,6 +253,7 @@ def create(owner: "standing.Caller | str", name: str, scope: str | None) -> Appl
     ]
     writes = [accounts.guard(user, _room_for(canonical), listed)]
     writes += [{"Put": storage.put_new_request(client)} for client in clients.values()]
+    writes += [provisioning.reservation(client.client_id, now) for client in clients.values()]
     try:
         storage.transact(writes)
     except storage.ConditionFailed as failed:

@@ -39,6 +39,8 @@ class UserModel(Model):
     # Their applications (the developer portal): the names (canonical form) and the clients' ids.
     application_names = UnicodeSetAttribute(null=True)
     application_clients = UnicodeSetAttribute(null=True)
+    # Not a user: a client's id (case-folded) held so that no user can take it (`clients.reservation`).
+    reserved_for = UnicodeAttribute(null=True)
 
 
 class ClientModel(Model):
