@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from localrun import demo, dynamodb, logs, template
+from localrun import demo, dynamodb, launch, logs, template
 from localrun.gateway import EXAMPLES, Gateway, apply_environment
 from localrun.kms import LocalKms
 
@@ -37,7 +37,11 @@ def _port(variable: str, default: int) -> int:
 
 def _check_free(port: int, what: str) -> None:
     """Whether a server can listen on the port. SO_REUSEADDR, as the servers themselves bind: a port
-    left in TIME_WAIT by a run stopped a moment ago is free for them, and so it is here."""
+    left in TIME_WAIT by a run stopped a moment ago is free for them, and so it is here. A server
+    listening on every interface over IPv6 (Java's, DynamoDB Local's) does not stop an IPv4 bind on
+    Linux, so a port that accepts a connection counts as in use too."""
+    if launch.accepting(port):
+        sys.exit(f"Port {port} ({what}) is in use; set {what} to another port.")
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -39,3 +39,13 @@ def test_a_port_something_listens_on_stops_make_run_naming_the_variable():
         listener.listen()
         with pytest.raises(SystemExit, match="PORT"):
             make_run._check_free(listener.getsockname()[1], "PORT")
+
+
+def test_a_port_another_runs_dynamodb_local_listens_on_over_ipv6_is_in_use():
+    """Java listens on every interface over IPv6, which an IPv4 bind on Linux does not notice."""
+    with socket.socket(socket.AF_INET6) as listener:
+        listener.bind(("::", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(SystemExit, match="PORT"):
+            make_run._check_free(port, "PORT")
