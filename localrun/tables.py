@@ -1,5 +1,7 @@
 """Creating the tables from the template's own definitions (local runner and tests)."""
 
+import contextlib
+
 from localrun import template
 from tokenservice.core import config
 
@@ -13,7 +15,10 @@ def ensure_tables(client, tmpl: dict | None = None) -> list[str]:
         name = config.table_name(variable)
         if name in existing:
             continue
-        client.create_table(TableName=name, **template.table_definition(logical_id, tmpl))
+        # botocore retries a CreateTable whose answer comes too late (DynamoDB Local on a busy machine
+        # can take longer than the client's 2 s read timeout): the retry finds the table the first made
+        with contextlib.suppress(client.exceptions.ResourceInUseException):
+            client.create_table(TableName=name, **template.table_definition(logical_id, tmpl))
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         ttl = template.resources("AWS::DynamoDB::Table", tmpl)[logical_id]["Properties"].get(
             "TimeToLiveSpecification"
