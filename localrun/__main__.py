@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from localrun import demo, dynamodb, template
+from localrun import demo, dynamodb, launch, logs, template
 from localrun.gateway import EXAMPLES, Gateway, apply_environment
 from localrun.kms import LocalKms
 
@@ -36,7 +36,14 @@ def _port(variable: str, default: int) -> int:
 
 
 def _check_free(port: int, what: str) -> None:
+    """Whether a server can listen on the port. SO_REUSEADDR, as the servers themselves bind: a port
+    left in TIME_WAIT by a run stopped a moment ago is free for them, and so it is here. A server
+    listening on every interface over IPv6 (Java's, DynamoDB Local's) does not stop an IPv4 bind on
+    Linux, so a port that accepts a connection counts as in use too."""
+    if launch.accepting(port):
+        sys.exit(f"Port {port} ({what}) is in use; set {what} to another port.")
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError:
@@ -112,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
 
     port = _port("PORT", DEFAULT_PORT)
     dynamodb_port = _port("DYNAMODB_PORT", DEFAULT_DYNAMODB_PORT)
+    tmpl = _environment(port)
     _aws_defaults()
     # From here on Ctrl-C and SIGTERM unwind through `finally` (even when started with SIGINT
     # ignored), so the embedded database is always stopped.
@@ -128,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
                 _check_free(port, "PORT")
             embedded, description = _start_embedded_dynamodb(dynamodb_port, _persist_dir())
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://{HOST}:{dynamodb_port}"
-        _serve(args.setup_only, port, description, local_kms)
+        _serve(args.setup_only, tmpl, port, description, local_kms)
     except KeyboardInterrupt:
         pass
     finally:
@@ -159,17 +167,34 @@ def _set_up_signing(issuer: str, local_kms: LocalKms) -> str:
     if current is not None and not current.kms_endpoint:
         return f"signing settings of the tables' stack (issuer {current.issuer})"
     local_kms.start()
-    settings = deployment.set_up_signing(issuer, local_kms.key_id, local_kms.endpoint)
+    from tokenservice.core import config
+
+    settings = deployment.set_up_signing(
+        issuer, local_kms.key_id, local_kms.endpoint, access_token_format=config.ACCESS_TOKEN_FORMAT.value()
+    )
     active = settings.active(time.time())
     return f"KMS {local_kms.endpoint} (moto), signing key {active.kid if active else '-'}"
 
 
-def _serve(setup_only: bool, port: int, description: str, local_kms: LocalKms) -> None:
-    endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+def _environment(port: int) -> dict:
+    """The functions' environment as the template gives it (a variable set in the shell wins),
+    checked before anything starts: an invalid setting stops make run with one line naming it."""
     tmpl = template.load()
     if not os.environ.get("ISSUER"):  # the issuer is this server's base URL, unless configured
         os.environ["ISSUER"] = f"http://{HOST}:{port}"
+    logs.configure()
     apply_environment(tmpl, {})
+    from tokenservice.core import config
+
+    try:
+        config.validate()
+    except config.InvalidSetting as error:
+        sys.exit(str(error))
+    return tmpl
+
+
+def _serve(setup_only: bool, tmpl: dict, port: int, description: str, local_kms: LocalKms) -> None:
+    endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     from localrun.tables import ensure_tables
     from tokenservice.store import storage  # after the environment is in place
 
@@ -203,6 +228,7 @@ def _serve(setup_only: bool, port: int, description: str, local_kms: LocalKms) -
             url = f"http://{HOST}:{port}{api.prefix}{route.resource}"
             print(f"  {route.method:<6} {url}  ({guard}, API {api.api_id})")
     print(demo.banner(credentials, f"http://{HOST}:{port}"))
+    print(demo.tokenctl_lines(endpoint))
     print(f"Serving on http://{HOST}:{port} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()

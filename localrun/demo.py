@@ -5,6 +5,7 @@ a known password.
 """
 
 import base64
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -83,3 +84,21 @@ def banner(demo: DemoCredentials, base_url: str | None) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def tokenctl_lines(endpoint: str) -> str:
+    """How to run tokenctl against this run's database: the exact variables, from another shell."""
+    tables = [
+        f"  export {variable}={os.environ[variable]}"
+        for variable in config.TABLE_DEFAULTS
+        if os.environ.get(variable) and os.environ[variable] != config.TABLE_DEFAULTS[variable]
+    ]
+    return "\n".join(
+        [
+            "Administer this run with tokenctl (in another shell, in this directory):",
+            f"  export AWS_ENDPOINT_URL_DYNAMODB={endpoint}",
+            *tables,
+            "  .venv/bin/tokenctl client list",
+            "",
+        ]
+    )

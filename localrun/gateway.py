@@ -319,10 +319,13 @@ class Gateway:
 
     @staticmethod
     def _match(api: RestApi, method: str, path: str):
-        for route in api.routes:
-            match = route.pattern.fullmatch(path)
-            if match and (route.method == method or (route.method == "ANY" and method in ANY_METHODS)):
-                return route, match.groupdict() or None
+        """The route of a call and its path parameters. As a REST API does, a trailing slash reaches
+        the resource without it (`/portal/` → `/portal`; the event's path keeps the slash)."""
+        for candidate in (path, path[:-1]) if len(path) > 1 and path.endswith("/") else (path,):
+            for route in api.routes:
+                match = route.pattern.fullmatch(candidate)
+                if match and (route.method == method or (route.method == "ANY" and method in ANY_METHODS)):
+                    return route, match.groupdict() or None
         return None, None
 
     def _authorize(self, api: RestApi, route: GatewayRoute, request: ProxyRequest):

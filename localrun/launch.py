@@ -19,9 +19,24 @@ STOP_SECONDS = 20
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port nothing listens on: the kernel's pick for an IPv4 bind, unless a server on
+    every interface over IPv6 (another run's DynamoDB Local) accepts connections there."""
+    for _ in range(20):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if not accepting(port):
+            return port
+    raise OSError("no free loopback port found")
+
+
+def accepting(port: int) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 class StartFailed(Exception):

@@ -15,8 +15,8 @@ def ensure_tables(client, tmpl: dict | None = None) -> list[str]:
         name = config.table_name(variable)
         if name in existing:
             continue
-        # The service's short read timeout (storage.dynamodb) may give up on a CreateTable that a busy
-        # DynamoDB Local carries out all the same; botocore's retry then finds the table: ours.
+        # botocore retries a CreateTable whose answer comes too late (DynamoDB Local on a busy machine
+        # can take longer than the client's 2 s read timeout): the retry finds the table the first made
         with contextlib.suppress(client.exceptions.ResourceInUseException):
             client.create_table(TableName=name, **template.table_definition(logical_id, tmpl))
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})

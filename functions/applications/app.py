@@ -3,9 +3,10 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice.core import observability
+from tokenservice.core import config, observability
 from tokenservice.portal.routes import APPLICATIONS_ROUTER
 
+config.validate()  # an invalid setting fails the cold start, in one line naming it
 logger = Logger()
 
 

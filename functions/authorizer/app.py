@@ -3,9 +3,10 @@
 from aws_lambda_powertools import Logger
 
 from tokenservice.authorizer import authorizer
-from tokenservice.core import observability
+from tokenservice.core import config, observability
 from tokenservice.deploy import snapstart
 
+config.validate()  # an invalid setting fails the cold start, in one line naming it
 logger = Logger()
 snapstart.register(snapstart.prime_authorizer)
 

@@ -10,12 +10,13 @@ import uuid
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice.core import observability
+from tokenservice.core import config, observability
 from tokenservice.core.errors import InvalidRequest
 from tokenservice.web.endpoint import oauth_endpoint
 from tokenservice.web.http import Request, json_response
 from tokenservice.web.routing import Router
 
+config.validate()  # an invalid setting fails the cold start, in one line naming it
 logger = Logger()
 
 SAMPLE_ORDERS = (

@@ -2,8 +2,10 @@
 
 from aws_lambda_powertools import Logger
 
+from tokenservice.core import config
 from tokenservice.deploy import portal_resource
 
+config.validate()  # an invalid setting fails the cold start, in one line naming it
 logger = Logger()
 
 

@@ -3,8 +3,10 @@ bundled openapi.yaml) in the API registry when the stack is created or updated."
 
 from aws_lambda_powertools import Logger
 
+from tokenservice.core import config
 from tokenservice.deploy import deployment
 
+config.validate()  # an invalid setting fails the cold start, in one line naming it
 logger = Logger()
 
 

@@ -3,10 +3,11 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenservice.core import observability
+from tokenservice.core import config, observability
 from tokenservice.deploy import snapstart
 from tokenservice.server.routes import ROUTER
 
+config.validate()  # an invalid setting fails the cold start, in one line naming it
 logger = Logger()
 snapstart.register(snapstart.prime_token_function)
 

@@ -89,7 +89,9 @@ def user_document(user: UserModel, now: float | None = None) -> dict:
 
 
 def list_users() -> list[UserModel]:
-    return sorted(storage.scan(UserModel), key=lambda user: user.username)
+    """Every user (not the names held for clients' ids)."""
+    users = storage.scan(UserModel, UserModel.reserved_for.does_not_exist())
+    return sorted(users, key=lambda user: user.username)
 
 
 def _found(user: UserModel | None, username: str) -> UserModel:

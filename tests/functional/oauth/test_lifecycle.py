@@ -2,6 +2,7 @@
 client credentials, revocation (RFC 7009), introspection (RFC 7662), metadata (RFC 8414)."""
 
 import base64
+import json
 import threading
 import time
 
@@ -368,3 +369,12 @@ def json_text(document: dict) -> str:
     import json
 
     return json.dumps(document)
+
+
+def test_revocation_answers_a_json_body_that_matches_its_content_type(provisioned, lambda_context):
+    from tests.conftest import token_event
+
+    event = token_event("token=anything", provisioned.basic, resource="/revoke")
+    response = handler("token")(event, lambda_context)
+    assert response["statusCode"] == 200 and response["headers"]["Content-Type"] == "application/json"
+    assert json.loads(response["body"]) == {} and response["headers"]["Cache-Control"] == "no-store"

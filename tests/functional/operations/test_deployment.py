@@ -65,3 +65,12 @@ def test_create_sets_up_signing_for_the_apis_own_url_and_makes_one_key(
     assert settings.issuer == "https://stackapi1.execute-api.us-east-1.amazonaws.com/v1"
     assert answers[0]["Data"]["Issuer"] == settings.issuer
     assert len(settings.keys) == 1  # an update keeps the key that signs
+
+
+def test_a_retried_table_creation_that_finds_its_table_is_no_error(aws, monkeypatch):
+    """botocore retries a CreateTable whose answer came after its read timeout (DynamoDB Local on a
+    busy machine): the retry meets ResourceInUseException, and make run must start all the same."""
+    from localrun.tables import ensure_tables
+
+    monkeypatch.setattr(aws, "list_tables", lambda **_: {"TableNames": []})  # as read before the first try
+    assert len(ensure_tables(aws)) == 4

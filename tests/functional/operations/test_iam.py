@@ -240,14 +240,17 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
     assert recorder.calls == granted("StackSetupFunction", conditions(False))
 
 
-def applications_event(method: str, resource: str, body=None, app_id: str | None = None) -> dict:
-    """An Applications API event as API Gateway sends it after the authorizer allowed alice."""
+def applications_event(
+    method: str, resource: str, body=None, app_id: str | None = None, token: str = "unused"
+) -> dict:
+    """An Applications API event as API Gateway sends it after the authorizer allowed alice's token."""
     import json
 
     from localrun.events import ProxyRequest, proxy_event
 
     path = resource.replace("{id}", app_id or "")
-    headers = [("Content-Type", "application/json")] if body is not None else []
+    headers = [("Authorization", f"Bearer {token}")]
+    headers += [("Content-Type", "application/json")] if body is not None else []
     request = ProxyRequest(method, path, "", headers, json.dumps(body).encode() if body is not None else b"")
     return proxy_event(
         request,
@@ -262,10 +265,14 @@ def test_the_applications_functions_role_grants_exactly_what_its_flows_use(aws, 
     import json
 
     admin.create_user("alice", "correct horse battery staple", "read", roles="subscriber")
+    console = admin.create_client("Console", "read apim:subscribe")
+    form = {"grant_type": "password", "username": "alice", "password": "correct horse battery staple"}
+    basic = _basic({"client_id": console.client.client_id, "client_secret": console.client_secret})
+    token = post_form(lambda_context, "/token", {**form, "scope": "apim:subscribe"}, basic)[2]["access_token"]
     call = handler("applications")
 
     def send(method, resource, body=None, app_id=None) -> dict:
-        response = call(applications_event(method, resource, body, app_id), lambda_context)
+        response = call(applications_event(method, resource, body, app_id, token), lambda_context)
         return json.loads(response["body"])
 
     recorder = Recorder(aws, monkeypatch)

@@ -182,3 +182,17 @@ def test_common_passwords_are_refused(aws, capsys, monkeypatch):
         stdin="iloveyou\n",
     )
     assert code != 0 and "common" in err
+
+
+def test_client_create_reports_the_stacks_token_format_not_its_own_environment(aws, capsys, monkeypatch):
+    import boto3
+
+    from tokenservice.deploy import deployment
+
+    kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+    deployment.set_up_signing("https://auth.example.com", kms_key, access_token_format="jwt")  # the stack's
+    monkeypatch.delenv("ACCESS_TOKEN_FORMAT", raising=False)  # tokenctl's own shell sets nothing
+    _, out, _ = run(capsys, monkeypatch, "client", "create", "--name", "Shop", "--scopes", "read", "--json")
+    assert json.loads(out)["token_format"] == "jwt"
+    _, out, _ = run(capsys, monkeypatch, "client", "list", "--json")
+    assert {client["token_format"] for client in json.loads(out)} == {"jwt"}

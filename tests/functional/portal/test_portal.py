@@ -77,7 +77,7 @@ def test_sign_in_sets_an_httponly_secure_strict_cookie_and_gives_the_browser_no_
     body = response.json()
     assert body["signed_in"] and body["username"] == "carol" and body["may_manage_applications"]
     assert not {"access_token", "refresh_token"} & set(body)
-    assert body["scopes"] == ["apim:subscribe", "read"]  # what an application may ask for
+    assert body["scopes"] == ["read"]  # what an application may ask for (never the portal's own scope)
 
 
 def test_the_session_is_stored_as_hashes_only(browser):

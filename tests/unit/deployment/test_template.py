@@ -251,3 +251,41 @@ def test_the_sample_api_is_a_parameter_on_by_default_and_off_in_prod():
     assert TMPL["Resources"]["OrdersFunctionLogGroup"]["Condition"] == "SampleApi"
     samconfig = tomllib.loads((template.ROOT / "samconfig.toml").read_text())
     assert "DeploySampleApi=false" in samconfig["prod"]["deploy"]["parameters"]["parameter_overrides"].split()
+
+
+def _parameter_settings() -> list[tuple[str, str]]:
+    """(setting variable, template parameter) of every function variable set by `!Ref Parameter`."""
+    pairs = set()
+    for name, value in template.function_variables(TMPL).items():
+        if isinstance(value, dict) and value.get("Ref") in TMPL["Parameters"]:
+            pairs.add((name, value["Ref"]))
+    return sorted(pairs)
+
+
+def test_every_parameter_passed_to_a_setting_has_the_settings_default_and_bounds():
+    declared = {setting.variable: setting for setting in config.SETTINGS}
+    checked = []
+    for variable, parameter in _parameter_settings():
+        setting, spec = declared.get(variable), TMPL["Parameters"][parameter]
+        if setting is None:
+            continue
+        checked.append(variable)
+        if isinstance(setting, config.Number):
+            assert (spec["Default"], spec.get("MinValue"), spec.get("MaxValue")) == (
+                setting.default,
+                setting.minimum,
+                setting.maximum,
+            ), variable
+        elif isinstance(setting, config.Flag):
+            assert (spec["Default"], sorted(spec["AllowedValues"])) == ("false", ["false", "true"]), variable
+        elif isinstance(setting, config.Choice):
+            assert (spec["Default"], spec["AllowedValues"]) == (setting.default, list(setting.choices))
+        else:
+            assert spec["Default"] == setting.default, variable
+    assert {"LOCKOUT_THRESHOLD", "REFRESH_RETRY_GRACE_SECONDS", "ACCESS_TOKEN_FORMAT"} <= set(checked)
+
+
+def test_the_refresh_retry_grace_reaches_the_token_function_off_by_default():
+    token_env = TMPL["Resources"]["TokenFunction"]["Properties"]["Environment"]["Variables"]
+    assert token_env["REFRESH_RETRY_GRACE_SECONDS"] == {"Ref": "RefreshRetryGraceSeconds"}
+    assert TMPL["Parameters"]["RefreshRetryGraceSeconds"]["Default"] == 0

@@ -3,33 +3,82 @@ default and bounds.
 
 The template passes these names to the functions, the local runner (`make run`) sets them the
 same way, and `tokenctl` reads them too. Defaults are the local ones. A test checks that the
-template's parameters have the same bounds as the settings here.
+template's parameters have the same defaults and bounds as the settings here.
+
+An invalid value (not a whole number, out of bounds, not `true`/`false`, an unknown choice) is
+never replaced by the default: reading it raises `InvalidSetting`, one line naming the variable.
+`validate` reads every setting: each function calls it at its cold start and `make run` before it
+serves, so a bad value stops them at once rather than at the first request that reads it.
 """
 
 import os
+import re
 from dataclasses import dataclass
+
+from tokenservice.core import problems
+from tokenservice.core.text import printable
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+
+
+class InvalidSetting(problems.Invalid):
+    """An environment variable whose value the service refuses, said in one line naming it."""
+
+
+SETTINGS: list = []  # every setting declared below, in order (`validate`)
+
+
+def _refuse(variable: str, expected: str, raw: str) -> InvalidSetting:
+    return InvalidSetting(f"{variable} must be {expected}, not {printable(raw)!r}")
 
 
 @dataclass(frozen=True)
 class Number:
-    """A whole-number setting; anything that is not a non-negative integer means the default."""
+    """A whole-number setting within [minimum, maximum]; unset or empty means the default."""
 
     variable: str
     default: int
     minimum: int = 0
     maximum: int | None = None
 
+    def __post_init__(self):
+        SETTINGS.append(self)
+
     def value(self) -> int:
         raw = os.environ.get(self.variable, "").strip()
-        return int(raw) if raw.isdigit() else self.default
+        if not raw:
+            return self.default
+        if not _WHOLE_NUMBER.fullmatch(raw) or not self.accepts(int(raw)):
+            raise _refuse(self.variable, self.expected(), raw)
+        return int(raw)
 
     def accepts(self, value: int) -> bool:
         return self.minimum <= value and (self.maximum is None or value <= self.maximum)
 
-    def bounded(self) -> int:
-        """The value, brought within the bounds."""
-        value = max(self.minimum, self.value())
-        return value if self.maximum is None else min(value, self.maximum)
+    def expected(self) -> str:
+        if self.maximum is None:
+            return f"a whole number of at least {self.minimum}"
+        return f"a whole number from {self.minimum} to {self.maximum}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a few words; unset or empty means the default."""
+
+    variable: str
+    default: str
+    choices: tuple[str, ...]
+
+    def __post_init__(self):
+        SETTINGS.append(self)
+
+    def value(self) -> str:
+        raw = os.environ.get(self.variable, "").strip()
+        if not raw:
+            return self.default
+        if raw not in self.choices:
+            raise _refuse(self.variable, "one of " + ", ".join(self.choices), raw)
+        return raw
 
 
 @dataclass(frozen=True)
@@ -40,6 +89,9 @@ class Text:
     default: str
     empty_is_default: bool = True
 
+    def __post_init__(self):
+        SETTINGS.append(self)
+
     def value(self) -> str:
         raw = os.environ.get(self.variable)
         if raw is None or (self.empty_is_default and not raw):
@@ -49,12 +101,27 @@ class Text:
 
 @dataclass(frozen=True)
 class Flag:
-    """On only when set to "true" (any case)."""
+    """A switch: `true` or `false` (any case); unset or empty means off."""
 
     variable: str
 
+    def __post_init__(self):
+        SETTINGS.append(self)
+
     def on(self) -> bool:
-        return os.environ.get(self.variable, "").strip().lower() == "true"
+        raw = os.environ.get(self.variable, "").strip()
+        if raw.lower() not in ("", "true", "false"):
+            raise _refuse(self.variable, "true or false", raw)
+        return raw.lower() == "true"
+
+    def value(self) -> bool:
+        return self.on()
+
+
+def validate() -> None:
+    """Read every setting: InvalidSetting (one line, naming the variable) for the first bad one."""
+    for setting in SETTINGS:
+        setting.value()
 
 
 # -- tables -------------------------------------------------------------------------------------
@@ -96,10 +163,15 @@ REFRESH_TTL = Number("DEFAULT_REFRESH_TTL", 86400, minimum=1, maximum=31536000)
 # family cannot be refreshed, whatever the sliding expiry of its refresh tokens says.
 MAX_SESSION_SECONDS = Number("MAX_SESSION_SECONDS", 2592000, minimum=60, maximum=31536000)
 
+# A refresh retry after a lost reply (Cognito's "refresh token rotation grace period"): within this
+# many seconds of a rotation, the same client presenting the just-rotated refresh token gets a fresh
+# pair (the unused pair of the lost reply is revoked) instead of its family being revoked. 0: off.
+REFRESH_RETRY_GRACE_SECONDS = Number("REFRESH_RETRY_GRACE_SECONDS", 0, minimum=0, maximum=60)
+
 # -- access-token format: "opaque" (a random string, checked in the tokens table) or "jwt" (RFC
 # 9068, verifiable from the JWKS without us); a client's own format wins.
-ACCESS_TOKEN_FORMAT = Text("ACCESS_TOKEN_FORMAT", "opaque")
 TOKEN_FORMATS = ("opaque", "jwt")
+ACCESS_TOKEN_FORMAT = Choice("ACCESS_TOKEN_FORMAT", "opaque", TOKEN_FORMATS)
 # The authorizer also reads a JWT's record (revoked? its user still as it was?): one more round trip.
 JWT_REVOCATION_CHECK = Flag("JWT_REVOCATION_CHECK")
 JWT_LEEWAY_SECONDS = 30  # clock skew allowed on exp/nbf/iat

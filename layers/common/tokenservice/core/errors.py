@@ -113,6 +113,18 @@ class TemporarilyUnavailable(OAuthError):
 # -- the Applications API and the developer portal -------------------------------------------------
 
 
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: the access token is revoked or expired, or its user was disabled, changed
+    password or roles since it was issued (401)."""
+
+    error = "invalid_token"
+    status_code = 401
+    default_description = "The access token is invalid, expired or revoked"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Bearer realm="{config.AUTH_REALM.value()}", error="invalid_token"'}
+
+
 class InsufficientScope(OAuthError):
     """RFC 6750 §3.1: the token is valid but does not allow this request (403)."""
 

@@ -31,7 +31,10 @@ DEFAULT_NAMESPACE = "TokenService"
 
 
 def count(name: str, **dimensions: str) -> None:
-    """Emit one count of `name` now."""
+    """Emit one count of `name` now (nothing when POWERTOOLS_METRICS_DISABLED=true, as make run
+    sets it unless LOG_FORMAT=json)."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() == "true":
+        return
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
     service = os.environ.get("POWERTOOLS_SERVICE_NAME") or "tokenservice"
     with single_metric(

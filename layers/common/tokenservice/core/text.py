@@ -1,7 +1,8 @@
-"""Checks on untrusted text, and a safe way to echo it.
+"""Checks on untrusted text, and a safe rendering of it for one-line messages.
 
-Names, secrets and form parameters never contain C0 control characters or DEL; error
-descriptions quote untrusted input only through `printable`.
+Names, secrets and form parameters never contain C0 control characters or DEL. HTTP error
+descriptions never repeat what a client sent; operators' one-line messages (an invalid setting,
+tokenctl) quote their own input only through `printable`.
 """
 
 import re
@@ -15,5 +16,5 @@ def has_control_characters(value: str) -> bool:
 
 
 def printable(value: str) -> str:
-    """A short ASCII rendering of untrusted input, safe to echo in an error description."""
+    """A short ASCII rendering of text, safe in a one-line message (never in an HTTP answer)."""
     return value[:40].encode("ascii", "backslashreplace").decode("ascii")

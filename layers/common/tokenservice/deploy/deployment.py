@@ -2,12 +2,13 @@
 set up JWT signing.
 
 CloudFormation sends Create/Update/Delete with `ResourceProperties: {ApiId, Issuer, DefaultIssuer,
-KmsKeyId}`; the answer goes to the presigned `ResponseURL` (always, so that a failure never leaves
-the stack waiting an hour). Create and Update import the bundled openapi.yaml's rules for the API,
-record the issuer (the Issuer parameter, else the API's own URL) and the KMS key that encrypts the
-signing keys, and make the first signing key when there is none; the issuer is returned as the
-resource's `Issuer`. Delete removes the API's rules, as the API goes away with the stack (keys and
-settings stay with the retained table).
+KmsKeyId, AccessTokenFormat}`; the answer goes to the presigned `ResponseURL` (always, so that a
+failure never leaves the stack waiting an hour). Create and Update import the bundled openapi.yaml's
+rules for the API, record the issuer (the Issuer parameter, else the API's own URL), the KMS key
+that encrypts the signing keys and the stack's access-token format (for tokenctl), and make the
+first signing key when there is none; the issuer is returned as the resource's `Issuer`. Delete
+removes the API's rules, as the API goes away with the stack (keys and settings stay with the
+retained table).
 """
 
 import logging
@@ -32,7 +33,11 @@ def register_own_api(event: Mapping) -> None:
         else:
             api = registry.import_api(api_id, openapi.load(openapi.SAMPLE))
             issuer = str(properties.get("Issuer") or properties.get("DefaultIssuer") or "")
-            data["Issuer"] = set_up_signing(issuer, str(properties.get("KmsKeyId", ""))).issuer
+            token_format = str(properties.get("AccessTokenFormat") or "") or None
+            signed = set_up_signing(
+                issuer, str(properties.get("KmsKeyId", "")), access_token_format=token_format
+            )
+            data["Issuer"] = signed.issuer
             reason = f"{len(registry.api_rules(api))} rules; issuer {data['Issuer']}"
     except Exception as error:  # CloudFormation must hear back, whatever happened
         logger.exception("Deployment setup failed")
@@ -40,9 +45,12 @@ def register_own_api(event: Mapping) -> None:
     _respond(event, status, reason, data)
 
 
-def set_up_signing(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> signing.Settings:
-    """Record the issuer and the KMS key, and make the first signing key when none can sign."""
-    signing.configure(issuer, kms_key_id, kms_endpoint)
+def set_up_signing(
+    issuer: str, kms_key_id: str, kms_endpoint: str | None = None, *, access_token_format: str | None = None
+) -> signing.Settings:
+    """Record the issuer, the KMS key and the stack's access-token format, and make the first signing
+    key when none can sign."""
+    signing.configure(issuer, kms_key_id, kms_endpoint, access_token_format)
     try:
         signing.signer(time.time())
     except signing.SigningError:

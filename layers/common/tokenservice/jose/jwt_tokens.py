@@ -6,6 +6,11 @@ audience, by default the issuer), `client_id`, `scope`, `iat`, `exp`, `jti`, and
 user authenticated. Verification pins the algorithm (no `none`, no HS256 with a public key), checks
 `typ`, the signature, `iss`, `aud`, and `exp`/`nbf`/`iat` with a small leeway.
 
+A token has exactly one valid string. ECDSA signatures are malleable: (r, n - s) verifies wherever
+(r, s) does, so a token could be given a second string that names the same `jti`. Signatures are
+made low-s (s ≤ n/2, as Bitcoin's BIP 62 and libsecp256k1 do) and a high-s signature is refused
+before anything else is checked (`verify`), wherever a JWT is verified.
+
 PyJWT and `cryptography` cost ~60 ms of import: only the paths that make or check a JWT import
 this module, never the opaque-token path.
 """
@@ -27,11 +32,37 @@ REQUIRED = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
 # then checks the whole token again before anything in it is trusted)
 _COMPACT = re.compile(r"([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 MAX_HEADER = 512
+# The order of the P-256 group (SEC 2 §2.4.2); an ES256 signature is r || s, 32 bytes each (RFC 7518).
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+SIGNATURE_BYTES = 64
 
 
 def mint(kid: str, key, claims: Mapping) -> str:
-    """A signed access token with these claims."""
-    return jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TYP})
+    """A signed access token with these claims, its signature low-s."""
+    token = jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TYP})
+    signed, _, signature = token.rpartition(".")
+    r, s = _signature(signature) or (0, 0)
+    if s > P256_ORDER // 2:
+        low = r.to_bytes(32, "big") + (P256_ORDER - s).to_bytes(32, "big")
+        token = signed + "." + base64.urlsafe_b64encode(low).rstrip(b"=").decode("ascii")
+    return token
+
+
+def _signature(segment: str) -> tuple[int, int] | None:
+    """(r, s) of an ES256 signature segment; None when it is not 64 bytes of base64url."""
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except ValueError:
+        return None
+    if len(raw) != SIGNATURE_BYTES:
+        return None
+    return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+
+
+def low_s(token: str) -> bool:
+    """Whether a token's signature is the one canonical string of its ES256 signature."""
+    signature = _signature(token.rpartition(".")[2])
+    return signature is not None and 0 < signature[1] <= P256_ORDER // 2
 
 
 def verify(
@@ -42,6 +73,7 @@ def verify(
     header = _header(token)
     if (
         header is None
+        or not low_s(token)
         or str(header.get("typ", "")).lower() not in (TYP, "application/" + TYP)
         or header.get("alg") != ALGORITHM
     ):

@@ -16,7 +16,7 @@ import functools
 import secrets
 import time
 
-from tokenservice.core import caching, loopback, problems
+from tokenservice.core import caching, config, loopback, problems
 from tokenservice.jose import keyset
 from tokenservice.jose.keyset import SETTINGS_ID, Key, Settings
 from tokenservice.store import storage
@@ -48,9 +48,13 @@ def settings(fresh: bool = False) -> Settings | None:
     return keyset.remember(read()) if current is caching.MISS else current
 
 
-def configure(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> Settings:
-    """Set the issuer and the KMS key (keeping the keys); creates the settings when there are none."""
+def configure(
+    issuer: str, kms_key_id: str, kms_endpoint: str | None = None, access_token_format: str | None = None
+) -> Settings:
+    """Set the issuer, the KMS key and the stack's access-token format (keeping the keys); creates the
+    settings when there are none."""
     current = read()
+    previous = storage.get(SigningModel, SETTINGS_ID) if current else None
     item = SigningModel(
         SETTINGS_ID,
         issuer=issuer.rstrip("/"),
@@ -58,6 +62,7 @@ def configure(issuer: str, kms_key_id: str, kms_endpoint: str | None = None) -> 
         kms_endpoint=kms_endpoint,
         keys=current.keys_json() if current else "[]",
         version=(current.version + 1) if current else 1,
+        access_token_format=access_token_format or (previous.access_token_format if previous else None),
     )
     storage.save(item)
     return settings(fresh=True)
@@ -135,6 +140,14 @@ def _private_key(kid: str):
         CiphertextBlob=item.ciphertext, KeyId=current.kms_key_id, EncryptionContext=_context(kid)
     )
     return serialization.load_der_private_key(plain["Plaintext"], password=None)
+
+
+def stack_token_format() -> str:
+    """The access-token format of clients without their own, as the stack (or make run) recorded it;
+    this process's ACCESS_TOKEN_FORMAT where none was recorded."""
+    item = storage.get(SigningModel, SETTINGS_ID)
+    recorded = item.access_token_format if item is not None else None
+    return recorded or config.ACCESS_TOKEN_FORMAT.value()
 
 
 def signer(now: float) -> tuple[str, Settings, object]:

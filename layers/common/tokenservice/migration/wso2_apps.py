@@ -28,6 +28,7 @@ from tokenservice.core.errors import OAuthError
 from tokenservice.core.text import has_control_characters
 from tokenservice.migration import wso2_keys, wso2_users
 from tokenservice.migration.report import Report, existing, shown
+from tokenservice.oauth import clients
 from tokenservice.portal import applications
 from tokenservice.registry import registry
 from tokenservice.store import storage
@@ -218,8 +219,8 @@ def _application(app_keys: list[wso2_keys.Key], scope: str, options: dict, repor
     else:
         for env, (model, _) in list(made.items()):
             try:
-                storage.create(model)
-            except storage.KeyTaken:
+                clients.store(model)  # with its id reserved against usernames, as every client's
+            except problems.Exists:
                 report.existing.append(model.client_id)
                 del made[env]
     _created(made, owner, label, report)

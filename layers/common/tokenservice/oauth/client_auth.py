@@ -21,7 +21,7 @@ from tokenservice.core import credentials
 from tokenservice.core.errors import InvalidClient, InvalidRequest, UnauthorizedClient
 from tokenservice.core.text import has_control_characters
 from tokenservice.store import storage
-from tokenservice.store.models import ClientModel
+from tokenservice.store.models import ClientModel, UserModel
 from tokenservice.web.http import Request
 
 
@@ -98,6 +98,17 @@ def unchanged(client: ClientModel) -> dict | None:
         scope = ClientModel.scope.does_not_exist() | scope
     condition = (ClientModel.secret_hash == client.secret_hash) & scope & ~(ClientModel.suspended == True)  # noqa: E712
     return {"ConditionCheck": storage.condition_check_request(ClientModel, client.client_id, condition)}
+
+
+def owner_enabled(client: ClientModel, username: str | None = None) -> dict | None:
+    """For an application's client, the transaction item that holds a grant to the client's owner
+    existing and being enabled: keys of a disabled owner never issue a token, whether or not the
+    disable has suspended them yet. None for operators' clients, and when the grant's own user is
+    the owner (the grant's condition on that user holds it already)."""
+    if not client.owner or client.owner == username:
+        return None
+    enabled = UserModel.username.exists() & ~(UserModel.disabled == True)  # noqa: E712
+    return {"ConditionCheck": storage.condition_check_request(UserModel, client.owner, enabled)}
 
 
 def require_grant_type(client: ClientModel, grant_type: str) -> None:

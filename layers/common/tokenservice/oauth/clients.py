@@ -5,6 +5,7 @@ bounds), its access-token format and audience. Its secret (256 random bits) is r
 shown once; only its SHA-256 is stored (`credentials`). Bad settings are `problems.Invalid`.
 """
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -72,18 +73,35 @@ def create_client(
         refresh_ttl=_ttl(refresh_ttl, config.REFRESH_TTL, "--refresh-ttl"),
         created_at=int(time.time()),
     )
-    _store(client, replace, f"client {client.client_id} already exists")
+    store(client, replace)
     return NewClient(client, secret)
 
 
-def _store(model, replace: bool, conflict: str) -> None:
+def store(client: ClientModel, replace: bool = False) -> None:
+    """Write a client with the reservation of its id as a username (`provisioning.reservation`), in
+    one transaction; `replace` overwrites a client of that id (its reservation is kept)."""
+    from tokenservice.users import provisioning
+
+    held = provisioning.reservation(client.client_id, int(client.created_at))
     if replace:
-        storage.save(model)
+        storage.save(client)
+        if held is not None:
+            with contextlib.suppress(storage.ConditionFailed):  # held already: by this client, or a user
+                storage.transact([held])
         return
+    writes = [{"Put": storage.put_new_request(client)}] + ([held] if held else [])
     try:
-        storage.create(model)
-    except storage.KeyTaken as error:
-        raise problems.Exists(conflict) from error
+        storage.transact(writes)
+    except storage.ConditionFailed as error:
+        taken = "a user has that name" if 1 in error.items else "it already exists"
+        raise problems.Exists(f"client {client.client_id} cannot be created: {taken}") from error
+
+
+def _service_format() -> str:
+    """The format of clients without their own: the stack's, as its deployment recorded it."""
+    from tokenservice.jose import signing
+
+    return signing.stack_token_format()
 
 
 def client_document(client: ClientModel) -> dict:
@@ -96,7 +114,7 @@ def client_document(client: ClientModel) -> dict:
         "access_ttl": None if client.access_ttl is None else int(client.access_ttl),
         "refresh_ttl": None if client.refresh_ttl is None else int(client.refresh_ttl),
         "introspect_any": bool(client.introspect_any),
-        "token_format": client.token_format or config.ACCESS_TOKEN_FORMAT.value(),
+        "token_format": client.token_format or _service_format(),
         "audience": client.audience,
         "created_at": int(client.created_at),
         # a user's application (the developer portal): its owner, application and environment

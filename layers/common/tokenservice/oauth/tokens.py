@@ -45,8 +45,7 @@ class IssuedTokens:
 
 def access_format(client: ClientModel) -> str:
     """The client's access-token format, else the service's (ACCESS_TOKEN_FORMAT)."""
-    chosen = client.token_format or config.ACCESS_TOKEN_FORMAT.value()
-    return chosen if chosen in config.TOKEN_FORMATS else "opaque"
+    return client.token_format or config.ACCESS_TOKEN_FORMAT.value()
 
 
 def lifetimes(client: ClientModel, grant_type: str) -> tuple[int, int | None]:
@@ -185,7 +184,8 @@ class UserChanged(NotSaved):
 
 
 class ClientChanged(NotSaved):
-    """An application's client was deleted, re-keyed, suspended or narrowed since it was read."""
+    """An application's client was deleted, re-keyed, suspended or narrowed since it was read, or
+    its owner is disabled or gone."""
 
 
 class RegistrationWritten(NotSaved):
@@ -201,6 +201,7 @@ _FAILURES: tuple[tuple[str, type[NotSaved]], ...] = (
     ("spent", AlreadyUsed),
     ("user", UserChanged),
     ("client", ClientChanged),
+    ("owner", ClientChanged),
     ("registration", RegistrationWritten),
 )
 
@@ -210,25 +211,27 @@ def save(
     *,
     user: dict | None = None,
     client: dict | None = None,
+    owner: dict | None = None,
     registration: dict | None = None,
-    spent: dict | None = None,
+    spent: dict | list[dict] | None = None,
 ) -> None:
     """Store every token of a grant, all at once (one TransactWriteItems), with the grant's other
     items, each named for what its failure means: `user` (`accounts.guard`: the user as read),
-    `client` (`client_auth.unchanged`: an application's client as read), `registration` (the
-    (client, user) registration), `spent` (the refresh token a rotation spends).
+    `client` (`client_auth.unchanged`: an application's client as read), `owner`
+    (`client_auth.owner_enabled`: an application's owner enabled), `registration` (the
+    (client, user) registration), `spent` (the refresh token a rotation spends; a retry's items).
 
     When a retried attempt finds its own tokens already there, the first attempt committed and
     only its response was lost: that is a success. Otherwise a failed item raises its exception
     (AlreadyUsed, UserChanged, ClientChanged, RegistrationWritten; NotSaved for a token's own).
     """
-    given = {"spent": spent, "user": user, "client": client, "registration": registration}
+    given = {"spent": spent, "user": user, "client": client, "owner": owner, "registration": registration}
     items = [{"Put": storage.put_new_request(record)} for record in records]
     named: dict[int, str] = {}
     for name, _ in _FAILURES:
-        if given[name] is not None:
+        for item in [given[name]] if isinstance(given[name], dict) else given[name] or ():
             named[len(items)] = name
-            items.append(given[name])
+            items.append(item)
     try:
         storage.transact(items)
     except storage.ConditionFailed as failed:
@@ -242,10 +245,15 @@ def save(
 
 
 def rotate(
-    old: TokenModel, new: list[TokenModel], *, user: dict | None = None, client: dict | None = None
+    old: TokenModel,
+    new: list[TokenModel],
+    *,
+    user: dict | None = None,
+    client: dict | None = None,
+    owner: dict | None = None,
 ) -> None:
     """Mark a refresh token used and store its successors, atomically (one TransactWriteItems),
-    on the conditions `user` and `client` (as `save`).
+    on the conditions `user`, `client` and `owner` (as `save`).
 
     The condition on the old token makes two concurrent rotations of one token yield exactly one
     success (the other: AlreadyUsed); the successors' hashes are kept on the old token so a later
@@ -255,7 +263,36 @@ def rotate(
     spent = storage.update_request(
         TokenModel,
         old.token_hash,
-        [TokenModel.used.set(True), TokenModel.replaced_by.set(successors)],
+        [
+            TokenModel.used.set(True),
+            TokenModel.used_at.set(int(new[0].issued_at)),
+            TokenModel.replaced_by.set(successors),
+        ],
         ~(TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712 - a DynamoDB condition
     )
-    save(new, user=user, client=client, spent={"Update": spent})
+    save(new, user=user, client=client, owner=owner, spent={"Update": spent})
+
+
+def rotate_again(
+    old: TokenModel, lost: list[TokenModel], new: list[TokenModel], **guards: dict | None
+) -> None:
+    """A retry of a rotation whose reply was lost: store `new` as the rotated token's successors and
+    revoke the `lost` pair the first rotation issued, atomically, on the conditions that the rotated
+    token's family is not revoked and that the lost refresh token was never used (nor revoked: two
+    concurrent retries yield exactly one success; the other, and a retry racing the lost token's
+    own use, get AlreadyUsed). `guards`: `user`, `client`, `owner`, as `save`."""
+    unused = ~(TokenModel.used == True) & ~(TokenModel.revoked == True)  # noqa: E712
+    spent = [
+        storage.update_request(
+            TokenModel,
+            old.token_hash,
+            [TokenModel.replaced_by.add({record.token_hash for record in new})],
+            (TokenModel.used == True) & ~(TokenModel.revoked == True),  # noqa: E712
+        )
+    ]
+    for record in lost:  # the refresh token unused; an access token still live (TTL never removed it)
+        condition = unused if record.kind == REFRESH else None
+        spent.append(
+            storage.update_request(TokenModel, record.token_hash, [TokenModel.revoked.set(True)], condition)
+        )
+    save(new, spent=[{"Update": item} for item in spent], **guards)

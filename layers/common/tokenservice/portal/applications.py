@@ -39,9 +39,12 @@ from tokenservice.core.errors import (
     NotFound,
 )
 from tokenservice.oauth import registrations, revocation
+from tokenservice.portal import standing
+from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UserModel
+from tokenservice.users import accounts, provisioning
 
 PRODUCTION, SANDBOX = "production", "sandbox"
 ENVIRONMENTS = (PRODUCTION, SANDBOX)
@@ -79,7 +82,7 @@ class NewKeys:
 
 
 def limit() -> int:
-    return config.APPLICATIONS_PER_USER.bounded()
+    return config.APPLICATIONS_PER_USER.value()
 
 
 def valid_name(name: str) -> str:
@@ -107,12 +110,17 @@ def environment(value: str | None) -> str:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def owned(owner: str) -> list[Application]:
-    """The owner's applications, oldest first."""
-    user = storage.get(UserModel, owner)
+def owned(owner: "standing.Caller | str") -> list[Application]:
+    """The owner's applications, oldest first (the owner's standing checked with the list)."""
+    return owned_by(standing.read(owner)[0])
+
+
+def owned_by(user: UserModel | None) -> list[Application]:
+    """The applications a user item lists, oldest first (their clients: one more round trip)."""
     ids = sorted(user.application_clients or ()) if user is not None else []
     if not ids:
         return []
+    owner = user.username
     clients = storage.get_many([(ClientModel, client_id) for client_id in ids])
     grouped: dict[str, dict[str, ClientModel]] = {}
     for client in clients:
@@ -128,13 +136,25 @@ def _application(owner: str, app_id: str, clients: dict[str, ClientModel]) -> Ap
     return Application(app_id, owner, first.name, first.scope, int(first.created_at), clients)
 
 
-def find(owner: str, app_id: str) -> Application:
+def find(owner: "standing.Caller | str", app_id: str) -> Application:
     """One of the owner's applications; NotFound for anyone else's, or none."""
+    return _found(owner, app_id)[0]
+
+
+def _found(owner: "standing.Caller | str", app_id: str) -> tuple[Application, UserModel]:
+    """One of the owner's applications and the owner's user item, as read (standing checked)."""
+    user = standing.read(owner)[0]
     if _ID.fullmatch(app_id or ""):
-        for app in owned(owner):
+        for app in owned_by(user):
             if app.id == app_id:
-                return app
+                return app, user
     raise NotFound("No such application")
+
+
+def _changed_meanwhile(owner: "standing.Caller | str") -> UserModel:
+    """After a change's condition failed: the owner's standing judged again (its refusal when it
+    no longer counts); the owner's user item as it is now."""
+    return standing.read(owner)[0]
 
 
 def keyed_client(app: Application, env: str) -> ClientModel:
@@ -177,6 +197,8 @@ def document(app: Application) -> dict:
 
 def _requested_scopes(value: str | None) -> frozenset[str]:
     requested = scopes.parse(value) - {scopes.DEFAULT_SCOPE}
+    if SESSION_SCOPE in requested:  # its keys would manage their owner's applications
+        raise InvalidScope("An application cannot have the portal's own scope")
     if len(requested) > MAX_SCOPES:
         raise InvalidScope(f"An application may request at most {MAX_SCOPES} scopes")
     return requested
@@ -211,42 +233,46 @@ def _new_client(owner: str, app_id: str, name: str, scope: str, env: str, now: i
     )
 
 
-def create(owner: str, name: str, scope: str | None) -> Application:
-    """A new application of the owner's, with scopes they may obtain, and its two clients."""
+def create(owner: "standing.Caller | str", name: str, scope: str | None) -> Application:
+    """A new application of the owner's, with scopes they may obtain, and its two clients; written
+    on the condition that the owner is still as read (enabled, same credential version)."""
     name = valid_name(name)
     canonical = canonical_name(name)
     requested = _requested_scopes(scope)
-    user, *defined = storage.get_many([(UserModel, owner), *registry.scope_keys(requested)])
-    if user is None:
-        raise NotFound("No such user")
+    user, *defined = standing.read(owner, *registry.scope_keys(requested))
     refused = requested - scopes.parse(user.scope) - registry.role_bound(defined, user.roles)
     if refused:
-        raise InvalidScope(f"You may not obtain the scope {sorted(refused)[0][:64]}")
+        raise InvalidScope("You may not obtain one of the requested scopes")
     _refuse_when_full(user, canonical)
-    now, app_id = int(time.time()), secrets.token_hex(8)
+    now, app_id, username = int(time.time()), secrets.token_hex(8), user.username
     scope = " ".join(sorted(requested))
-    clients = {env: _new_client(owner, app_id, name, scope, env, now) for env in ENVIRONMENTS}
-    return _write(owner, app_id, name, clients)
+    clients = {env: _new_client(username, app_id, name, scope, env, now) for env in ENVIRONMENTS}
+    return _write(owner, user, app_id, name, clients)
 
 
-def _write(owner: str, app_id: str, name: str, clients: dict[str, ClientModel]) -> Application:
-    """Store an application's clients and list them on the owner, in one transaction on the
-    condition that the name is free and the owner has room."""
-    canonical = canonical_name(name)
+def _write(
+    owner: "standing.Caller | str", user: UserModel, app_id: str, name: str, clients: dict[str, ClientModel]
+) -> Application:
+    """Store an application's clients (each id reserved against usernames) and list them on the
+    owner, in one transaction on the condition that the owner is still as read, the name is free
+    and the owner has room."""
+    canonical, now = canonical_name(name), int(time.time())
     listed = [
         UserModel.application_names.add({canonical}),
         UserModel.application_clients.add({client.client_id for client in clients.values()}),
     ]
-    writes = [{"Update": storage.update_request(UserModel, owner, listed, _room_for(canonical))}]
+    writes = [accounts.guard(user, _room_for(canonical), listed)]
     writes += [{"Put": storage.put_new_request(client)} for client in clients.values()]
+    reserved = (provisioning.reservation(client.client_id, now) for client in clients.values())
+    writes += [reservation for reservation in reserved if reservation is not None]
     try:
         storage.transact(writes)
     except storage.ConditionFailed as failed:
         mine = storage.get(ClientModel, clients[PRODUCTION].client_id)
         if mine is None or mine.application_id != app_id:  # not our own attempt, committed
-            _refuse_when_full(storage.get(UserModel, owner), canonical)
+            _refuse_when_full(_changed_meanwhile(owner), canonical)
             raise ApplicationExists("Your applications changed meanwhile: try again") from failed
-    return _application(owner, app_id, clients)
+    return _application(user.username, app_id, clients)
 
 
 def adopt(owner: str, name: str, keys: dict[str, ClientModel]) -> Application:
@@ -255,7 +281,8 @@ def adopt(owner: str, name: str, keys: dict[str, ClientModel]) -> Application:
     environment without keys gets a client of its own, without keys yet. The caller has kept the
     clients' scopes to what the owner may obtain."""
     name = valid_name(name)
-    _refuse_when_full(storage.get(UserModel, owner), canonical_name(name))
+    (user,) = standing.read(owner)
+    _refuse_when_full(user, canonical_name(name))
     now, app_id = int(time.time()), secrets.token_hex(8)
     scope = next(iter(keys.values())).scope
     clients = {}
@@ -265,42 +292,44 @@ def adopt(owner: str, name: str, keys: dict[str, ClientModel]) -> Application:
         if env in keys:
             client.keys_generated_at = now
         clients[env] = client
-    return _write(owner, app_id, name, clients)
+    return _write(owner, user, app_id, name, clients)
 
 
-def generate_keys(owner: str, app_id: str, env: str) -> NewKeys:
-    """A new consumer secret for one environment of the owner's application, shown once."""
+def generate_keys(owner: "standing.Caller | str", app_id: str, env: str) -> NewKeys:
+    """A new consumer secret for one environment of the owner's application, shown once; written on
+    the condition that the owner is still as read."""
     env = environment(env)
-    app = find(owner, app_id)
+    app, user = _found(owner, app_id)
     secret = credentials.new_client_secret()
     now = int(time.time())
-    mine = (ClientModel.owner == owner) & (ClientModel.application_id == app_id)
-    client = storage.update(
-        ClientModel,
-        app.clients[env].client_id,
-        [ClientModel.secret_hash.set(credentials.digest(secret)), ClientModel.keys_generated_at.set(now)],
-        mine,
-    )
-    if client is None:
-        raise NotFound("No such application")
-    return NewKeys(app, env, client.client_id, secret, now)
+    client_id = app.clients[env].client_id
+    mine = (ClientModel.owner == user.username) & (ClientModel.application_id == app_id)
+    keyed = [ClientModel.secret_hash.set(credentials.digest(secret)), ClientModel.keys_generated_at.set(now)]
+    writes = [{"Update": storage.update_request(ClientModel, client_id, keyed, mine)}, standing.guard(user)]
+    try:
+        storage.transact(writes)
+    except storage.ConditionFailed as failed:
+        _changed_meanwhile(owner)
+        raise NotFound("No such application") from failed
+    return NewKeys(app, env, client_id, secret, now)
 
 
-def delete(owner: str, app_id: str) -> int:
+def delete(owner: "standing.Caller | str", app_id: str) -> int:
     """Delete the owner's application and revoke its clients' tokens; returns how many."""
-    app = find(owner, app_id)
+    app, user = _found(owner, app_id)
     ids = {client.client_id for client in app.clients.values()}
-    mine = ClientModel.owner == owner
+    mine = ClientModel.owner == user.username
     writes = [{"Delete": storage.delete_request(ClientModel, client_id, mine)} for client_id in sorted(ids)]
     unlisted = [
         UserModel.application_names.delete({canonical_name(app.name)}),
         UserModel.application_clients.delete(ids),
     ]
-    writes.append({"Update": storage.update_request(UserModel, owner, unlisted)})
+    writes.append(accounts.guard(user, None, unlisted))
     try:
         storage.transact(writes)
     except storage.ConditionFailed as failed:
         if any(storage.get_many([(ClientModel, client_id) for client_id in sorted(ids)])):
+            _changed_meanwhile(owner)
             raise NotFound("No such application") from failed
         # else: an attempt whose response was lost deleted it
     return revocation.revoke_clients(ids)

@@ -55,7 +55,11 @@ def _read(path: Path) -> str:
 
 
 def asset(event: Mapping) -> dict:
-    """GET /portal, /portal/app.js, /portal/app.css."""
+    """GET /portal, /portal/app.js, /portal/app.css. API Gateway routes `/portal/` (a trailing
+    slash) to `/portal` too, where the page's relative links would break: it is redirected."""
+    if str(event.get("resource")) == "/portal" and str(event.get("path") or "").endswith("/"):
+        headers = {"Location": "../portal", "Cache-Control": "no-cache"}
+        return {"statusCode": 301, "headers": headers, "body": ""}
     name, content_type = ASSETS[str(event.get("resource"))]
     return {
         "statusCode": 200,

@@ -19,10 +19,11 @@ own origin. Nothing here logs a password, secret, token, session id or cookie.
 
 from aws_lambda_powertools import Logger
 
-from tokenservice.core import caching, config, grant_types, observability, scopes
+from tokenservice.core import config, grant_types, observability, scopes
 from tokenservice.core.errors import (
     InsufficientScope,
     InvalidRequest,
+    LoginRequired,
     NewPasswordRequired,
     NotFound,
     PasswordChangeRequired,
@@ -30,7 +31,7 @@ from tokenservice.core.errors import (
 from tokenservice.oauth import client_auth
 from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.oauth.grants.dispatch import for_type
-from tokenservice.portal import applications, applications_api, sessions
+from tokenservice.portal import applications, applications_api, sessions, standing
 from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry, rules
 from tokenservice.store import storage
@@ -61,35 +62,26 @@ def portal_credentials() -> ClientCredentials:
 
 # -- what a session may do: the Applications API's rules for this API --------------------------------
 
-_rules: caching.Expiring[list[rules.Rule]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
-
-
-def _api_rules(api_id: str) -> list[rules.Rule]:
-    try:
-        return registry.api_rules(registry.api(api_id))
-    except registry.RegistryError:
-        return []
-
 
 def allowed(request: Request, session: sessions.Session, method: str, path: str) -> bool:
     """Whether the session's token may call `method path` of the Applications API (the REST API
     APPLICATIONS_API_ID), by the registry's rules (kept in memory for RULES_CACHE_SECONDS, as the
     authorizer keeps them)."""
     api_id = config.APPLICATIONS_API_ID.value()
-    api_rules = _rules.get(api_id, lambda: _api_rules(api_id))
     call = rules.MethodArn("", api_id, "", method, path)
-    return call.allowed(api_rules, scopes.permissions(session.record.scope))
+    return call.allowed(standing.api_rules(api_id), scopes.permissions(session.record.scope))
 
 
-def signed_in(request: Request, method: str, path: str, *, changes: bool = True) -> sessions.Session:
+def signed_in(request: Request, method: str, path: str, *, changes: bool = True) -> standing.Caller:
     """The request's session, allowed `method path` of the Applications API (and, for a change,
-    carrying its CSRF token)."""
+    carrying its CSRF token), as the caller whose standing each application call judges again."""
     session = sessions.require(request)
     if changes:
         sessions.check_csrf(request, session)
     if not allowed(request, session, method, path):
         raise InsufficientScope(NO_ACCOUNT_SCOPE)
-    return session
+    needs = standing.needed(config.APPLICATIONS_API_ID.value(), method, path) or frozenset()
+    return standing.Caller(session.username, session.record.token_hash, needs, LoginRequired)
 
 
 # -- sessions --------------------------------------------------------------------------------------
@@ -102,10 +94,18 @@ def session_document(request: Request, session: sessions.Session) -> dict:
         "csrf_token": session.csrf_token,
         "expires_at": session.expires_at,
         "may_manage_applications": allowed(request, session, "GET", "/applications"),
-        "scopes": sorted(registry.obtainable(session.user)),
+        "scopes": sorted(registry.obtainable(session.user) - {SESSION_SCOPE}),  # never an application's
+        "access_tokens_outlive_deletion": _tokens_outlive_revocation(),
+        "access_token_seconds": config.ACCESS_TTL.value(),
         "application_limit": applications.limit(),
         "signup_enabled": config.SELF_SIGNUP_ENABLED.on(),
     }
+
+
+def _tokens_outlive_revocation() -> bool:
+    """Whether applications' access tokens stay valid after a revocation until they expire: JWTs
+    (the applications' clients have the stack's format) checked without a read by the authorizer."""
+    return config.ACCESS_TOKEN_FORMAT.value() == "jwt" and not config.JWT_REVOCATION_CHECK.on()
 
 
 @oauth_endpoint
@@ -185,14 +185,14 @@ def signout(request: Request) -> dict:
 
 @oauth_endpoint
 def list_applications(request: Request) -> dict:
-    session = signed_in(request, "GET", "/applications", changes=False)
-    return json_response(200, applications_api.listing(session.username))
+    caller = signed_in(request, "GET", "/applications", changes=False)
+    return json_response(200, applications_api.listing(caller))
 
 
 @oauth_endpoint
 def create_application(request: Request) -> dict:
-    session = signed_in(request, "POST", "/applications")
-    return json_response(201, applications_api.create(session.username, request))
+    caller = signed_in(request, "POST", "/applications")
+    return json_response(201, applications_api.create(caller, request))
 
 
 def _application_path(request: Request, suffix: str = "") -> str:
@@ -201,14 +201,14 @@ def _application_path(request: Request, suffix: str = "") -> str:
 
 @oauth_endpoint
 def delete_application(request: Request) -> dict:
-    session = signed_in(request, "DELETE", _application_path(request))
-    return json_response(200, applications_api.delete(session.username, request.parameters.get("id", "")))
+    caller = signed_in(request, "DELETE", _application_path(request))
+    return json_response(200, applications_api.delete(caller, request.parameters.get("id", "")))
 
 
 @oauth_endpoint
 def generate_keys(request: Request) -> dict:
-    session = signed_in(request, "POST", _application_path(request, "/keys"))
-    return json_response(200, applications_api.generate_keys(session.username, request))
+    caller = signed_in(request, "POST", _application_path(request, "/keys"))
+    return json_response(200, applications_api.generate_keys(caller, request))
 
 
 TOKEN_GRANTS = (grant_types.CLIENT_CREDENTIALS, grant_types.PASSWORD)
@@ -219,7 +219,7 @@ def access_token(request: Request) -> dict:
     """POST /portal/applications/{id}/token {environment, grant_type, client_secret, scope?,
     password?}: "Generate access token" with the application's keys, through the token endpoint's
     code (client authentication, the grant's rules, lockout for a wrong password)."""
-    session = signed_in(request, "GET", "/applications")
+    caller = signed_in(request, "GET", "/applications")
     fields = json_fields(
         request.json(),
         required=("environment", "grant_type", "client_secret"),
@@ -228,13 +228,13 @@ def access_token(request: Request) -> dict:
     grant_type = fields["grant_type"]
     if grant_type not in TOKEN_GRANTS:
         raise InvalidRequest("'grant_type' must be client_credentials or password")
-    app = applications.find(session.username, request.parameters.get("id", ""))
+    app = applications.find(caller, request.parameters.get("id", ""))
     client = applications.keyed_client(app, fields["environment"])
     form = {"grant_type": grant_type, **({"scope": fields["scope"]} if "scope" in fields else {})}
     if grant_type == grant_types.PASSWORD:
         if "password" not in fields:
             raise InvalidRequest("'password' is required for the password grant")
-        form |= {"username": session.username, "password": fields["password"]}
+        form |= {"username": caller.username, "password": fields["password"]}
     keys = {"client_id": client.client_id, "client_secret": fields["client_secret"]}
     presented = client_auth.extract({}, keys)
     issued = for_type(grant_type).issue(form, presented)

@@ -15,7 +15,7 @@ from tokenservice.oauth.grants.dispatch import for_type
 from tokenservice.store import records
 from tokenservice.store.models import ClientModel, TokenModel, UserModel
 from tokenservice.web.endpoint import oauth_endpoint
-from tokenservice.web.http import NO_STORE, Request, json_response, required
+from tokenservice.web.http import Request, json_response, required
 
 logger = Logger(child=True)
 
@@ -54,8 +54,10 @@ def revoke(request: Request) -> dict:
     As WSO2's revocation endpoint, a revocation names the token's user in `AuthorizedUser` (WSO2's
     RevokedAccessToken/RevokedRefreshToken would repeat tokens: never sent).
     """
-    client, record, _, _ = _client_and_token(request)
-    headers = dict(NO_STORE)
+    client, record, _, token = _client_and_token(request)
+    if credentials.looks_like_jwt(token) and _verified_jwt(token) is None:
+        record = None  # a record found by an unverified (or malleated) JWT's jti is not enough
+    headers = {}
     if record is not None and record.client_id == client.client_id:
         if record.kind == tokens.REFRESH:
             revocation.revoke_grant(record)
@@ -64,7 +66,8 @@ def revoke(request: Request) -> dict:
         logger.info("Token revoked", extra={"client_id": client.client_id, "kind": record.kind})
         if record.username:
             headers["AuthorizedUser"] = quote(record.username, safe=_HEADER_SAFE)
-    return {"statusCode": 200, "headers": headers, "body": ""}
+    # RFC 7009 §2.2: the body says nothing, and is JSON as labelled
+    return json_response(200, {}, headers)
 
 
 # What a header value may carry as it is (printable ASCII but `%`); a Unicode username is

@@ -41,6 +41,8 @@ class UserModel(Model):
     application_clients = UnicodeSetAttribute(null=True)
     # Set by an import (WSO2's UM_REQUIRE_CHANGE): no tokens until the user chooses a new password.
     must_change_password = BooleanAttribute(null=True)
+    # Not a user: a client's id (case-folded) held so that no user can take it (`clients.reservation`).
+    reserved_for = UnicodeAttribute(null=True)
 
 
 class ClientModel(Model):
@@ -102,6 +104,7 @@ class TokenModel(Model):
     auth_time = NumberAttribute(null=True)  # when the user authenticated (the family's password grant)
     revoked = BooleanAttribute(default=False)
     used = BooleanAttribute(default=False)  # a rotated refresh token
+    used_at = NumberAttribute(null=True)  # when it was rotated (the refresh retry grace counts from it)
     replaced_by = UnicodeSetAttribute(null=True)  # hashes of the tokens a rotation issued
 
     by_user = UserTokensIndex()
@@ -207,6 +210,9 @@ class SigningModel(Model):
     kms_endpoint = UnicodeAttribute(null=True)  # make run's KMS emulator; never set on AWS
     keys = UnicodeAttribute(default="[]")  # JSON: [{kid, jwk, created_at, activates_at}, ...]
     version = NumberAttribute(default=0)
+    # The stack's ACCESS_TOKEN_FORMAT (its AccessTokenFormat parameter, or make run's setting), so that
+    # tokenctl, which runs elsewhere, reports the format a client without its own gets.
+    access_token_format = UnicodeAttribute(null=True)
 
 
 class KeyModel(Model):

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from tokenservice.core import config, loopback
 from tokenservice.core.errors import InvalidRequest, InvalidScope, OAuthError
-from tokenservice.core.text import has_control_characters, printable
+from tokenservice.core.text import has_control_characters
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
@@ -86,13 +86,13 @@ class Request:
         seen: set[str] = set()
         for name, value in pairs:
             if name in seen:
-                raise InvalidRequest(f"The parameter '{printable(name)}' is repeated")
+                raise InvalidRequest(f"{_named(name)} is repeated")
             seen.add(name)
             if len(value) > MAX_FIELD_LENGTH or len(name) > MAX_FIELD_LENGTH:
                 raise InvalidRequest("A parameter is too long")
             if has_control_characters(name) or has_control_characters(value):
                 error = InvalidScope if name == "scope" else InvalidRequest  # RFC 6749 §3.3
-                raise error(f"The parameter '{printable(name)}' contains control characters")
+                raise error(f"{_named(name)} contains control characters")
             if value:
                 form[name] = value
         return form
@@ -137,6 +137,27 @@ class Request:
         return f"https://{domain}{prefix.rstrip('/')}"
 
 
+# Parameters an error may name (RFC 6749, 7009, 7662, sign-up): any other name a client sends is
+# its own text, and error descriptions never repeat what a client sent.
+KNOWN_PARAMETERS = frozenset(
+    {
+        "grant_type",
+        "scope",
+        "username",
+        "password",
+        "refresh_token",
+        "client_id",
+        "client_secret",
+        "token",
+        "token_type_hint",
+    }
+)
+
+
+def _named(name: str) -> str:
+    return f"The parameter '{name}'" if name in KNOWN_PARAMETERS else "A parameter"
+
+
 def required(form: Mapping[str, str], name: str) -> str:
     """A form parameter that must be present (and, as every parameter, non-empty)."""
     value = form.get(name)
@@ -178,7 +199,7 @@ def json_fields(document: Mapping, required: Iterable[str], optional: Iterable[s
     required, known = tuple(required), {*required, *optional}
     unknown = sorted(set(document) - known)
     if unknown:
-        raise InvalidRequest(f"Unknown member '{printable(unknown[0])}'")
+        raise InvalidRequest("The body has a member this request does not take")
     fields: dict[str, str] = {}
     for name, value in document.items():
         if not isinstance(value, str):

@@ -20,7 +20,9 @@ class ClientCredentialsGrant:
         granted = scopes.grant(requested, scopes.parse(client.scope))
         issued = issue(client, None, scopes.format_scope(granted), self.GRANT_TYPE)
         try:
-            tokens.save(issued.records, client=client_auth.unchanged(client))
+            tokens.save(
+                issued.records, client=client_auth.unchanged(client), owner=client_auth.owner_enabled(client)
+            )
         except tokens.NotSaved as failed:  # the application changed while we were issuing
             raise InvalidClient() from failed
         return issued

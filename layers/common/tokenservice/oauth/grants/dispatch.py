@@ -2,7 +2,6 @@
 type, each with its `GRANT_TYPE` and `issue(form, presented client credentials)`."""
 
 from tokenservice.core.errors import InvalidRequest, UnsupportedGrantType
-from tokenservice.core.text import printable
 from tokenservice.oauth.grants.client_credentials import ClientCredentialsGrant
 from tokenservice.oauth.grants.password import PasswordGrant
 from tokenservice.oauth.grants.refresh import RefreshTokenGrant
@@ -17,5 +16,5 @@ def for_type(grant_type: str | None):
         raise InvalidRequest("The 'grant_type' parameter is required")
     grant = GRANTS.get(grant_type)
     if grant is None:
-        raise UnsupportedGrantType(f"Unsupported grant_type '{printable(grant_type)}'")
+        raise UnsupportedGrantType("The grant_type is not one this server supports")
     return grant

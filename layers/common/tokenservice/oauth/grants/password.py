@@ -96,6 +96,7 @@ class PasswordGrant:
         guards = {
             "user": accounts.guard(user, lockout.still_open(now), changes),
             "client": client_auth.unchanged(client),
+            "owner": client_auth.owner_enabled(client, user.username),
         }
         try:
             tokens.save(issued.records, registration=registration, **guards)

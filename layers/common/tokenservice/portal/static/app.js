@@ -194,8 +194,18 @@
     say(`Application ${app.name} created. Generate its keys to use it.`);
   }
 
+  // What deleting does, as it is true on this stack: JWT access tokens are checked without the
+  // database (unless the stack's JwtRevocationCheck is on), so they stay valid until they expire.
+  function deleteQuestion(app) {
+    const tokens = state.session && state.session.access_tokens_outlive_deletion
+      ? "its refresh tokens are revoked; access tokens already issued stay valid until they expire" +
+        ` (at most ${Math.ceil(state.session.access_token_seconds / 60)} minutes)`
+      : "its tokens are revoked";
+    return `Delete ${app.name}? Its keys stop working at once; ${tokens}.`;
+  }
+
   async function removeApp(app) {
-    if (!window.confirm(`Delete ${app.name}? Its keys stop working and its tokens are revoked.`)) return;
+    if (!window.confirm(deleteQuestion(app))) return;
     const result = await call("DELETE", `/applications/${encodeURIComponent(app.id)}`);
     await refresh();
     show("apps");
