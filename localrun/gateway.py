@@ -281,8 +281,9 @@ class Gateway:
         )
         if prefixed is not None:
             return prefixed
+        candidates = (path, path[:-1]) if len(path) > 1 and path.endswith("/") else (path,)
         for api in self.auth:
-            if any(route.pattern.fullmatch(path) for route in api.routes):
+            if any(route.pattern.fullmatch(candidate) for route in api.routes for candidate in candidates):
                 return api
         return self.main
 
