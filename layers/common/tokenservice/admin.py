@@ -22,6 +22,7 @@ AlreadyExists = problems.Exists  # the client id or username is taken
 
 # -- what tokenctl calls as they are ----------------------------------------------------------------
 NewClient = clients.NewClient
+ClientBrowser = clients.Browser  # the authorization code grant's registration
 create_client = clients.create_client
 client_document = clients.client_document
 rotate_secret = clients.rotate_secret

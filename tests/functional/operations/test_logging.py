@@ -91,10 +91,12 @@ def test_full_flows_log_no_secret(aws, lambda_context, debug_logs, capfd):
 def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     """Sign-up, sign-in, keys, access tokens, sign-out: no password, secret, token, session id or
     CSRF token in the logs."""
+    from urllib.parse import parse_qs, urlsplit
+
     from tests.functional.gateway_client import Browser, gateway
     from tokenservice.portal import portal_client
 
-    portal = portal_client.provision("developer-portal")
+    portal = portal_client.provision("developer-portal", "https://portal.example.test")
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", portal.client_secret)
     monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true")
     password, wrong = "a fine long passphrase", "a wrong but long password"
@@ -102,7 +104,8 @@ def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     browser.sign_up("carol", password)
     browser.sign_in("carol", wrong)
     browser.sign_in("carol", password)
-    session_id = next(iter(browser.cookies.values()))
+    cookies = list(browser.cookies.values())  # the portal's session, the login session, the browser's binding
+    code = parse_qs(urlsplit(browser.answered).query)["code"][0]
     app = browser.request("POST", "/portal/applications", {"name": "Shop", "scope": "read"}).json()
     keys = browser.request(
         "POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"}
@@ -118,7 +121,7 @@ def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     browser.request("GET", "/applications", headers={"Authorization": f"Bearer {user['access_token']}"})
     browser.request("POST", "/portal/signout")
 
-    secrets_used = [password, wrong, portal.client_secret, session_id, browser.csrf, keys["client_secret"]]
+    secrets_used = [password, wrong, portal.client_secret, *cookies, code, browser.csrf, keys["client_secret"]]
     secrets_used += [
         "a-wrong-consumer-secret-xyz",
         service["access_token"],

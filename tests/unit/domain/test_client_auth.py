@@ -42,7 +42,7 @@ def test_body_client_id_must_match_basic_id():
     "headers,form",
     [
         ({}, {}),
-        ({}, {"client_id": "id"}),
+        ({}, {"client_secret": "secret"}),
         ({"authorization": "Basic %%%"}, {}),
         (basic("nocolon"), {}),
         (basic(":secret"), {}),

@@ -152,3 +152,44 @@ class ApplicationLimit(OAuthError):
     error = "application_limit"
     status_code = 409
     default_description = "You have as many applications as a user may have"
+
+
+# -- the authorization endpoint (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6) and UserInfo ----
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+    status_code = 400
+    default_description = "Only response_type=code is supported"
+
+
+class ConsentRequired(OAuthError):
+    """prompt=none, and the client needs a consent the user has not given."""
+
+    error = "consent_required"
+    status_code = 400
+    default_description = "The user has not consented to this client's request"
+
+
+class RequestNotSupported(OAuthError):
+    error = "request_not_supported"
+    status_code = 400
+    default_description = "Request objects are not supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    error = "request_uri_not_supported"
+    status_code = 400
+    default_description = "request_uri is not supported"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: the access token is missing, unknown, expired or revoked (401)."""
+
+    error = "invalid_token"
+    status_code = 401
+    default_description = "The access token is missing, invalid, expired or revoked"
+
+    def headers(self) -> dict[str, str]:
+        realm = config.AUTH_REALM.value()
+        return {"WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_token"'}

@@ -6,6 +6,9 @@ audience, by default the issuer), `client_id`, `scope`, `iat`, `exp`, `jti`, and
 user authenticated. Verification pins the algorithm (no `none`, no HS256 with a public key), checks
 `typ`, the signature, `iss`, `aud`, and `exp`/`nbf`/`iat` with a small leeway.
 
+OpenID Connect ID tokens (`typ: JWT`, OIDC Core §2) are signed here with the same keys, and read
+back, expired ones too, when a relying party names one as the `id_token_hint` of a logout.
+
 PyJWT and `cryptography` cost ~60 ms of import: only the paths that make or check a JWT import
 this module, never the opaque-token path.
 """
@@ -31,7 +34,37 @@ MAX_HEADER = 512
 
 def mint(kid: str, key, claims: Mapping) -> str:
     """A signed access token with these claims."""
-    return jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TYP})
+    return sign(kid, key, claims, TYP)
+
+
+ID_TOKEN_TYP = "JWT"
+ID_TOKEN_REQUIRED = ["iss", "sub", "aud", "exp", "iat"]
+
+
+def sign(kid: str, key, claims: Mapping, typ: str) -> str:
+    """A compact JWS of these claims (ES256, with the key's `kid` and the given `typ`)."""
+    return jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})
+
+
+def read_id_token(token: str, keys: Mapping[str, Mapping], issuer: str) -> dict | None:
+    """The claims of an ID token this issuer signed with one of `keys` (kid → public JWK), expired
+    or not (a logout's hint may be old); None for anything else, an access token included."""
+    header = _header(token)
+    if header is None or header.get("typ") != ID_TOKEN_TYP or header.get("alg") != ALGORITHM:
+        return None
+    jwk = keys.get(str(header.get("kid")))
+    if jwk is None:
+        return None
+    try:
+        return jwt.decode(
+            token,
+            _public_key(json.dumps(dict(jwk), sort_keys=True)),
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            options={"require": ID_TOKEN_REQUIRED, "verify_aud": False, "verify_exp": False},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
 
 
 def verify(

@@ -3,7 +3,8 @@ discovery, and the public signing keys (RFC 7517), none of them authenticated.""
 
 import time
 
-from tokenservice.core import config, grant_types
+from tokenservice.core import grant_types, scopes
+from tokenservice.oauth import issuer as issuers
 from tokenservice.registry import registry
 from tokenservice.web.endpoint import oauth_endpoint
 from tokenservice.web.http import Request, json_response
@@ -15,13 +16,7 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 def issuer(request: Request) -> str:
     """The issuer: ISSUER when configured, else the one the signing keys are for (set at deployment),
     else this API's own URL as API Gateway knows it."""
-    configured = config.ISSUER.value()
-    if configured:
-        return configured.rstrip("/")
-    from tokenservice.jose import signing
-
-    settings = signing.settings()
-    return settings.issuer if settings else request.issuer()
+    return issuers.of(request)
 
 
 def metadata(request: Request) -> dict:
@@ -40,12 +35,12 @@ def metadata(request: Request) -> dict:
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "scopes_supported": registry.scope_names(),
     }
-    return json_response(200, document, PUBLIC)
+    return json_response(200, document | code_flow_members(base), PUBLIC)
 
 
 def openid_configuration(request: Request) -> dict:
-    """GET /.well-known/openid-configuration: the discovery document API Gateway's JWT authorizers
-    (and JOSE libraries) read: the issuer and where its keys are. No ID tokens are issued."""
+    """GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0): the issuer, where its
+    keys are (API Gateway's JWT authorizers read it), the code flow and OpenID Connect."""
     base = issuer(request)
     document = {
         "issuer": base,
@@ -58,7 +53,7 @@ def openid_configuration(request: Request) -> dict:
         "id_token_signing_alg_values_supported": ["ES256"],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
     }
-    return json_response(200, document, PUBLIC)
+    return json_response(200, document | code_flow_members(base), PUBLIC)
 
 
 def jwks(request: Request) -> dict:
@@ -71,3 +66,34 @@ def jwks(request: Request) -> dict:
 
 
 PUBLIC = {"Cache-Control": "public, max-age=300"}
+CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "preferred_username"]
+
+
+def code_flow_members(base: str) -> dict:
+    """What the authorization code flow and OpenID Connect add to both documents (RFC 8414 §2,
+    RFC 9207 §3, OpenID Connect Discovery 1.0 §3), and where they replace what the documents had:
+    exactly what is served — the code flow alone (no implicit flow), PKCE with S256 only, the
+    issuer in every authorization response, public clients (`none`)."""
+    return {
+        "authorization_endpoint": f"{base}/authorize",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "end_session_endpoint": f"{base}/logout",
+        "revocation_endpoint": f"{base}/revoke",
+        "introspection_endpoint": f"{base}/introspect",
+        "grant_types_supported": list(grant_types.ALL),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+        "token_endpoint_auth_methods_supported": [*AUTH_METHODS, "none"],
+        "revocation_endpoint_auth_methods_supported": [*AUTH_METHODS, "none"],
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "scopes_supported": sorted({*registry.scope_names(), *scopes.IDENTITY}),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "claims_supported": CLAIMS,
+        "prompt_values_supported": ["none", "login"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+    }

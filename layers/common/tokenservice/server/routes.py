@@ -11,5 +11,12 @@ ROUTER = Router(
         ("GET", "/.well-known/openid-configuration"): "tokenservice.server.discovery:openid_configuration",
         ("GET", "/.well-known/jwks.json"): "tokenservice.server.discovery:jwks",
         ("POST", "/signup"): "tokenservice.server.signup:signup",
+        # the authorization code flow and OpenID Connect (the browser's: the hosted pages)
+        ("GET", "/authorize"): "tokenservice.server.authorize:authorize",
+        ("POST", "/login"): "tokenservice.server.authorize:login",
+        ("POST", "/consent"): "tokenservice.server.authorize:consent",
+        ("GET", "/signin/style.css"): "tokenservice.server.authorize:stylesheet",
+        ("GET", "/userinfo"): "tokenservice.server.userinfo:userinfo",
+        ("GET", "/logout"): "tokenservice.server.logout:logout",
     }
 )

@@ -124,7 +124,8 @@
     const session = await call("GET", "/session");
     $("signup-form").hidden = !session.signup_enabled;
     if (session.signed_in) await signedIn(session);
-    else signedOut();
+    else signedOut(new URLSearchParams(location.search).get("signin") === "failed"
+      ? "The sign-in did not complete: sign in again." : undefined);
   }
 
   // -- applications -----------------------------------------------------------------------------
@@ -298,25 +299,14 @@
     });
   }
 
-  onSubmit("signin-form", async (form) => {
-    const session = await call("POST", "/signin", {
-      username: $("signin-username").value,
-      password: $("signin-password").value,
-    });
-    form.reset();
-    await signedIn(session);
-    say(`Signed in as ${session.username}.`);
-  });
-
   onSubmit("signup-form", async (form) => {
     const created = await call("POST", "/signup", {
       username: $("signup-username").value,
       password: $("signup-password").value,
     });
     form.reset();
-    $("signin-username").value = created.username;
-    $("signin-password").focus();
-    say(`Account ${created.username} created: sign in.`);
+    say(`Account ${created.username} created: taking you to the sign-in page.`);
+    location.assign(`${root}/portal/login?login_hint=${encodeURIComponent(created.username)}`);
   });
 
   onSubmit("create-form", createApp);
