@@ -271,7 +271,7 @@ def test_sign_in_answers_unknown_users_and_wrong_passwords_alike(browser):
     unknown = browser.sign_in("nobody", "not the password at all")
     assert wrong.status == unknown.status == 400
     assert "Invalid username or password." in wrong.text and "Invalid username or password." in unknown.text
-    assert "nobody" in unknown.text and "not the password" not in unknown.text  # the name kept, never the password
+    assert "nobody" in unknown.text and "not the password" not in unknown.text  # the name kept only
     assert not wrong.headers_named("Set-Cookie")
 
 

@@ -6,7 +6,7 @@ from tokenservice.store import storage
 from tokenservice.store.models import ClientModel
 
 
-def event(kind: str, url: str, client_id: str = "shop-portal", physical_id: str | None = None, **extra) -> dict:
+def event(kind: str, url: str, client_id: str = "shop-portal", physical_id: str | None = None, **extra):
     properties = {"ClientId": client_id, "Issuer": "", "DefaultIssuer": DEFAULT_ISSUER, **extra}
     answer = {
         "RequestType": kind,
