@@ -39,8 +39,8 @@ def list_applications(request: Request) -> dict:
 
 
 def create(username: str, request: Request) -> dict:
-    fields = json_fields(request.json(), required=("name",), optional=("scope",))
-    app = applications.create(username, fields["name"], fields.get("scope"))
+    fields = json_fields(request.json(), required=("name",), optional=("scope", "redirect_uris"))
+    app = applications.create(username, fields["name"], fields.get("scope"), fields.get("redirect_uris"))
     logger.info("Application created", extra={"username": username, "application_id": app.id})
     return applications.document(app)
 

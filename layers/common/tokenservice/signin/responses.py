@@ -26,6 +26,8 @@ def redirect(location: str, status: int = FOUND, cookies: Iterable[str] = ()) ->
 
 def location(redirect_uri: str, parameters: dict[str, str]) -> str:
     """The redirect URI with these query parameters added to any it has (RFC 6749 §3.1.2)."""
+    if not parameters:
+        return redirect_uri
     separator = "&" if "?" in redirect_uri else "?"
     return redirect_uri + separator + urlencode(parameters)
 

@@ -150,6 +150,9 @@
     const article = element("article", { class: "card app", "aria-labelledby": `app-${app.id}` });
     article.append(element("h3", { id: `app-${app.id}`, tabindex: "-1" }, app.name));
     article.append(element("p", { class: "meta" }, `Scopes: ${app.scope || "none"}`));
+    if (app.redirect_uris.length) {
+      article.append(element("p", { class: "meta" }, `Redirect URIs: ${app.redirect_uris.join(" ")}`));
+    }
     article.append(element("p", { class: "meta" }, `Registered users: ${app.registered_users}`));
     const table = element("table");
     const head = element("thead");
@@ -188,7 +191,10 @@
 
   async function createApp(form) {
     const name = $("create-name").value.trim();
-    const app = await call("POST", "/applications", { name, scope: chosen($("create-scopes")) });
+    const request = { name, scope: chosen($("create-scopes")) };
+    const uris = $("create-redirects").value.trim();
+    if (uris) request.redirect_uris = uris;
+    const app = await call("POST", "/applications", request);
     form.reset();
     await refresh();
     show("apps", `app-${app.id}`);
