@@ -42,3 +42,10 @@ def test_the_portal_is_public_and_serves_exactly_its_routes():
 
 def test_the_stack_outputs_the_portals_url():
     assert TMPL["Outputs"]["PortalUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/portal")
+
+
+def test_the_portal_clients_redirect_uri_is_under_the_issuer_as_the_portal_computes_it():
+    properties = RESOURCES["PortalClient"]["Properties"]
+    assert properties["Issuer"] == {"Ref": "Issuer"}
+    default = properties["DefaultIssuer"]["Fn::Sub"]
+    assert default == RESOURCES["OwnApiRules"]["Properties"]["DefaultIssuer"]["Fn::Sub"]  # the JWTs' too
