@@ -83,7 +83,7 @@ def test_a_client_id_alone_presents_a_public_client():
     assert (presented.client_id, presented.client_secret) == ("spa", None)
 
 
-def _client(public: bool):
+def _spa(public: bool):
     from tokenservice.core import credentials
     from tokenservice.store.models import ClientModel
 
@@ -103,12 +103,12 @@ def test_only_a_public_client_may_go_without_a_secret_and_it_may_not_use_one():
         client_auth.ClientCredentials("spa", None),
         client_auth.ClientCredentials("spa", "s" * 43),
     )
-    assert client_auth.authenticate(alone, _client(public=True)).client_id == "spa"
+    assert client_auth.authenticate(alone, _spa(public=True)).client_id == "spa"
     for presented, client in (
-        (alone, _client(public=False)),
+        (alone, _spa(public=False)),
         (alone, None),
-        (with_secret, _client(public=True)),
+        (with_secret, _spa(public=True)),
     ):
         with pytest.raises(InvalidClient):
             client_auth.authenticate(presented, client)
-    assert client_auth.authenticate(with_secret, _client(public=False)).client_id == "spa"
+    assert client_auth.authenticate(with_secret, _spa(public=False)).client_id == "spa"
