@@ -13,7 +13,11 @@ def ensure_tables(client, tmpl: dict | None = None) -> list[str]:
         name = config.table_name(variable)
         if name in existing:
             continue
-        client.create_table(TableName=name, **template.table_definition(logical_id, tmpl))
+        try:
+            client.create_table(TableName=name, **template.table_definition(logical_id, tmpl))
+        except client.exceptions.ResourceInUseException:
+            # botocore retried a CreateTable whose answer timed out (a loaded machine): ours exists
+            pass
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         ttl = template.resources("AWS::DynamoDB::Table", tmpl)[logical_id]["Properties"].get(
             "TimeToLiveSpecification"

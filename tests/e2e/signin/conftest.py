@@ -29,7 +29,9 @@ class Callback:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                recorded.append(dict(parse_qsl(urlsplit(self.path).query)))
+                parts = urlsplit(self.path)
+                if parts.path == "/callback":  # not the browser's favicon.ico
+                    recorded.append(dict(parse_qsl(parts.query)))
                 body = b"<!doctype html><title>Back at the client</title><h1>Back at the client</h1>"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")

@@ -45,7 +45,7 @@ def test_a_registered_client_gets_the_login_page_with_its_security_headers(brows
     assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
     assert policy["form-action"] == "'self' https://app.example.com"  # this origin, and the one client
     assert "script-src" not in policy and "unsafe" not in page.header("Content-Security-Policy")
-    assert page.header("X-Frame-Options") == "DENY" and page.header("Referrer-Policy") == "no-referrer"
+    assert page.header("X-Frame-Options") == "DENY" and page.header("Referrer-Policy") == "same-origin"
     assert page.header("Cache-Control") == "no-store" and page.header("X-Content-Type-Options") == "nosniff"
     assert "Sign in" in page.text and "Shop" in page.text
     (cookie,) = page.headers_named("Set-Cookie")

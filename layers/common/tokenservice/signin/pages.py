@@ -6,7 +6,7 @@ into a page is HTML-escaped here. No script at all, no inline style, nothing fro
 the Content-Security-Policy is `default-src 'none'` with the stylesheet from 'self', `form-action`
 allowing this origin and the one redirect URI the form's answer may send the browser to, and
 `frame-ancestors 'none'` (with `X-Frame-Options: DENY`: no clickjacking). Pages are never cached
-(they hold CSRF tokens) and send no Referer.
+(they hold CSRF tokens) and send a Referer to this origin only.
 """
 
 import functools
@@ -21,6 +21,10 @@ from tokenservice.web.http import NO_STORE
 
 STATIC = Path(__file__).resolve().parent / "static"
 STYLESHEET = "/signin/style.css"
+# The page's URL (the authorization request: its state, its PKCE challenge) never leaves this origin,
+# and a form posted to this origin still names its Origin (under no-referrer a browser sends
+# `Origin: null`, which the forms' origin check could not tell from another site's).
+REFERRER_POLICY = "same-origin"
 HTML = "text/html; charset=utf-8"
 
 
@@ -56,6 +60,7 @@ def respond(
         "Content-Type": HTML,
         **NO_STORE,
         **pages.security_headers(content_security_policy(form_targets)),
+        "Referrer-Policy": REFERRER_POLICY,
     }
     response = {"statusCode": status, "headers": headers, "body": body}
     cookies = list(cookies)
