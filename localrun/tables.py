@@ -1,5 +1,7 @@
 """Creating the tables from the template's own definitions (local runner and tests)."""
 
+import contextlib
+
 from localrun import template
 from tokenservice.core import config
 
@@ -13,11 +15,9 @@ def ensure_tables(client, tmpl: dict | None = None) -> list[str]:
         name = config.table_name(variable)
         if name in existing:
             continue
-        try:
+        # botocore may retry a CreateTable whose answer timed out (a loaded machine): then ours exists
+        with contextlib.suppress(client.exceptions.ResourceInUseException):
             client.create_table(TableName=name, **template.table_definition(logical_id, tmpl))
-        except client.exceptions.ResourceInUseException:
-            # botocore retried a CreateTable whose answer timed out (a loaded machine): ours exists
-            pass
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         ttl = template.resources("AWS::DynamoDB::Table", tmpl)[logical_id]["Properties"].get(
             "TimeToLiveSpecification"

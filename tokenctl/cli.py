@@ -177,6 +177,15 @@ def _user_commands(areas, json_flag) -> None:
                 "--password-stdin", action="store_true", help="read the password from stdin (required)"
             )
         command.set_defaults(run=run)
+    listed = commands.add_parser("consents", parents=[json_flag], help="the consents a user gave clients")
+    listed.add_argument("username")
+    listed.set_defaults(run=act.user_consents)
+    revoked = commands.add_parser(
+        "revoke-consent", parents=[json_flag], help="forget a consent and revoke the user's tokens for it"
+    )
+    revoked.add_argument("username")
+    revoked.add_argument("client_id", metavar="CLIENT_ID")
+    revoked.set_defaults(run=act.user_revoke_consent)
     roles = commands.add_parser("set-roles", parents=[json_flag], help="give a user exactly these roles")
     roles.add_argument("username")
     roles.add_argument("roles", help='space-separated, e.g. "subscriber editor" ("" for none)')

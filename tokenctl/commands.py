@@ -82,6 +82,22 @@ def client_delete(args) -> None:
     print(f"Deleted client {args.client_id}; revoked {revoked} token(s).")
 
 
+def user_consents(args) -> None:
+    documents = admin.consents(args.username)
+    if args.json:
+        return emit_json(documents)
+    table(documents, ["client_id", "scope", "updated_at"])
+
+
+def user_revoke_consent(args) -> None:
+    revoked = admin.revoke_consent(args.username, args.client_id)
+    if args.json:
+        return emit_json({"client_id": args.client_id, "revoked_tokens": revoked})
+    print(
+        f"Revoked the consent to {args.client_id}; revoked {revoked} token(s). The next sign-in asks again."
+    )
+
+
 def user_create(args) -> None:
     password = read_password(args)
     user = admin.create_user(args.username, password, args.scopes, roles=args.roles)

@@ -131,6 +131,27 @@ def _applications_follow(user: UserModel) -> int:
     return applications.follow_owner(user)
 
 
+def consents(username: str) -> list[dict]:
+    """The consents a user gave third parties' clients (the code flow's consent page)."""
+    from tokenservice.signin import consents as given
+
+    return [
+        {"client_id": consent.client_id, "scope": consent.scope, "updated_at": int(consent.updated_at)}
+        for consent in given.of_user(_username(username))
+    ]
+
+
+def revoke_consent(username: str, client_id: str) -> int:
+    """Forget a user's consent to a client and revoke the user's tokens for it; returns how many.
+    The next authorization asks again."""
+    from tokenservice.signin import consents as given
+
+    key = _username(username)
+    if not any(consent["client_id"] == client_id for consent in consents(key)):
+        raise problems.Invalid(f"user {key} gave client {client_id[:40]} no consent")
+    return given.revoke(client_id, key)
+
+
 # -- the API registry ------------------------------------------------------------------------------
 
 

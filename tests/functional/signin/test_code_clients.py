@@ -110,3 +110,28 @@ def test_the_default_grant_types_stay_the_token_apis_three(aws, capsys, monkeypa
     document = json.loads(out)
     assert document["grant_types"] == ["password", "refresh_token", "client_credentials"]
     assert document["redirect_uris"] == [] and document["public"] is False
+
+
+def test_a_users_consents_are_listed_and_revoked(aws, capsys, monkeypatch):
+    from tokenservice import admin
+    from tokenservice.store.models import ConsentModel, consent_key
+
+    admin.create_user("alice", "correct horse battery staple", "read")
+    storage.save(
+        ConsentModel(
+            consent_key("client-1", "alice"),
+            client_id="client-1",
+            subject="alice",
+            scope="openid read",
+            created_at=1,
+            updated_at=2,
+        )
+    )
+    code, out, _ = run(capsys, monkeypatch, "user", "consents", "ALICE", "--json")
+    assert code == 0 and json.loads(out) == [
+        {"client_id": "client-1", "scope": "openid read", "updated_at": 2}
+    ]
+    code, out, _ = run(capsys, monkeypatch, "user", "revoke-consent", "alice", "client-1", "--json")
+    assert code == 0 and json.loads(out) == {"client_id": "client-1", "revoked_tokens": 0}
+    code, _, err = run(capsys, monkeypatch, "user", "revoke-consent", "alice", "client-1")
+    assert code != 0 and "no consent" in err

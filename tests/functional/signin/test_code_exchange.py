@@ -244,3 +244,35 @@ def test_a_public_client_cannot_use_the_password_or_client_credentials_grant(use
     ):
         status, _, body = post_form(lambda_context, "/token", {**grant, "client_id": client.client_id})
         assert (status, body["error"]) == (400, "unauthorized_client")
+
+
+def test_a_single_page_app_may_read_the_token_endpoints_answer_a_confidential_client_not(
+    browser, user, signing, lambda_context
+):
+    from tests.functional.gateway_client import Browser
+
+    spa = attempt(code_client(public=True))
+    code = code_for(browser, spa)["code"]
+    script = Browser(browser.gateway)  # the app's script on its own origin: no cookie, no Authorization
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": spa.client.redirect_uri}
+    form |= {"code_verifier": spa.verifier, "client_id": spa.client.client_id}
+    response = script.request(
+        "POST", "/token", form=form, headers={"Origin": "https://app.example.com"}, origin=False
+    )
+    assert response.status == 200 and response.header("Access-Control-Allow-Origin") == "*"
+    assert response.header("Access-Control-Allow-Credentials") is None
+    confidential = attempt(code_client())
+    code = code_for(browser, confidential)["code"]
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": confidential.client.redirect_uri,
+    }
+    response = script.request(
+        "POST",
+        "/token",
+        form={**form, "code_verifier": confidential.verifier},
+        headers={"Origin": "https://app.example.com", "Authorization": confidential.client.basic},
+        origin=False,
+    )
+    assert response.status == 200 and response.header("Access-Control-Allow-Origin") is None

@@ -1,6 +1,24 @@
 """The token function's routes: the authorization server's endpoints."""
 
+from collections.abc import Mapping
+
 from tokenservice.web.routing import Router
+
+# Where a browser script (a single-page app: a public client, which sends no Authorization header
+# and has no secret) may read the answer from another origin: `*`, never with credentials — these
+# answers set no cookie, and a script gets only what it sent the code, verifier or token for.
+PUBLIC_CLIENT_RESOURCES = frozenset({"/token", "/revoke"})
+
+
+def public_client_cors(event: Mapping, response: dict) -> None:
+    headers = {str(name).lower() for name in (event.get("headers") or {})}
+    if (
+        event.get("resource") in PUBLIC_CLIENT_RESOURCES
+        and "origin" in headers
+        and "authorization" not in headers
+    ):
+        response["headers"]["Access-Control-Allow-Origin"] = "*"
+
 
 ROUTER = Router(
     {
@@ -18,5 +36,6 @@ ROUTER = Router(
         ("GET", "/signin/style.css"): "tokenservice.server.authorize:stylesheet",
         ("GET", "/userinfo"): "tokenservice.server.userinfo:userinfo",
         ("GET", "/logout"): "tokenservice.server.logout:logout",
-    }
+    },
+    finish=public_client_cors,
 )

@@ -42,6 +42,12 @@ def recording(client_id: str, username: str, granted: frozenset[str], consent: C
     return {"Put": storage.put_request(item)}
 
 
+def of_user(username: str) -> list[ConsentModel]:
+    """Every consent a user gave (a filtered scan: administration only, never a request's)."""
+    found = storage.scan(ConsentModel, (ConsentModel.kind == "consent") & (ConsentModel.subject == username))
+    return sorted(found, key=lambda consent: consent.client_id)
+
+
 def revoke(client_id: str, username: str) -> int:
     """Forget a user's consent to a client and revoke the user's tokens for it; returns how many."""
     storage.delete(ConsentModel, consent_key(client_id, username))
