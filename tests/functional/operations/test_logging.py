@@ -135,3 +135,49 @@ def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     assert "Keys generated" in logged and "Request refused" in logged
     for secret in secrets_used:
         assert secret not in logged
+
+
+def test_code_flow_logs_no_secret(aws, monkeypatch, debug_logs, capfd, lambda_context):
+    """The hosted login page (a wrong and a right password), the code, its exchange and refresh,
+    UserInfo, logout: no password, code, verifier, cookie, CSRF token or token in the logs."""
+    import boto3
+
+    from tests.functional.gateway_client import Browser, gateway, hidden
+    from tests.functional.signin.conftest import answer, attempt, code_client, exchange
+    from tokenservice import admin
+    from tokenservice.deploy import deployment
+
+    monkeypatch.setenv("ISSUER", "https://auth.example.com")
+    kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+    deployment.set_up_signing("https://auth.example.com", kms_key)
+    password, wrong = "a fine long passphrase", "a wrong but long password"
+    admin.create_user("carol", password, "read")
+    client = code_client()
+    trial = attempt(client)
+    browser = Browser(gateway())
+    page = browser.request("GET", trial.path())
+    browser.log_in(page, "carol", wrong)
+    code = answer(browser.log_in(page, "carol", password))["code"]
+    cookies = list(browser.cookies.values())  # the login session's, the browser's binding
+    assert len(cookies) == 2
+    _, _, tokens = exchange(lambda_context, trial, code)
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    _, _, refreshed = post_form(lambda_context, "/token", refresh, client.basic)
+    browser.request("GET", "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    browser.request("GET", f"/logout?id_token_hint={tokens['id_token']}")
+
+    secrets_used = [password, wrong, client.client_secret, code, trial.verifier, *cookies]
+    secrets_used += [hidden(page.text, "csrf_token"), hidden(page.text, "transaction")]
+    secrets_used += [
+        tokens["access_token"],
+        tokens["refresh_token"],
+        tokens["id_token"],
+        refreshed["refresh_token"],
+    ]
+    out, err = capfd.readouterr()
+    logged = "\n".join(debug_logs.seen) + out + err
+    assert (
+        "Signed in at the login page" in logged and "Sign-in refused" in logged and "Token issued" in logged
+    )
+    for secret in secrets_used:
+        assert secret not in logged

@@ -11,7 +11,9 @@ counted towards the lockout; the page says "Invalid username or password" and no
 
 import time
 
-from tokenservice.core import credentials
+from aws_lambda_powertools import Logger
+
+from tokenservice.core import credentials, observability
 from tokenservice.core.errors import InvalidRequest
 from tokenservice.signin import consents, cookies, flow, sessions, transactions, views
 from tokenservice.signin.transactions import Transaction
@@ -20,6 +22,7 @@ from tokenservice.store.models import ClientModel, UserModel
 from tokenservice.users import authentication
 from tokenservice.web.http import Request
 
+logger = Logger(child=True)
 BAD_CREDENTIALS = "Invalid username or password."
 MISSING = "Enter your username and password."
 
@@ -49,14 +52,23 @@ def login(request: Request) -> dict:
         return _again(request, transaction, client, username, MISSING)
     try:
         verified = authentication.check_password(lookup, user, password, time.time())
-        return flow.authenticated(request, transaction, client, verified.user, verified.guard, consent)
+        answer = flow.authenticated(request, transaction, client, verified.user, verified.guard, consent)
     except authentication.WrongCredentials:
-        return _again(request, transaction, client, username, BAD_CREDENTIALS)
+        return _refused(request, transaction, client, username)
     except flow.Refused as refused:
         if refused.item != "user":  # the transaction moved on meanwhile (the form sent twice)
             raise InvalidRequest(transactions.EXPIRED) from refused
-        # locked, disabled or changed since it was read: as a wrong password
-        return _again(request, transaction, client, username, BAD_CREDENTIALS)
+        return _refused(request, transaction, client, username)  # locked or changed meanwhile
+    logger.info("Signed in at the login page", extra={"client_id": client.client_id, "username": lookup})
+    return answer
+
+
+def _refused(request: Request, transaction: Transaction, client: ClientModel, username: str) -> dict:
+    """A wrong password (or an unknown, locked or disabled account): counted as the password grant's
+    refusals are (the InvalidGrant metric), and the page again."""
+    logger.info("Sign-in refused", extra={"client_id": client.client_id, "error": "invalid_grant"})
+    observability.count(observability.INVALID_GRANT)
+    return _again(request, transaction, client, username, BAD_CREDENTIALS)
 
 
 def _again(
