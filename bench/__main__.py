@@ -34,6 +34,12 @@ BUDGETS = {
     "client credentials": 2,
     "authorizer, opaque token": 1,
     "authorizer, JWT": 0,
+    # the code flow: with a login session, the reads (one BatchGetItem) and the code's one write;
+    # the code's exchange, its reads and one transaction
+    "authorize, login session": 2,
+    "authorize, login page": 2,
+    "login page, password": 2,
+    "code exchange": 2,
 }
 # path → the billed CPU (p50, argon2 excluded) it should stay under, ms
 CPU_TARGETS = {

@@ -176,8 +176,11 @@ def jwt_authorizer(bench: Bench) -> PathResult:
 
 
 def request_paths(meter: Meter) -> list[PathResult]:
+    from bench.codeflow import code_flow_paths
+
     bench = Bench(meter)
     return [
+        *code_flow_paths(bench),
         password_grant(bench, bench.opaque, "password grant"),
         password_grant(bench, bench.jwt, "password grant, JWT access token"),
         refresh_grant(bench),

@@ -60,7 +60,8 @@ def latencies(client, table: str) -> dict[str, dict]:
 
 def botocore_floor(client, table: str, calls: int = TRANSACTIONS) -> dict[str, float]:
     """Median thread CPU (ms) of bare calls with the service's client: GetItem and BatchGetItem of
-    one small item, a two-item TransactWriteItems: serialising, signing, HTTP and parsing."""
+    one small item, a conditional PutItem of one, a two-item TransactWriteItems: serialising,
+    signing, HTTP and parsing."""
     now = int(time.time())
     item = _item(now)
     key = {"token_hash": item["token_hash"]}
@@ -69,6 +70,7 @@ def botocore_floor(client, table: str, calls: int = TRANSACTIONS) -> dict[str, f
     operations = {
         "GetItem": lambda: client.get_item(TableName=table, Key=key),
         "BatchGetItem": lambda: client.batch_get_item(RequestItems={table: {"Keys": [key]}}),
+        "PutItem": lambda: client.put_item(**put, Item=_item(now)),
         "TransactWriteItems": lambda: client.transact_write_items(
             TransactItems=[{"Put": {**put, "Item": _item(now)}}, {"Put": {**put, "Item": _item(now)}}]
         ),

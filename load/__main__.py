@@ -5,7 +5,8 @@ then LOAD_CLIENTS workers (default 16), each on one keep-alive connection, loop 
 (default 30): a password grant, authorized `GET /orders` calls, a refresh (each refresh token is
 used exactly once), the new access token on `/orders`, and in two cycles out of three a
 revocation (RFC 7009) of the access token or of the whole grant, after which the revoked access
-token must get 401.
+token must get 401. One cycle in four is the code-flow mix instead (`codeflow`): the hosted login
+page, the login session, the codes' exchanges, UserInfo.
 
 Then it checks that nothing was lost: every issued token's SHA-256 is in the tokens table
 (BatchGetItem, consistent reads), the client's registered users are exactly the workers that got
@@ -30,6 +31,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
+from load import codeflow
 from load.checks import Checker, Losses
 from load.common import (
     DRIVEN_ROUTES,
@@ -85,7 +87,7 @@ def provision(workers: int) -> Provisioned:
         username, password = f"load-{run}-{index:03d}", secrets.token_urlsafe(16)
         admin.create_user(username, password, SCOPE)
         users.append((username, password))
-    return Provisioned(client.client.client_id, client.client_secret, users)
+    return Provisioned(client.client.client_id, client.client_secret, users, codeflow.provision_client())
 
 
 def drive(base_url: str, client: Provisioned, index: int, deadline: float) -> tuple[Stats, Issued]:
@@ -93,10 +95,14 @@ def drive(base_url: str, client: Provisioned, index: int, deadline: float) -> tu
     stats, issued = Stats(), Issued()
     connection = Connection(base_url, stats)
     username, password = client.users[index]
+    browser = codeflow.CodeFlowWorker(connection, client.code_client, client.users[index])
     cycle = index  # workers start at different points of the revocation rotation
     try:
         while time.monotonic() < deadline and not connection.failed:  # no spinning on a dead server
             cycle += 1
+            if cycle % 4 == 0:  # the code-flow mix: the hosted login page, SSO, the exchanges
+                browser.cycle(issued)
+                continue
             form = {"grant_type": "password", "username": username, "password": password, "scope": SCOPE}
             status, first = connection.call(PASSWORD, "POST", "/token", 200, {**form, **client.auth})
             if status != 200:
@@ -145,14 +151,15 @@ def _mib(kib: int | None) -> str:
 
 
 def report(stats: Stats, checks: Stats, losses: Losses, elapsed: float, rss: tuple, pid: int | None) -> None:
-    total = sum(len(stats.latencies.get(route, [])) for route in DRIVEN_ROUTES)
-    print(f"\n{'route':<30}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    for route in DRIVEN_ROUTES:
+    routes = (*DRIVEN_ROUTES, *codeflow.ROUTES)
+    total = sum(len(stats.latencies.get(route, [])) for route in routes)
+    print(f"\n{'route':<34}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for route in routes:
         values = sorted(stats.latencies.get(route, []))
         if values:
             p50, p95, p99 = (percentile(values, f) for f in (0.50, 0.95, 0.99))
-            print(f"{route:<30}{len(values):>10}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}")
-    print(f"{'all':<30}{total:>10}   {total / elapsed:.0f} requests/s over {elapsed:.1f} s")
+            print(f"{route:<34}{len(values):>10}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}")
+    print(f"{'all':<34}{total:>10}   {total / elapsed:.0f} requests/s over {elapsed:.1f} s")
 
     def by_status(counter: Counter) -> str:
         return ", ".join(f"{status}: {count}" for status, count in sorted(counter.items(), key=str)) or "none"
@@ -193,7 +200,7 @@ def run(base_url: str, database: str, pid: int | None, seconds: int, workers: in
         stats.merge(worker_stats)
         issued.merge(worker_issued)
 
-    print(f"Checking {len(issued.access) + len(issued.refresh)} issued tokens...")
+    print(f"Checking {len(issued.access) + len(issued.refresh) + len(issued.code_access)} issued tokens...")
     checker = Checker(base_url, client, workers)
     losses = checker.run(issued)
     report(stats, checker.stats, losses, elapsed, (rss_start, rss_end), pid)

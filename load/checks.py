@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from load.common import INTROSPECT, ORDERS, Issued, Provisioned, bearer
+from load.common import INTROSPECT, ORDERS, USERINFO, Issued, Provisioned, bearer
 from load.connection import Connection, Stats
 
 
@@ -89,6 +89,10 @@ class Checker:
             return inactive
         return inactive and connection.call(ORDERS, "GET", "/orders", 401, headers=bearer(token))[0] == 401
 
+    def _signed_in(self, connection: Connection, token: str) -> bool:
+        """A code-flow access token (the mix's client's, not the checker's) still tells who its user is."""
+        return connection.call(USERINFO, "GET", "/userinfo", 200, headers=bearer(token))[0] == 200
+
     def _active(self, connection: Connection, token: str) -> bool:
         return self._introspect(connection, token).get("active") is True
 
@@ -96,7 +100,7 @@ class Checker:
         from tokenservice import admin
 
         losses = Losses()
-        tokens = issued.access + issued.refresh
+        tokens = issued.access + issued.refresh + issued.code_access
         losses.tokens_checked, losses.tokens_missing = len(tokens), missing_tokens(tokens)
 
         (report,) = admin.stats(self.client.client_id)
@@ -109,7 +113,8 @@ class Checker:
         revoked = [("access", token) for token in sorted(issued.revoked_access)]
         revoked += [("refresh", token) for token in sorted(issued.revoked_refresh)]
         live = sorted(set(issued.access) - issued.revoked_access)
-        losses.revoked_checked, losses.live_checked = len(revoked), len(live)
+        losses.revoked_checked, losses.live_checked = len(revoked), len(live) + len(issued.code_access)
         losses.revoked_accepted = self.failures(self._refused, revoked)
         losses.live_refused = self.failures(self._active, live)
+        losses.live_refused += self.failures(self._signed_in, issued.code_access)
         return losses

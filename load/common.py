@@ -13,6 +13,7 @@ ORDERS = "GET /orders"
 REVOKE = "POST /revoke"
 INTROSPECT = "POST /introspect"
 DRIVEN_ROUTES = (PASSWORD, REFRESH, ORDERS, REVOKE)
+USERINFO = "GET /userinfo"
 
 
 @dataclass
@@ -24,9 +25,11 @@ class Issued:
     revoked_access: set[str] = field(default_factory=set)
     revoked_refresh: set[str] = field(default_factory=set)
     users: set[str] = field(default_factory=set)  # got at least one password grant
+    code_access: list[str] = field(default_factory=list)  # the code-flow mix's (never revoked)
 
     def merge(self, other: "Issued") -> None:
         self.access += other.access
+        self.code_access += other.code_access
         self.refresh += other.refresh
         self.revoked_access |= other.revoked_access
         self.revoked_refresh |= other.revoked_refresh
@@ -38,6 +41,7 @@ class Provisioned:
     client_id: str
     client_secret: str
     users: list[tuple[str, str]]  # (username, password), one per worker
+    code_client: tuple[str, str] = ("", "")  # the code-flow mix's client: (client_id, client_secret)
 
     @property
     def auth(self) -> dict[str, str]:  # client_secret_post

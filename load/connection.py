@@ -48,6 +48,22 @@ class Connection:
     ) -> tuple[int | None, dict]:
         """(status, JSON body or {}); status None on a connection error. Anything but `expect`
         is counted as unexpected."""
+        status, _, payload = self.exchange(route, method, path, expect, form, headers)
+        try:
+            return status, json.loads(payload) if payload else {}
+        except ValueError:
+            return status, {}
+
+    def exchange(
+        self,
+        route: str,
+        method: str,
+        path: str,
+        expect: int,
+        form: dict | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int | None, list[tuple[str, str]], bytes]:
+        """(status, response headers, body), as `call` counts them (status None: no answer)."""
         body = urlencode(form).encode() if form is not None else None
         headers = dict(headers or {})
         if body is not None:
@@ -66,17 +82,14 @@ class Connection:
             self.failed = True
             self.stats.unexpected["connection"] += 1
             self.stats.examples.setdefault("connection", f"{route}: {type(error).__name__}: {error}")
-            return None, {}
+            return None, [], b""
         self.stats.latencies.setdefault(route, []).append((time.perf_counter() - started) * 1000)
         if response.status != expect:
             self.stats.unexpected[response.status] += 1
             self.stats.examples.setdefault(
                 str(response.status), f"{route}: {payload[:200].decode('utf-8', 'replace')}"
             )
-        try:
-            return response.status, json.loads(payload) if payload else {}
-        except ValueError:
-            return response.status, {}
+        return response.status, response.getheaders(), payload
 
     def close(self) -> None:
         if self._connection is not None:

@@ -8,6 +8,7 @@ warning. With AWS_ENDPOINT_URL_DYNAMODB set, that endpoint is used and nothing i
 """
 
 import argparse
+import functools
 import logging
 import os
 import signal
@@ -219,7 +220,9 @@ def _serve(setup_only: bool, tmpl: dict, port: int, description: str, local_kms:
     from localrun.server import make_server
 
     gateway = Gateway(tmpl, examples)
-    server = make_server(gateway, HOST, port)
+    base_url = f"http://{HOST}:{port}"
+    callback = functools.partial(demo.callback_page, credentials, base_url)
+    server = make_server(gateway, HOST, port, {demo.DEMO_CALLBACK: callback})
     print(f"DynamoDB: {endpoint} ({description})")
     print(f"JWT: {signing_line}; access tokens: {os.environ.get('ACCESS_TOKEN_FORMAT') or 'opaque'}")
     for api in gateway.apis:

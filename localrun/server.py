@@ -18,7 +18,8 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from json import dumps
-from urllib.parse import urlsplit
+from typing import ClassVar
+from urllib.parse import parse_qsl, urlsplit
 
 from localrun.gateway import MAX_PAYLOAD, Gateway, HttpResponse
 from tokenservice.core.loopback import is_loopback_host
@@ -69,6 +70,9 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # TCP_NODELAY on every accepted socket
     timeout = IDLE_SECONDS
     gateway: Gateway  # set by make_server
+    local_pages: ClassVar[
+        dict
+    ] = {}  # path → page(query): make run's own (the demo callback), not the stack's
 
     def handle_one_request(self) -> None:
         self.command, self.path, self.request_version = "", "", "HTTP/1.1"
@@ -102,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
         if not loopback_host(self.headers.get("Host", "")):
             raise BadRequest("make run answers only for 127.0.0.1, localhost or [::1] in Host", 403)
         body = self._read_body()
+        path, _, query = self.path.partition("?")
+        if self.command == "GET" and path in self.local_pages:
+            status, page = self.local_pages[path](dict(parse_qsl(query)))
+            self._respond(HttpResponse(status, [("Content-Type", "text/html; charset=utf-8")], page.encode()))
+            return
         response = self.gateway.handle(
             self.command, self.path, list(self.headers.items()), body, self.client_address[0]
         )
@@ -249,6 +258,6 @@ def loopback_host(value: str) -> bool:
     return is_loopback_host(name)
 
 
-def make_server(gateway: Gateway, host: str, port: int) -> LocalServer:
-    handler = type("GatewayHandler", (Handler,), {"gateway": gateway})
+def make_server(gateway: Gateway, host: str, port: int, local_pages: dict | None = None) -> LocalServer:
+    handler = type("GatewayHandler", (Handler,), {"gateway": gateway, "local_pages": dict(local_pages or {})})
     return LocalServer((host, port), handler)

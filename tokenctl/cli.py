@@ -82,8 +82,8 @@ def _client_commands(areas, json_flag) -> None:
     create.add_argument("--scopes", required=True, help='space-separated, e.g. "read update"')
     create.add_argument(
         "--grant-types",
-        default=" ".join(grant_types.ALL),
-        help=f'space-separated (default: "{" ".join(grant_types.ALL)}")',
+        help=f'space-separated, of: {" ".join(grant_types.ALL)} (default: "{" ".join(grant_types.DEFAULT)}";'
+        f' with --public: "{" ".join(grant_types.PUBLIC)}")',
     )
     create.add_argument(
         "--access-ttl",
@@ -106,6 +106,7 @@ def _client_commands(areas, json_flag) -> None:
         help="its access tokens: opaque or jwt (RFC 9068); default: the service's ACCESS_TOKEN_FORMAT",
     )
     create.add_argument("--audience", help="the JWT aud of its access tokens (default: the issuer)")
+    _browser_options(create)
     create.set_defaults(run=act.client_create)
     commands.add_parser("list", parents=[json_flag], help="list clients (never their secrets)").set_defaults(
         run=act.client_list
@@ -122,6 +123,38 @@ def _client_commands(areas, json_flag) -> None:
         " that requests in flight at the deletion wrote after the first",
     )
     delete.set_defaults(run=act.client_delete)
+
+
+def _browser_options(create) -> None:
+    """The authorization code grant's registration (RFC 6749 §4.1, OpenID Connect)."""
+    create.add_argument(
+        "--redirect-uris",
+        default="",
+        metavar='"URI ..."',
+        help="where its authorization codes may be sent, matched exactly (https, http to the loopback,"
+        " or a native app's com.example.app:/path); needed by the authorization_code grant",
+    )
+    create.add_argument(
+        "--post-logout-redirect-uris",
+        default="",
+        metavar='"URI ..."',
+        help="where its users may be sent after signing out (GET /logout), matched exactly",
+    )
+    create.add_argument(
+        "--public",
+        action="store_true",
+        help="a single-page or native app: no secret (token_endpoint_auth_method none), PKCE required",
+    )
+    create.add_argument(
+        "--require-consent",
+        action="store_true",
+        help="ask each user's consent, as a third party's application does (an operator's client does not)",
+    )
+    create.add_argument(
+        "--pkce-optional",
+        action="store_true",
+        help="a confidential client that may leave PKCE out (by default every client must use it)",
+    )
 
 
 def _user_commands(areas, json_flag) -> None:
@@ -147,6 +180,15 @@ def _user_commands(areas, json_flag) -> None:
                 "--password-stdin", action="store_true", help="read the password from stdin (required)"
             )
         command.set_defaults(run=run)
+    listed = commands.add_parser("consents", parents=[json_flag], help="the consents a user gave clients")
+    listed.add_argument("username")
+    listed.set_defaults(run=act.user_consents)
+    revoked = commands.add_parser(
+        "revoke-consent", parents=[json_flag], help="forget a consent and revoke the user's tokens for it"
+    )
+    revoked.add_argument("username")
+    revoked.add_argument("client_id", metavar="CLIENT_ID")
+    revoked.set_defaults(run=act.user_revoke_consent)
     roles = commands.add_parser("set-roles", parents=[json_flag], help="give a user exactly these roles")
     roles.add_argument("username")
     roles.add_argument("roles", help='space-separated, e.g. "subscriber editor" ("" for none)')

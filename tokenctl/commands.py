@@ -9,12 +9,18 @@ from tokenservice.core import config
 
 
 def _new_client_document(new: admin.NewClient) -> dict:
-    return {"client_id": new.client.client_id, "client_secret": new.client_secret} | admin.client_document(
-        new.client
-    )
+    secret = {} if new.client_secret is None else {"client_secret": new.client_secret}
+    return {"client_id": new.client.client_id, **secret} | admin.client_document(new.client)
 
 
 def client_create(args) -> None:
+    browser = admin.ClientBrowser(
+        redirect_uris=tuple(args.redirect_uris.split()),
+        post_logout_redirect_uris=tuple(args.post_logout_redirect_uris.split()),
+        public=args.public,
+        require_consent=args.require_consent,
+        pkce_optional=args.pkce_optional,
+    )
     new = admin.create_client(
         args.name,
         args.scopes,
@@ -24,12 +30,13 @@ def client_create(args) -> None:
         introspect_any=args.introspect_any,
         token_format=args.token_format,
         audience=args.audience,
+        browser=browser,
     )
     document = _new_client_document(new)
     if args.json:
         return emit_json(document)
     print(f"client_id:     {document['client_id']}")
-    print(f"client_secret: {document['client_secret']}")
+    print(f"client_secret: {document.get('client_secret') or '(none: a public client)'}")
     print(f"name:          {document['name']}")
     print(f"scopes:        {document['scope'] or '(none)'}")
     print(f"grant types:   {' '.join(document['grant_types'])}")
@@ -37,7 +44,12 @@ def client_create(args) -> None:
     for kind in ("access", "refresh"):
         ttl = document[f"{kind}_ttl"]
         print(f"{kind + ' ttl:':<15}{f'{ttl} s' if ttl else 'service default'}")
-    print("The secret is shown only now: store it safely.", file=sys.stderr)
+    if document["redirect_uris"]:
+        print(f"redirect URIs: {' '.join(document['redirect_uris'])}")
+        print(f"auth method:   {document['token_endpoint_auth_method']}")
+        print(f"consent:       {'asked' if document['require_consent'] else 'not asked (first-party)'}")
+    if new.client_secret is not None:
+        print("The secret is shown only now: store it safely.", file=sys.stderr)
 
 
 def client_list(args) -> None:
@@ -68,6 +80,22 @@ def client_delete(args) -> None:
     if args.json:
         return emit_json({"client_id": args.client_id, "deleted": True, "revoked_tokens": revoked})
     print(f"Deleted client {args.client_id}; revoked {revoked} token(s).")
+
+
+def user_consents(args) -> None:
+    documents = admin.consents(args.username)
+    if args.json:
+        return emit_json(documents)
+    table(documents, ["client_id", "scope", "updated_at"])
+
+
+def user_revoke_consent(args) -> None:
+    revoked = admin.revoke_consent(args.username, args.client_id)
+    if args.json:
+        return emit_json({"client_id": args.client_id, "revoked_tokens": revoked})
+    print(
+        f"Revoked the consent to {args.client_id}; revoked {revoked} token(s). The next sign-in asks again."
+    )
 
 
 def user_create(args) -> None:

@@ -16,6 +16,7 @@ __all__ = [
     "ROOT",
     "LocalApi",
     "free_port",
+    "needs_chromium",
     "needs_dynamodb_local",
     "password_token",
     "path_without_java",
@@ -84,6 +85,45 @@ def tokenctl(api: LocalApi, *args: str, stdin: str | None = None) -> subprocess.
         env=env,
         timeout=60,
     )
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+needs_chromium = pytest.mark.skipif(
+    not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
+    reason="Chromium is not installed (apt-get install chromium chromium-driver): no browser test",
+)
+
+
+@pytest.fixture
+def driver(tmp_path):
+    """Debian's Chromium, headless, through Debian's chromedriver (both by path: nothing is
+    downloaded), with a fresh profile and the browser's console log kept."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in HEADLESS_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium'}")
+    options.add_argument("--window-size=1100,1300")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)  # no Selenium Manager
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
 
 
 def password_token(api: LocalApi, scope: str | None = None, **overrides: str) -> requests.Response:

@@ -1,8 +1,11 @@
 """Requests through the API Gateway emulator in-process (the real handlers, the authorizer and the
-template's routes, moto behind them), sent as a browser sends them: a cookie jar, an Origin."""
+template's routes, moto behind them), sent as a browser sends them: a cookie jar, an Origin, forms;
+redirects followed on this host; the hosted login page filled in as a user fills it in."""
 
 import json
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
 
 from localrun import template
 from localrun.gateway import Gateway, HttpResponse
@@ -33,6 +36,16 @@ class Response:
         return self.raw.body.decode("utf-8")
 
 
+def hidden(html: str, name: str) -> str:
+    """The value of a page's hidden form field."""
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no hidden {name} in the page"
+    return match.group(1)
+
+
+FORM_FIELDS = ("transaction", "client_id", "csrf_token")
+
+
 @dataclass
 class Browser:
     """One browser: its cookies (name → value), its origin, the portal's CSRF token once signed in."""
@@ -41,12 +54,36 @@ class Browser:
     host: str = HOST
     cookies: dict[str, str] = field(default_factory=dict)
     csrf: str | None = None
+    scheme: str = "https"
+    callback: Response | None = None  # the portal's last sign-in callback
+    answered: str | None = None  # where the hosted login page last sent the browser (with its code)
 
     @property
     def origin(self) -> str:
-        return f"https://{self.host}"
+        return f"{self.scheme}://{self.host}"
 
-    def request(self, method: str, path: str, body=None, headers: dict | None = None, origin: bool = True):
+    def follow(self, response: Response, **kw) -> Response:
+        """GET where a redirect points (on this host)."""
+        assert response.status in (302, 303), (response.status, response.text[:300])
+        parts = urlsplit(response.header("Location"))
+        assert parts.netloc in ("", self.host), parts.netloc
+        return self.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), **kw)
+
+    def log_in(self, page: Response, username: str, password: str, headers: dict | None = None, **kw):
+        """Fill in and send the hosted login page."""
+        form = {name: hidden(page.text, name) for name in FORM_FIELDS}
+        form |= {"username": username, "password": password}
+        return self.request("POST", "/login", form=form, headers=headers, **kw)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body=None,
+        headers: dict | None = None,
+        origin: bool = True,
+        form: dict | None = None,
+    ):
         sent = [("Host", self.host), ("Accept", "application/json")]
         if origin:
             sent.append(("Origin", self.origin))
@@ -56,6 +93,9 @@ class Browser:
         if body is not None:
             payload = json.dumps(body).encode("utf-8")
             sent.append(("Content-Type", "application/json"))
+        if form is not None:
+            payload = urlencode(form).encode("utf-8")
+            sent.append(("Content-Type", "application/x-www-form-urlencoded"))
         if method != "GET" and self.csrf is not None and "X-CSRF-Token" not in (headers or {}):
             sent.append(("X-CSRF-Token", self.csrf))
         sent += list((headers or {}).items())
@@ -80,12 +120,20 @@ class Browser:
         )
 
     def sign_in(self, username: str, password: str) -> Response:
-        response = self.request(
-            "POST", "/portal/signin", {"username": username, "password": password}, self._anonymous()
-        )
-        if response.status == 200:
-            self.csrf = response.json()["csrf_token"]
-        return response
+        """Sign in to the portal as its page does: to the hosted login page and back (the code flow;
+        with a login session already, straight back). The portal's session document, or the login
+        page's refusal."""
+        answer = self.follow(self.request("GET", "/portal/login"))
+        if answer.status == 200:  # the login page
+            answer = self.log_in(answer, username, password)
+        if answer.status not in (302, 303):
+            return answer
+        self.answered = answer.header("Location")
+        self.callback = self.follow(answer)
+        session = self.request("GET", "/portal/session")
+        if session.json().get("signed_in"):
+            self.csrf = session.json()["csrf_token"]
+        return session
 
     def _anonymous(self) -> dict:
         return {} if self.csrf is not None else {"X-CSRF-Token": "sign-in"}

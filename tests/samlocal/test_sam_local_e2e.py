@@ -8,6 +8,7 @@ refusals are `{"message": ...}` bodies (gateway responses are ignored), and a re
 """
 
 import json
+import re
 import shlex
 import subprocess
 
@@ -206,12 +207,17 @@ def browser(sam_api):
 
 
 def test_the_demo_user_signs_in_to_the_portal_and_manages_applications(sam_api, browser):
-    credentials = {"username": sam_api.demo["username"], "password": sam_api.demo["password"]}
-    signed_in = browser.post(
-        f"{sam_api.url}/portal/signin", json=credentials, headers={"X-CSRF-Token": "sign-in"}, timeout=60
-    )
-    assert signed_in.status_code == 200, signed_in.text
-    assert signed_in.headers["Set-Cookie"].startswith("portal-session=")
+    # The portal signs in through the code flow: to the hosted login page and back.
+    page = browser.get(f"{sam_api.url}/portal/login", timeout=60)
+    assert page.status_code == 200 and 'action="' in page.text, page.text[:300]
+    form = {
+        name: re.search(rf'name="{name}" value="([^"]*)"', page.text).group(1)
+        for name in ("transaction", "client_id", "csrf_token")
+    }
+    form |= {"username": sam_api.demo["username"], "password": sam_api.demo["password"]}
+    back = browser.post(f"{sam_api.url}/login", data=form, timeout=60)
+    assert back.status_code == 200 and back.url.rstrip("/").endswith("/portal"), back.url
+    assert "portal-session" in {cookie.name for cookie in browser.cookies}
     session = browser.get(f"{sam_api.url}/portal/session", timeout=60).json()
     # The portal (HTTP API) checks the session against the REST API's rules (APPLICATIONS_API_ID).
     assert session["signed_in"] is True and session["may_manage_applications"] is True

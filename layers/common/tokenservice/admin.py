@@ -23,6 +23,7 @@ AlreadyExists = problems.Exists  # the client id or username is taken
 
 # -- what tokenctl calls as they are ----------------------------------------------------------------
 NewClient = clients.NewClient
+ClientBrowser = clients.Browser  # the authorization code grant's registration
 create_client = clients.create_client
 client_document = clients.client_document
 rotate_secret = clients.rotate_secret
@@ -137,6 +138,27 @@ def _applications_follow(user: UserModel) -> int:
     if not user.application_clients:
         return 0
     return applications.follow_owner(user)
+
+
+def consents(username: str) -> list[dict]:
+    """The consents a user gave third parties' clients (the code flow's consent page)."""
+    from tokenservice.signin import consents as given
+
+    return [
+        {"client_id": consent.client_id, "scope": consent.scope, "updated_at": int(consent.updated_at)}
+        for consent in given.of_user(_username(username))
+    ]
+
+
+def revoke_consent(username: str, client_id: str) -> int:
+    """Forget a user's consent to a client and revoke the user's tokens for it; returns how many.
+    The next authorization asks again."""
+    from tokenservice.signin import consents as given
+
+    key = _username(username)
+    if not any(consent["client_id"] == client_id for consent in consents(key)):
+        raise problems.Invalid(f"user {key} gave client {client_id[:40]} no consent")
+    return given.revoke(client_id, key)
 
 
 # -- the API registry ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """An imported user who must change their password (WSO2's UM_REQUIRE_CHANGE) signs in to the
-portal in a real browser: the page asks for a new password, and then the old one no longer works."""
+portal in a real browser: the hosted login page asks for a new password, and then the old one no
+longer works."""
 
 import csv
 import secrets
@@ -27,21 +28,24 @@ def imported_user(api, tmp_path) -> str:
     return username
 
 
-def test_the_page_asks_for_a_new_password_then_signs_in_with_it(driver, local_api, tmp_path):
+def test_the_login_page_asks_for_a_new_password_then_signs_in_with_it(driver, local_api, tmp_path):
     username = imported_user(local_api, tmp_path)
     portal = Portal(driver, local_api.url)
     driver.get(f"{local_api.url}/portal")
-    portal.visible("#signin-form")
-    portal.type("#signin-username", username)
-    portal.type("#signin-password", OLD_PASSWORD)
-    portal.find("#signin-form button[type=submit]").click()
-    portal.visible("#signin-new-password")
-    portal.says("status", "Your password must be changed")
-    assert driver.get_cookies() == []
+    portal.visible("#signin").click()  # to the hosted login page (the code flow)
+    portal.type("#username", username)
+    portal.type("#password", OLD_PASSWORD)
+    portal.find("form button[type=submit]").click()
+    portal.visible("#new_password")  # asked for a new one, the current one typed again
+    assert "must be changed" in portal.find(".problem").text
+    assert portal.find("#password").get_attribute("value") == ""
+    assert not any(cookie["name"].endswith("login-session") for cookie in driver.get_cookies())
+    portal.screenshot("08-new-password-asked")
 
-    portal.type("#signin-new-password", NEW_PASSWORD)
-    portal.find("#signin-form button[type=submit]").click()
-    portal.visible("#apps")
+    portal.type("#password", OLD_PASSWORD)
+    portal.type("#new_password", NEW_PASSWORD)
+    portal.find("form button[type=submit]").click()
+    portal.visible("#apps")  # back in the portal, signed in
     portal.says("who-name", username)
 
     demo = local_api.demo

@@ -12,6 +12,13 @@ from localrun.launch import ROOT
 from tests.e2e.conftest import needs_dynamodb_local, path_without_java
 
 ROUTES = ("POST /token (password)", "POST /token (refresh_token)", "GET /orders", "POST /revoke")
+ROUTES += (  # the code-flow mix
+    "GET /authorize (login page)",
+    "POST /login",
+    "GET /authorize (login session)",
+    "POST /token (authorization_code)",
+    "GET /userinfo",
+)
 
 
 def _environment(**extra: str) -> dict[str, str]:

@@ -1,6 +1,8 @@
 """The developer portal over HTTP against `make run` (no browser needed): the printed URL, the
-page's headers through the local server, and the backend for frontend with a plain cookie jar."""
+page's headers through the local server, and the backend for frontend with a plain cookie jar —
+signing in through the hosted login page (the code flow) as a browser without JavaScript does."""
 
+import re
 import secrets
 
 import requests
@@ -34,12 +36,19 @@ def test_a_newcomer_gets_a_working_token_through_the_portals_json_api(signup_api
         browser.post(f"{url}/portal/signup", json=credentials, headers=anonymous, timeout=10).status_code
         == 201
     )
-    signed_in = browser.post(f"{url}/portal/signin", json=credentials, headers=anonymous, timeout=10)
-    assert signed_in.status_code == 200
-    cookie = signed_in.headers["Set-Cookie"]
-    assert cookie.startswith("portal-session=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = browser.get(f"{url}/portal/login?login_hint={username}", timeout=10)  # to the login page
+    assert page.status_code == 200 and page.url.startswith(f"{url}/authorize?")
+    form = dict(re.findall(r'name="(transaction|client_id|csrf_token)" value="([^"]*)"', page.text))
+    answer = browser.post(f"{url}/login", data={**form, **credentials}, allow_redirects=False, timeout=10)
+    assert answer.status_code == 303 and answer.headers["Location"].startswith(f"{url}/portal/callback?")
+    callback = browser.get(answer.headers["Location"], allow_redirects=False, timeout=10)
+    assert (callback.status_code, callback.headers["Location"]) == (303, f"{url}/portal")
+    cookie = next(c for c in callback.headers["Set-Cookie"].split(", ") if c.startswith("portal-session="))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "Secure" not in cookie  # make run's plain http (AWS: Secure and __Host-, tested in-process)
-    csrf = {"X-CSRF-Token": signed_in.json()["csrf_token"]}
+    session = browser.get(f"{url}/portal/session", timeout=10).json()
+    assert session["username"] == username
+    csrf = {"X-CSRF-Token": session["csrf_token"]}
     app = browser.post(
         f"{url}/portal/applications", json={"name": "Shop", "scope": "read"}, headers=csrf, timeout=10
     )

@@ -62,14 +62,30 @@ def authenticates(client_id: str, secret: str) -> bool:
 def test_a_key_keeps_its_consumer_key_secret_lifetimes_callback_and_supported_grants(
     tokenctl, owner, tmp_path
 ):
-    report = tokenctl.json("import", "wso2-apps", imported_csv(tmp_path, app_row()))
+    row = app_row(grants=GRANTS + " authorization_code implicit")
+    report = tokenctl.json("import", "wso2-apps", imported_csv(tmp_path, row))
     client = storage.get(ClientModel, KEY)
     assert authenticates(KEY, SECRET) and client.secret_hash == credentials.digest(SECRET)
     assert (client.access_ttl, client.refresh_ttl) == (7200, 86400)
-    assert client.redirect_uris == "https://shop.example.com/cb"
-    assert client.grant_types == "password refresh_token client_credentials"
+    assert client.redirect_uris == {"https://shop.example.com/cb"}
+    assert client.grant_types == "password refresh_token client_credentials authorization_code"
+    assert any("implicit" in warning for warning in report["warnings"])
     assert any("saml2-bearer" in warning for warning in report["warnings"])
     assert SECRET not in json.dumps(report)
+
+
+@pytest.mark.parametrize(
+    "callback", ["regexp=https://shop.example.com/(cb|back)", "http://shop.example.com/cb", ""]
+)
+def test_the_code_grant_is_carried_only_with_an_exact_callback_this_service_accepts(
+    tokenctl, owner, tmp_path, callback
+):
+    row = app_row(grants="authorization_code refresh_token", callback=callback)
+    report = tokenctl.json("import", "wso2-apps", imported_csv(tmp_path, row))
+    client = storage.get(ClientModel, KEY)
+    assert client.grant_types == "refresh_token" and client.redirect_uris is None
+    assert any("authorization_code not carried" in warning for warning in report["warnings"])
+    assert "shop.example.com" not in json.dumps(report)  # the report names no submitted value
 
 
 def test_an_owned_application_appears_in_its_owners_portal_with_both_keys(tokenctl, owner, tmp_path):

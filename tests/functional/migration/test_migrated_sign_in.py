@@ -1,6 +1,6 @@
 """Imported users sign in with their WSO2 password through WSO2's paths, through the API Gateway
 emulator (the template's routes, the real handlers, moto): the hash becomes argon2id in the same
-write; a user who must change their password does so in the portal."""
+write; a user who must change their password does so at the hosted login page (the portal's sign-in)."""
 
 import base64
 import json
@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.functional.gateway_client import Browser, gateway
+from tests.functional.gateway_client import FORM_FIELDS, HOST, Browser, gateway, hidden
 from tests.functional.migration.conftest import USER_COLUMNS, carbon_row, write_csv
 from tokenservice import admin
 from tokenservice.portal import portal_client
@@ -85,26 +85,46 @@ def test_oauth2_jwks_is_the_jwks(aws):
 
 @pytest.fixture
 def portal(imported, monkeypatch) -> Browser:
-    new = portal_client.provision("developer-portal")
+    new = portal_client.provision("developer-portal", f"https://{HOST}")
     monkeypatch.setenv("PORTAL_CLIENT_ID", new.client.client_id)
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
     return Browser(gateway())
 
 
-def sign_in(browser: Browser, password: str, **extra):
-    body = {"username": "dave", "password": password, **extra}
-    return browser.request("POST", "/portal/signin", body, {"X-CSRF-Token": "sign-in"})
+def login_page(browser: Browser):
+    """The hosted login page, as the portal's Sign in link opens it (the code flow)."""
+    page = browser.follow(browser.request("GET", "/portal/login"))
+    assert page.status == 200 and 'name="password"' in page.text
+    return page
 
 
-def test_the_portal_asks_a_user_who_must_change_their_password_for_a_new_one(portal):
-    answer = sign_in(portal, PASSWORD)
-    assert (answer.status, answer.json()["error"]) == (403, "password_change_required")
-    assert not portal.cookies
+def submit(browser: Browser, page, password: str, **extra):
+    form = {name: hidden(page.text, name) for name in FORM_FIELDS}
+    form |= {"username": "dave", "password": password, **extra}
+    return browser.request("POST", "/login", form=form)
 
 
-def test_with_a_new_password_the_portal_changes_it_and_signs_the_user_in(portal, imported):
-    answer = sign_in(portal, PASSWORD, new_password="a fresh portal passphrase")
-    assert answer.status == 200 and answer.json()["username"] == "dave" and portal.cookies
+def test_the_login_page_asks_a_user_who_must_change_their_password_for_a_new_one(portal):
+    asked = submit(portal, login_page(portal), PASSWORD)
+    assert asked.status == 400 and 'name="new_password"' in asked.text and "must be changed" in asked.text
+    assert PASSWORD not in asked.text  # the current password is typed again, never written back
+    assert "__Host-login-session" not in portal.cookies  # not signed in
+    assert storage.get(UserModel, "dave").must_change_password is True
+
+
+def test_a_wrong_password_gets_no_hint_that_a_change_is_pending(portal):
+    wrong = submit(portal, login_page(portal), "not-the-old-one")
+    assert wrong.status == 400 and 'name="new_password"' not in wrong.text
+    assert "Invalid username or password" in wrong.text
+
+
+def test_with_a_new_password_the_login_page_changes_it_and_signs_the_user_in_to_the_portal(portal, imported):
+    asked = submit(portal, login_page(portal), PASSWORD)
+    back = submit(portal, asked, PASSWORD, new_password="a fresh portal passphrase")
+    assert back.status == 303, back.text[:300]
+    portal.follow(portal.follow(back))  # the portal's callback, then the portal
+    session = portal.request("GET", "/portal/session").json()
+    assert session["signed_in"] is True and session["username"] == "dave"
     user = storage.get(UserModel, "dave")
     assert user.password_hash.startswith("$argon2id$") and not user.must_change_password
     assert password_grant("/token", imported, "dave", "a fresh portal passphrase")[0] == 200
@@ -112,8 +132,11 @@ def test_with_a_new_password_the_portal_changes_it_and_signs_the_user_in(portal,
 
 
 def test_the_new_password_must_pass_the_policy_and_the_old_one_must_be_right(portal):
-    assert sign_in(portal, PASSWORD, new_password=PASSWORD).status == 400
-    assert sign_in(portal, PASSWORD, new_password="password").status == 400  # a common password
-    wrong = sign_in(portal, "not-the-old-one", new_password="a fresh portal passphrase")
-    assert (wrong.status, wrong.json()["error"]) == (400, "invalid_grant")
+    page = submit(portal, login_page(portal), PASSWORD)
+    same = submit(portal, page, PASSWORD, new_password=PASSWORD)
+    assert same.status == 400 and 'name="new_password"' in same.text and "differ" in same.text
+    common = submit(portal, page, PASSWORD, new_password="password")  # a common password
+    assert common.status == 400 and 'name="new_password"' in common.text
+    wrong = submit(portal, page, "not-the-old-one", new_password="a fresh portal passphrase")
+    assert wrong.status == 400 and "Invalid username or password" in wrong.text
     assert storage.get(UserModel, "dave").must_change_password is True

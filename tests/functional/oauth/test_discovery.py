@@ -30,12 +30,18 @@ def test_both_documents_say_the_same(aws, lambda_context):
 
 
 @pytest.mark.parametrize("path", DOCUMENTS)
-def test_discovery_names_no_flow_that_is_not_served(aws, lambda_context, path):
+def test_discovery_names_the_code_flow_and_no_implicit_one(aws, lambda_context, path):
     served = document(lambda_context, path)
-    assert served["response_types_supported"] == []  # no authorization endpoint (no implicit flow)
-    assert "authorization_endpoint" not in served and "userinfo_endpoint" not in served
-    assert "id_token_signing_alg_values_supported" not in served  # no ID tokens
-    assert set(served["grant_types_supported"]) == {"password", "refresh_token", "client_credentials"}
+    assert served["response_types_supported"] == ["code"]  # no implicit flow, no hybrid one
+    assert served["code_challenge_methods_supported"] == ["S256"]  # no plain PKCE
+    assert served["authorization_endpoint"] == served["issuer"] + "/authorize"
+    assert served["id_token_signing_alg_values_supported"] == ["ES256"]
+    assert set(served["grant_types_supported"]) == {
+        "password",
+        "refresh_token",
+        "client_credentials",
+        "authorization_code",
+    }
 
 
 @pytest.mark.parametrize("path", DOCUMENTS)

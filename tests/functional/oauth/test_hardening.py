@@ -222,3 +222,16 @@ def test_an_over_long_username_is_a_wrong_password_but_client_authentication_com
     assert login(lambda_context, provisioned, username=long_name)[2]["error"] == "invalid_grant"
     form = {"grant_type": "password", "username": long_name, "password": "x"}
     assert post_form(lambda_context, "/token", form, "Basic " + "eDp5")[2]["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "grant_type=xyzzy-grant",
+        "grant_type=password&xyzzy-name=1&xyzzy-name=2",
+        "grant_type=password&xyzzy-name=a%01b",
+    ],
+)
+def test_error_descriptions_never_repeat_a_submitted_value(provisioned, lambda_context, body):
+    response = handler("token")(token_event(body, provisioned.basic), lambda_context)
+    assert response["statusCode"] == 400 and "xyzzy" not in response["body"]

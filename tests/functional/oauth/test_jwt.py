@@ -101,7 +101,12 @@ def test_discovery_documents_name_the_issuer_and_its_keys(keys, lambda_context):
     assert discovery["issuer"] == ISSUER
     assert discovery["jwks_uri"] == f"{ISSUER}/.well-known/jwks.json"
     assert discovery["token_endpoint"] == f"{ISSUER}/token"
-    assert set(discovery["grant_types_supported"]) == {"password", "refresh_token", "client_credentials"}
+    assert set(discovery["grant_types_supported"]) == {
+        "authorization_code",
+        "password",
+        "refresh_token",
+        "client_credentials",
+    }
     assert {"read", "update"} <= set(discovery["scopes_supported"])
     assert get(lambda_context, "/.well-known/oauth-authorization-server")["jwks_uri"] == discovery["jwks_uri"]
 

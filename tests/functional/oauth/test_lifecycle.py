@@ -334,8 +334,18 @@ def test_metadata_uses_the_requests_host_and_stage(aws, lambda_context):
     assert document["token_endpoint"] == f"{base}/token"
     assert document["revocation_endpoint"] == f"{base}/revoke"
     assert document["introspection_endpoint"] == f"{base}/introspect"
-    assert set(document["grant_types_supported"]) == {"password", "refresh_token", "client_credentials"}
-    assert document["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+    assert set(document["grant_types_supported"]) == {
+        "authorization_code",
+        "password",
+        "refresh_token",
+        "client_credentials",
+    }
+    assert document["token_endpoint_auth_methods_supported"] == [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",  # public clients of the code flow
+    ]
+    assert document["authorization_endpoint"] == f"{base}/authorize"
     assert {"read", "update"} <= set(document["scopes_supported"])
 
 

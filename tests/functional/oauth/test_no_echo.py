@@ -77,10 +77,11 @@ def test_an_application_scope_the_owner_may_not_have_is_not_quoted(portal_browse
 
 @pytest.fixture
 def portal_browser(aws, monkeypatch):
-    from tests.functional.gateway_client import Browser, gateway
+    from tests.functional.gateway_client import HOST, Browser, gateway
     from tokenservice.portal import portal_client
 
-    new = portal_client.provision("developer-portal")
+    new = portal_client.provision("developer-portal", f"https://{HOST}")
+    monkeypatch.setenv("PORTAL_CLIENT_ID", new.client.client_id)
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
     monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true")
     return Browser(gateway())

@@ -40,10 +40,11 @@ def test_sign_up_refuses_a_name_that_mixes_scripts(signup):
 
 
 def test_the_portals_sign_up_refuses_a_name_that_mixes_scripts(aws, monkeypatch):
-    from tests.functional.gateway_client import Browser, gateway
+    from tests.functional.gateway_client import HOST, Browser, gateway
     from tokenservice.portal import portal_client
 
-    new = portal_client.provision("developer-portal")
+    new = portal_client.provision("developer-portal", f"https://{HOST}")
+    monkeypatch.setenv("PORTAL_CLIENT_ID", new.client.client_id)
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
     monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true")
     assert Browser(gateway()).sign_up(LOOK_ALIKE, PASSWORD).status == 400

@@ -2,11 +2,13 @@
 template.yaml, and every permission the role grants is used by some flow (nothing more)."""
 
 import base64
+from urllib.parse import urlencode
 
 import pytest
 
 from localrun import template
 from tests.conftest import Provisioned, bearer_works, handler, login, post_form, token_event
+from tests.functional.gateway_client import hidden
 from tests.functional.oauth.test_races import lose_the_first_response
 from tokenservice import admin
 from tokenservice.core import config
@@ -143,6 +145,37 @@ def token_function_flows(ctx, p: Provisioned, signup: bool) -> None:
     post_form(ctx, "/token", {"grant_type": "refresh_token", "refresh_token": old_refresh}, p.basic)
 
 
+def code_flow(ctx, p: Provisioned, client, third_party) -> None:
+    """The authorization code flow: the pages, the code, its exchange and replay, UserInfo, logout."""
+    from tests.functional.gateway_client import Browser, gateway
+    from tests.functional.signin.conftest import answer, attempt, exchange
+
+    browser = Browser(gateway())
+    trial = attempt(client)
+    page = browser.request("GET", trial.path())  # a login transaction (PutItem)
+    assert browser.log_in(page, p.username, "wrong password").status == 400  # a failure counted
+    code = answer(browser.log_in(page, p.username, p.password))["code"]  # session, code: one transaction
+    _, _, tokens = exchange(ctx, trial, code)  # the code spent, the tokens written, with an ID token
+    exchange(ctx, trial, code)  # a replay: what it issued is revoked (by_user query)
+    again = attempt(client)
+    code = answer(browser.request("GET", again.path()))["code"]  # with the session: the code alone
+    _, _, tokens = exchange(ctx, again, code)
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    post_form(ctx, "/token", refresh, client.basic)  # a refreshed ID token
+    asking = attempt(third_party)
+    consent = browser.request("GET", asking.path())  # the consent page's transaction
+    form = {name: hidden(consent.text, name) for name in ("transaction", "client_id", "csrf_token")}
+    browser.request("POST", "/consent", form={**form, "decision": "allow"})  # remembered
+    userinfo = {"Authorization": f"Bearer {tokens['access_token']}"}
+    browser.request("GET", "/userinfo", headers=userinfo)
+    browser.request("GET", "/logout?" + urlencode({"id_token_hint": tokens["id_token"]}))
+    browser.request(
+        "GET",
+        "/logout?"
+        + urlencode({"client_id": client.client_id, "post_logout_redirect_uri": "https://app.example.com/"}),
+    )
+
+
 def application_basic(owner: str) -> str:
     """HTTP Basic for a new application of the owner's (made as the portal makes it)."""
     from tokenservice.portal import applications
@@ -169,8 +202,12 @@ def test_the_token_functions_role_grants_exactly_what_its_flows_use(aws, lambda_
     set_up_signing()
     admin.create_user("locked-out", "a long passphrase", "read")
     application = application_basic(provisioned.username)
+    from tests.functional.signin.conftest import code_client
+
+    browser_clients = code_client(), code_client(require_consent=True)
     recorder = Recorder(aws, monkeypatch)
     token_function_flows(lambda_context, provisioned, signup)
+    code_flow(lambda_context, provisioned, *browser_clients)
     # a user's application: its grant holds on the client being as read (ConditionCheck)
     grant = {"grant_type": "client_credentials"}
     assert post_form(lambda_context, "/token", grant, application)[0] == 200
@@ -296,15 +333,27 @@ def _basic(keys: dict) -> str:
     return "Basic " + base64.b64encode(f"{keys['client_id']}:{keys['client_secret']}".encode()).decode()
 
 
-def portal_flows(browser, signup: bool) -> None:
+def portal_sign_in(browser, recorder, password: str) -> None:
+    """The portal's sign-in, recording only the portal function's calls (the hosted login page and
+    /authorize are the token function's)."""
+    start = browser.request("GET", "/portal/login")
+    recorder.paused = True
+    answer = browser.follow(start)
+    if answer.status == 200:
+        answer = browser.log_in(answer, "carol", password)
+    recorder.paused = False
+    browser.follow(answer)  # the callback: the code exchanged, the session begun
+
+
+def portal_flows(browser, signup: bool, recorder) -> None:
     password = "correct horse battery staple"
     browser.request("GET", "/portal")
     browser.request("GET", "/portal/session")
     if signup:
         assert browser.sign_up("carol", password).status == 201
-    assert browser.sign_in("carol", "a wrong but long password").status == 400  # counts a failure
-    assert browser.sign_in("carol", password).status == 200
-    assert browser.sign_in("carol", password).status == 200  # ends the previous session
+    portal_sign_in(browser, recorder, password)
+    portal_sign_in(browser, recorder, password)  # ends the previous session
+    browser.csrf = browser.request("GET", "/portal/session").json()["csrf_token"]
     browser.request("GET", "/portal/session")
     app = browser.request("POST", "/portal/applications", {"name": "Shop", "scope": "read"}).json()
     keys = browser.request(
@@ -326,7 +375,7 @@ def test_the_portal_functions_role_grants_exactly_what_its_flows_use(aws, monkey
     from tests.functional.gateway_client import Browser, gateway
     from tokenservice.portal import portal_client
 
-    new = portal_client.provision("developer-portal")
+    new = portal_client.provision("developer-portal", "https://portal.example.test")
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
     monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true" if signup else "false")
     monkeypatch.setenv("ACCESS_TOKEN_FORMAT", "jwt")  # applications' tokens are JWTs: KMS, the keys
@@ -335,7 +384,7 @@ def test_the_portal_functions_role_grants_exactly_what_its_flows_use(aws, monkey
         admin.create_user("carol", "correct horse battery staple", "read", roles="subscriber")
     browser = Browser(gateway())
     recorder = Recorder(aws, monkeypatch)
-    portal_flows(browser, signup)
+    portal_flows(browser, signup, recorder)
     assert recorder.calls == granted("PortalFunction", conditions(signup))
 
 

@@ -91,10 +91,12 @@ def test_full_flows_log_no_secret(aws, lambda_context, debug_logs, capfd):
 def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     """Sign-up, sign-in, keys, access tokens, sign-out: no password, secret, token, session id or
     CSRF token in the logs."""
+    from urllib.parse import parse_qs, urlsplit
+
     from tests.functional.gateway_client import Browser, gateway
     from tokenservice.portal import portal_client
 
-    portal = portal_client.provision("developer-portal")
+    portal = portal_client.provision("developer-portal", "https://portal.example.test")
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", portal.client_secret)
     monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true")
     password, wrong = "a fine long passphrase", "a wrong but long password"
@@ -102,7 +104,8 @@ def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     browser.sign_up("carol", password)
     browser.sign_in("carol", wrong)
     browser.sign_in("carol", password)
-    session_id = next(iter(browser.cookies.values()))
+    cookies = list(browser.cookies.values())  # the portal's session, the login session, the browser's binding
+    code = parse_qs(urlsplit(browser.answered).query)["code"][0]
     app = browser.request("POST", "/portal/applications", {"name": "Shop", "scope": "read"}).json()
     keys = browser.request(
         "POST", f"/portal/applications/{app['id']}/keys", {"environment": "production"}
@@ -118,7 +121,8 @@ def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     browser.request("GET", "/applications", headers={"Authorization": f"Bearer {user['access_token']}"})
     browser.request("POST", "/portal/signout")
 
-    secrets_used = [password, wrong, portal.client_secret, session_id, browser.csrf, keys["client_secret"]]
+    secrets_used = [password, wrong, portal.client_secret, *cookies, code, browser.csrf]
+    secrets_used.append(keys["client_secret"])
     secrets_used += [
         "a-wrong-consumer-secret-xyz",
         service["access_token"],
@@ -129,5 +133,51 @@ def test_portal_flows_log_no_secret(aws, monkeypatch, debug_logs, capfd):
     logged = "\n".join(debug_logs.seen) + out + err
     assert "Signed in to the portal" in logged and "Token issued from the portal" in logged
     assert "Keys generated" in logged and "Request refused" in logged
+    for secret in secrets_used:
+        assert secret not in logged
+
+
+def test_code_flow_logs_no_secret(aws, monkeypatch, debug_logs, capfd, lambda_context):
+    """The hosted login page (a wrong and a right password), the code, its exchange and refresh,
+    UserInfo, logout: no password, code, verifier, cookie, CSRF token or token in the logs."""
+    import boto3
+
+    from tests.functional.gateway_client import Browser, gateway, hidden
+    from tests.functional.signin.conftest import answer, attempt, code_client, exchange
+    from tokenservice import admin
+    from tokenservice.deploy import deployment
+
+    monkeypatch.setenv("ISSUER", "https://auth.example.com")
+    kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+    deployment.set_up_signing("https://auth.example.com", kms_key)
+    password, wrong = "a fine long passphrase", "a wrong but long password"
+    admin.create_user("carol", password, "read")
+    client = code_client()
+    trial = attempt(client)
+    browser = Browser(gateway())
+    page = browser.request("GET", trial.path())
+    browser.log_in(page, "carol", wrong)
+    code = answer(browser.log_in(page, "carol", password))["code"]
+    cookies = list(browser.cookies.values())  # the login session's, the browser's binding
+    assert len(cookies) == 2
+    _, _, tokens = exchange(lambda_context, trial, code)
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    _, _, refreshed = post_form(lambda_context, "/token", refresh, client.basic)
+    browser.request("GET", "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    browser.request("GET", f"/logout?id_token_hint={tokens['id_token']}")
+
+    secrets_used = [password, wrong, client.client_secret, code, trial.verifier, *cookies]
+    secrets_used += [hidden(page.text, "csrf_token"), hidden(page.text, "transaction")]
+    secrets_used += [
+        tokens["access_token"],
+        tokens["refresh_token"],
+        tokens["id_token"],
+        refreshed["refresh_token"],
+    ]
+    out, err = capfd.readouterr()
+    logged = "\n".join(debug_logs.seen) + out + err
+    assert (
+        "Signed in at the login page" in logged and "Sign-in refused" in logged and "Token issued" in logged
+    )
     for secret in secrets_used:
         assert secret not in logged

@@ -30,7 +30,9 @@ def test_client_list_never_shows_secrets(provisioned, run):
     code, out, _ = run("client", "list", "--json")
     documents = json.loads(out)
     assert code == 0 and [d["client_id"] for d in documents] == [provisioned.client_id]
-    assert provisioned.client_secret not in out and "secret" not in json.dumps(documents)
+    assert provisioned.client_secret not in out
+    assert not [key for document in documents for key in document if "secret" in key]
+    assert credentials.digest(provisioned.client_secret) not in out
     code, text, _ = run("client", "list")
     assert code == 0 and provisioned.client_id in text and provisioned.client_secret not in text
 

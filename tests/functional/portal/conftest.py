@@ -3,7 +3,7 @@ through the API Gateway emulator in-process; helpers to sign up and to make keys
 
 import pytest
 
-from tests.functional.gateway_client import Browser, gateway
+from tests.functional.gateway_client import HOST, Browser, gateway
 from tokenservice.portal import portal_client
 
 PASSWORD = "a fine long passphrase"
@@ -13,7 +13,7 @@ STATIC = ["/portal", "/portal/app.js", "/portal/app.css"]
 @pytest.fixture
 def portal_secret(aws, monkeypatch) -> str:
     """The portal's client, provisioned as make run and the stack do; its secret in the environment."""
-    new = portal_client.provision("developer-portal")
+    new = portal_client.provision("developer-portal", f"https://{HOST}")
     monkeypatch.setenv("PORTAL_CLIENT_ID", new.client.client_id)
     monkeypatch.setenv("PORTAL_CLIENT_SECRET", new.client_secret)
     monkeypatch.setenv("SELF_SIGNUP_ENABLED", "true")

@@ -355,3 +355,33 @@ def test_the_import_binds_the_scope_to_subscriber_and_keeps_an_operators_binding
     admin.define_scope("apim:subscribe", "staff")
     register_sample_api()  # as every make run and every deployment does
     assert {s.name: sorted(s.roles or ()) for s in registry.scopes()}["apim:subscribe"] == ["staff"]
+
+
+def test_an_application_registers_redirect_uris_for_the_code_flow_on_both_clients(alice):
+    uris = "https://shop.example.com/callback http://127.0.0.1:8400/cb"
+    response = alice.call("POST", "/applications", {"name": "Shop", "scope": "read", "redirect_uris": uris})
+    app = response.json()
+    assert response.status == 201
+    assert app["redirect_uris"] == ["http://127.0.0.1:8400/cb", "https://shop.example.com/callback"]
+    clients = [client for client in storage.scan(ClientModel) if client.application_id == app["id"]]
+    assert len(clients) == 2
+    for client in clients:
+        assert client.redirect_uris == set(uris.split()) and "authorization_code" in client.grant_types
+
+
+@pytest.mark.parametrize(
+    "uris",
+    [
+        "http://shop.example.com/callback",  # plain http elsewhere than the loopback
+        "com.example.app:/callback",  # a private-use scheme: an operator's to register
+        "https://shop.example.com/cb#fragment",
+        "https://user@shop.example.com/cb",
+        "not a uri",
+    ],
+)
+def test_an_applications_redirect_uris_must_be_https_or_loopback(alice, uris):
+    response = alice.call("POST", "/applications", {"name": "Shop", "redirect_uris": uris})
+    assert (response.status, response.json()["error"]) == (400, "invalid_request")
+    assert "redirect URI" in response.json()["error_description"]
+    assert "shop.example.com" not in response.json()["error_description"]
+    assert alice.call("GET", "/applications").json()["applications"] == []

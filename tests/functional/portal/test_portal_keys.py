@@ -137,4 +137,4 @@ def test_the_session_scope_is_the_applications_apis_scope_in_openapi():
     scopes = {r.scope for r in openapi.access_rules(document) if r.path.startswith("/applications")}
     assert scopes == {portal_client.SESSION_SCOPE}
     assert openapi.scope_roles(document)[portal_client.SESSION_SCOPE] == ["subscriber"]
-    assert pages.SECURITY_HEADERS["X-Frame-Options"] == "DENY"
+    assert pages.security_headers()["X-Frame-Options"] == "DENY"

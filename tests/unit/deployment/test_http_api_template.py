@@ -10,7 +10,8 @@ CREDENTIAL_ROUTES = {
     ("ANY", "/revoke"),
     ("ANY", "/introspect"),
     ("ANY", "/signup"),
-    ("POST", "/portal/signin"),
+    ("ANY", "/login"),  # the hosted login page's password form
+    ("GET", "/portal/callback"),  # the portal's code exchange, with its client secret
     ("POST", "/portal/signup"),
 }
 # WSO2 Key Manager's paths for the same credential endpoints (server/routes.py WSO2_PATHS)

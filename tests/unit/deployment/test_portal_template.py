@@ -45,3 +45,10 @@ def test_the_stack_outputs_the_portals_url():
     assert TMPL["Outputs"]["PortalUrl"]["Value"]["Fn::Sub"] == (
         "https://${AuthApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/portal"
     )
+
+
+def test_the_portal_clients_redirect_uri_is_under_the_issuer_as_the_portal_computes_it():
+    properties = RESOURCES["PortalClient"]["Properties"]
+    assert properties["Issuer"] == {"Ref": "Issuer"}
+    default = properties["DefaultIssuer"]
+    assert default == RESOURCES["OwnApiRules"]["Properties"]["DefaultIssuer"]  # the JWTs' too

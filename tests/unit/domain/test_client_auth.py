@@ -42,7 +42,7 @@ def test_body_client_id_must_match_basic_id():
     "headers,form",
     [
         ({}, {}),
-        ({}, {"client_id": "id"}),
+        ({}, {"client_secret": "secret"}),
         ({"authorization": "Basic %%%"}, {}),
         (basic("nocolon"), {}),
         (basic(":secret"), {}),
@@ -76,3 +76,39 @@ def test_authenticate_checks_the_secret():
         client_auth.authenticate(presented, _client("other"))
     with pytest.raises(InvalidClient):
         client_auth.authenticate(presented, None)
+
+
+def test_a_client_id_alone_presents_a_public_client():
+    presented = client_auth.extract({}, {"client_id": "spa"})
+    assert (presented.client_id, presented.client_secret) == ("spa", None)
+
+
+def _spa(public: bool):
+    from tokenservice.core import credentials
+    from tokenservice.store.models import ClientModel
+
+    return ClientModel(
+        client_id="spa",
+        name="SPA",
+        secret_hash=credentials.digest("s" * 43),
+        scope="",
+        grant_types="",
+        created_at=0,
+        public=public or None,
+    )
+
+
+def test_only_a_public_client_may_go_without_a_secret_and_it_may_not_use_one():
+    alone, with_secret = (
+        client_auth.ClientCredentials("spa", None),
+        client_auth.ClientCredentials("spa", "s" * 43),
+    )
+    assert client_auth.authenticate(alone, _spa(public=True)).client_id == "spa"
+    for presented, client in (
+        (alone, _spa(public=False)),
+        (alone, None),
+        (with_secret, _spa(public=True)),
+    ):
+        with pytest.raises(InvalidClient):
+            client_auth.authenticate(presented, client)
+    assert client_auth.authenticate(with_secret, _spa(public=False)).client_id == "spa"

@@ -176,9 +176,30 @@ class PasswordChangeRequired(InvalidGrant):
     default_description = "The password must be changed: sign in to the developer portal to choose a new one"
 
 
-class NewPasswordRequired(OAuthError):
-    """The portal's answer to the same: its page then asks for a new password."""
+# -- the authorization endpoint (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6) and UserInfo ----
 
-    error = "password_change_required"
-    status_code = 403
-    default_description = "Your password must be changed: choose a new one"
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+    status_code = 400
+    default_description = "Only response_type=code is supported"
+
+
+class ConsentRequired(OAuthError):
+    """prompt=none, and the client needs a consent the user has not given."""
+
+    error = "consent_required"
+    status_code = 400
+    default_description = "The user has not consented to this client's request"
+
+
+class RequestNotSupported(OAuthError):
+    error = "request_not_supported"
+    status_code = 400
+    default_description = "Request objects are not supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    error = "request_uri_not_supported"
+    status_code = 400
+    default_description = "request_uri is not supported"

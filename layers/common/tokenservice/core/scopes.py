@@ -12,6 +12,11 @@ from tokenservice.core import problems
 from tokenservice.core.errors import InvalidScope
 
 DEFAULT_SCOPE = "default"
+# OpenID Connect's scopes (OIDC Core §5.4): they ask who the user is, not for access to an API, so
+# the authorization code flow grants them when asked whatever the user's and the client's scopes.
+OPENID = "openid"
+PROFILE = "profile"
+IDENTITY = frozenset({OPENID, PROFILE})
 MAX_SCOPE_LENGTH = 1024
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 

@@ -1,6 +1,7 @@
 """The `Custom::PortalClient` custom resource: the developer portal's own OAuth client
-(`portal_client`), created at deployment, its id and secret handed to CloudFormation as `NoEcho`
-data for the portal function's environment; deleted with the stack."""
+(`portal_client`), created at deployment with its redirect URI under the issuer (the `Issuer`
+property, else `DefaultIssuer`: the API's own URL), its id and secret handed to CloudFormation as
+`NoEcho` data for the portal function's environment; deleted with the stack."""
 
 import logging
 from collections.abc import Mapping
@@ -14,8 +15,9 @@ logger = logging.getLogger(__name__)
 
 
 def handle_custom_resource(event: Mapping) -> None:
-    """CloudFormation's Create/Update/Delete of `Custom::PortalClient` (`ClientId` property). The
-    answer always goes to the presigned ResponseURL, so a failure never leaves the stack waiting."""
+    """CloudFormation's Create/Update/Delete of `Custom::PortalClient` (`ClientId`, `Issuer`,
+    `DefaultIssuer` properties). The answer always goes to the presigned ResponseURL, so a failure
+    never leaves the stack waiting."""
     properties = event.get("ResourceProperties") or {}
     client_id = str(properties.get("ClientId", ""))
     status, reason, data = "SUCCESS", "", {"ClientId": client_id}
@@ -27,7 +29,10 @@ def handle_custom_resource(event: Mapping) -> None:
         else:
             if not client_id:
                 raise ValueError("the ClientId property is required")
-            data["ClientSecret"] = portal_client.provision(client_id).client_secret
+            issuer = str(properties.get("Issuer") or properties.get("DefaultIssuer") or "")
+            if not issuer.startswith("https://"):
+                raise ValueError("the Issuer or DefaultIssuer property must be an https URL")
+            data["ClientSecret"] = portal_client.provision(client_id, issuer).client_secret
             reason = "provisioned"
     except Exception as error:  # CloudFormation must hear back, whatever happened
         logger.exception("Provisioning the portal client failed")

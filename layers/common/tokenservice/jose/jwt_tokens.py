@@ -11,6 +11,9 @@ A token has exactly one valid string. ECDSA signatures are malleable: (r, n - s)
 made low-s (s ≤ n/2, as Bitcoin's BIP 62 and libsecp256k1 do) and a high-s signature is refused
 before anything else is checked (`verify`), wherever a JWT is verified.
 
+OpenID Connect ID tokens (`typ: JWT`, OIDC Core §2) are signed here with the same keys, and read
+back, expired ones too, when a relying party names one as the `id_token_hint` of a logout.
+
 PyJWT and `cryptography` cost ~60 ms of import: only the paths that make or check a JWT import
 this module, never the opaque-token path.
 """
@@ -39,7 +42,17 @@ SIGNATURE_BYTES = 64
 
 def mint(kid: str, key, claims: Mapping) -> str:
     """A signed access token with these claims, its signature low-s."""
-    token = jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TYP})
+    return sign(kid, key, claims, TYP)
+
+
+ID_TOKEN_TYP = "JWT"
+ID_TOKEN_REQUIRED = ["iss", "sub", "aud", "exp", "iat"]
+
+
+def sign(kid: str, key, claims: Mapping, typ: str) -> str:
+    """A compact JWS of these claims (ES256, with the key's `kid` and the given `typ`), its
+    signature low-s."""
+    token = jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})
     signed, _, signature = token.rpartition(".")
     r, s = _signature(signature) or (0, 0)
     if s > P256_ORDER // 2:
@@ -63,6 +76,32 @@ def low_s(token: str) -> bool:
     """Whether a token's signature is the one canonical string of its ES256 signature."""
     signature = _signature(token.rpartition(".")[2])
     return signature is not None and 0 < signature[1] <= P256_ORDER // 2
+
+
+def read_id_token(token: str, keys: Mapping[str, Mapping], issuer: str) -> dict | None:
+    """The claims of an ID token this issuer signed with one of `keys` (kid → public JWK), expired
+    or not (a logout's hint may be old); None for anything else, an access token included."""
+    header = _header(token)
+    if (
+        header is None
+        or header.get("typ") != ID_TOKEN_TYP
+        or header.get("alg") != ALGORITHM
+        or not low_s(token)
+    ):
+        return None
+    jwk = keys.get(str(header.get("kid")))
+    if jwk is None:
+        return None
+    try:
+        return jwt.decode(
+            token,
+            _public_key(json.dumps(dict(jwk), sort_keys=True)),
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            options={"require": ID_TOKEN_REQUIRED, "verify_aud": False, "verify_exp": False},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
 
 
 def verify(

@@ -28,7 +28,7 @@ from tokenservice.core.errors import OAuthError
 from tokenservice.core.text import has_control_characters
 from tokenservice.migration import wso2_keys, wso2_users
 from tokenservice.migration.report import Report, existing, shown
-from tokenservice.oauth import clients
+from tokenservice.oauth import clients, redirects
 from tokenservice.portal import applications
 from tokenservice.registry import registry
 from tokenservice.store import storage
@@ -74,24 +74,33 @@ def _seconds(value: str, setting: config.Number, what: str, name: str, report: R
     return number
 
 
-def _grant_types(key: wso2_keys.Key, report: Report) -> str:
+def _grant_types(key: wso2_keys.Key, redirect_uris: set[str] | None, report: Report) -> str:
     supported = [kind for kind in grant_types.ALL if kind in key.grant_types]
     others = sorted(set(key.grant_types) - set(grant_types.ALL))
     if others:
         report.warn(key.consumer_key, f"grant types not carried: {' '.join(shown(kind) for kind in others)}")
+    if grant_types.AUTHORIZATION_CODE in supported and not redirect_uris:
+        supported.remove(grant_types.AUTHORIZATION_CODE)
+        report.warn(key.consumer_key, "authorization_code not carried: it has no exact callback URL")
     if not supported:
         raise problems.Invalid("none of its grant types is supported here")
     return " ".join(supported)
 
 
-def _redirect_uris(key: wso2_keys.Key, report: Report) -> str | None:
+def _redirect_uris(key: wso2_keys.Key, report: Report) -> set[str] | None:
+    """The key's callback URL as the client's one redirect URI, when it is an exact URI this
+    service accepts (https, or http to the loopback); a pattern or another URL is reported."""
     url = key.callback_url
     if not url:
         return None
-    if url.startswith("regexp=") or " " in url or not url.isprintable() or len(url) > 2048:
+    if url.startswith("regexp="):
         report.warn(key.consumer_key, "its callback URL is a pattern: register the exact URIs instead")
         return None
-    return url
+    try:
+        return redirects.valid_list([url], private_schemes=True)
+    except problems.Invalid as error:
+        report.warn(key.consumer_key, f"its callback URL is not carried: {error}")
+        return None
 
 
 def client(key: wso2_keys.Key, scope: str, options: dict, report: Report) -> tuple[ClientModel, str | None]:
@@ -100,7 +109,8 @@ def client(key: wso2_keys.Key, scope: str, options: dict, report: Report) -> tup
     consumer_key = key.consumer_key
     if not consumer_key or len(consumer_key) > credentials.MAX_LENGTH or not consumer_key.isprintable():
         raise problems.Invalid("the consumer key is empty, too long or not printable")
-    kinds = _grant_types(key, report)
+    uris = _redirect_uris(key, report)
+    kinds = _grant_types(key, uris, report)
     new_secret = None
     try:
         digest = secret_digest(key, options["secrets"])
@@ -121,7 +131,7 @@ def client(key: wso2_keys.Key, scope: str, options: dict, report: Report) -> tup
         introspect_any=False,
         access_ttl=_seconds(access, config.ACCESS_TTL, "access-token lifetime", consumer_key, report),
         refresh_ttl=_seconds(key.refresh_ttl, config.REFRESH_TTL, "refresh lifetime", consumer_key, report),
-        redirect_uris=_redirect_uris(key, report),
+        redirect_uris=uris if grant_types.AUTHORIZATION_CODE in kinds.split() else None,
         created_at=int(time.time()),
     )
     return model, new_secret

@@ -3,6 +3,9 @@
 Two methods: HTTP Basic (`client_secret_basic`: base64 of `id:secret`, each part
 form-urlencoded first) and `client_id` + `client_secret` in the body (`client_secret_post`).
 Using both at once is `invalid_request`; any failure to authenticate is `invalid_client` (401).
+A public client (RFC 6749 §2.1, `token_endpoint_auth_method` `none`) has no secret: it names
+itself with `client_id` in the body alone, and only a public client may; its grants are the
+authorization code (with PKCE) and the refresh token.
 
 `authenticate_token_endpoint_client` is the one step every client-authenticated endpoint takes:
 read the client (and the one item the endpoint needs with it, in the same round trip), check
@@ -28,7 +31,7 @@ from tokenservice.web.http import Request
 @dataclass(frozen=True)
 class ClientCredentials:
     client_id: str
-    client_secret: str
+    client_secret: str | None  # None: a public client naming itself
 
 
 def presented(request: Request) -> tuple[dict[str, str], ClientCredentials]:
@@ -51,9 +54,9 @@ def extract(headers: Mapping[str, str], form: Mapping[str, str]) -> ClientCreden
             raise InvalidRequest("client_id in the body does not match the Authorization header")
         return ClientCredentials(client_id, client_secret)
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
-    if not client_id or not client_secret:
+    if not client_id:
         raise InvalidClient("Client authentication is required")
-    _check_length(client_id, client_secret)
+    _check_length(client_id, client_secret or "")
     return ClientCredentials(client_id, client_secret)
 
 
@@ -78,11 +81,15 @@ def _check_length(client_id: str, client_secret: str) -> None:
 
 
 def authenticate(presented: ClientCredentials, client: ClientModel | None) -> ClientModel:
-    """The client, when the secret matches (constant time, also for unknown clients) and it is not
-    suspended (an application whose owner is disabled)."""
-    if not credentials.matches(presented.client_secret, client.secret_hash if client else None):
+    """The client, when the secret matches (constant time, also for unknown clients) — or, with no
+    secret presented, when it is a public client — and it is not suspended (an application whose
+    owner is disabled). A public client presenting a secret is refused: it has none."""
+    if presented.client_secret is None:
+        if client is None or not client.public:
+            raise InvalidClient("Client authentication is required")
+    elif not credentials.matches(presented.client_secret, client.secret_hash if client else None):
         raise InvalidClient()
-    if client.suspended:
+    if client.suspended or (client.public and presented.client_secret is not None):
         raise InvalidClient()
     return client
 

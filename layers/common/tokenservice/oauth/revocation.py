@@ -19,6 +19,7 @@ class TokenRef(NamedTuple):
 
     token_hash: str
     grant_id: str
+    client_id: str = ""
 
 
 def user_tokens(username: str, now: float | None = None) -> list[TokenRef]:
@@ -29,7 +30,7 @@ def user_tokens(username: str, now: float | None = None) -> list[TokenRef]:
         UserTokensIndex.Meta.index_name,
         (TokenModel.username == username) & (TokenModel.expires_at > int(now)),
     )
-    names = (TokenModel.token_hash.attr_name, TokenModel.grant_id.attr_name)
+    names = (TokenModel.token_hash.attr_name, TokenModel.grant_id.attr_name, TokenModel.client_id.attr_name)
     return [TokenRef(*storage.string_attributes(item, names)) for item in items]
 
 
@@ -60,8 +61,14 @@ def revoke_all(token_hashes: Iterable[str], limit: int = 10_000) -> int:
 def revoke_grant(record: TokenModel) -> int:
     """Revoke a whole grant family: its older tokens from the by_user index, its newest by
     following rotations from `record` (found even before the index has caught up)."""
-    family = [ref.token_hash for ref in user_tokens(record.username) if ref.grant_id == record.grant_id]
-    return revoke_all([record.token_hash, *(record.replaced_by or ()), *family])
+    return revoke_family(record.username, record.grant_id, [record.token_hash, *(record.replaced_by or ())])
+
+
+def revoke_family(username: str | None, grant_id: str, known: Iterable[str]) -> int:
+    """Revoke the tokens `known` (and what their rotations issued) and every other token of the
+    user's grant family `grant_id` that the by_user index shows."""
+    family = [ref.token_hash for ref in user_tokens(username) if ref.grant_id == grant_id] if username else []
+    return revoke_all([*known, *family])
 
 
 def revoke_user(username: str) -> int:

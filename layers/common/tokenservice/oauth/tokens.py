@@ -29,9 +29,10 @@ class IssuedTokens:
     scope: str
     records: list[TokenModel]
     refresh_token: str | None = None
+    id_token: str | None = None  # OpenID Connect Core §3.1.3.3, when openid was granted
 
     def body(self) -> dict:
-        """The RFC 6749 §5.1 response document."""
+        """The RFC 6749 §5.1 response document (and OpenID Connect's `id_token`)."""
         body = {
             "access_token": self.access_token,
             "token_type": "Bearer",
@@ -40,6 +41,8 @@ class IssuedTokens:
         }
         if self.refresh_token:
             body["refresh_token"] = self.refresh_token
+        if self.id_token:
+            body["id_token"] = self.id_token
         return body
 
 

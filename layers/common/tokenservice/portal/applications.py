@@ -5,6 +5,9 @@
   folded) and the scopes its keys may request: only scopes the owner may obtain (direct or bound
   to one of their roles), judged from the scopes' definitions as the password grant judges them.
 - It has two OAuth clients, as WSO2 does: Production and Sandbox, each allowed every grant type.
+  For the authorization code flow its owner registers its redirect URIs (https, or http to the
+  loopback: `redirects`), the same for both; it is a third party's application, so it asks each
+  user's consent at the hosted login page.
   A client's consumer secret is random from the start and shown only when its keys are generated;
   generating them again replaces it: the old secret stops working at once, tokens issued with it
   stay valid (as `tokenctl client rotate-secret`).
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 
 from pynamodb.expressions.condition import Condition, size
 
-from tokenservice.core import config, credentials, grant_types, scopes
+from tokenservice.core import config, credentials, grant_types, problems, scopes
 from tokenservice.core.errors import (
     ApplicationExists,
     ApplicationLimit,
@@ -38,7 +41,7 @@ from tokenservice.core.errors import (
     InvalidScope,
     NotFound,
 )
-from tokenservice.oauth import registrations, revocation
+from tokenservice.oauth import redirects, registrations, revocation
 from tokenservice.portal import standing
 from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry
@@ -61,6 +64,10 @@ class Application:
     scope: str
     created_at: int
     clients: dict[str, ClientModel]  # environment → its client
+
+    @property
+    def redirect_uris(self) -> list[str]:
+        return sorted({uri for client in self.clients.values() for uri in client.redirect_uris or ()})
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,7 @@ def document(app: Application) -> dict:
         "name": app.name,
         "scope": app.scope,
         "created_at": app.created_at,
+        "redirect_uris": app.redirect_uris,
         "registered_users": registered_users(app),
         "keys": keys,
     }
@@ -218,6 +226,14 @@ def _refuse_when_full(user: UserModel | None, canonical: str) -> None:
         raise ApplicationLimit(f"A user may have at most {limit()} applications")
 
 
+def redirect_uris(value: str | None) -> set[str] | None:
+    """An application's redirect URIs, space-separated: https, or http to the loopback."""
+    try:
+        return redirects.valid_list((value or "").split())
+    except problems.Invalid as error:
+        raise InvalidRequest(str(error)[0].upper() + str(error)[1:]) from error
+
+
 def _new_client(owner: str, app_id: str, name: str, scope: str, env: str, now: int) -> ClientModel:
     return ClientModel(
         client_id=credentials.new_client_id(),
@@ -233,10 +249,14 @@ def _new_client(owner: str, app_id: str, name: str, scope: str, env: str, now: i
     )
 
 
-def create(owner: "standing.Caller | str", name: str, scope: str | None) -> Application:
-    """A new application of the owner's, with scopes they may obtain, and its two clients; written
-    on the condition that the owner is still as read (enabled, same credential version)."""
+def create(
+    owner: "standing.Caller | str", name: str, scope: str | None, uris: str | None = None
+) -> Application:
+    """A new application of the owner's, with scopes they may obtain, and its two clients (with the
+    redirect URIs given, space-separated); written on the condition that the owner is still as read
+    (enabled, same credential version)."""
     name = valid_name(name)
+    registered = redirect_uris(uris)
     canonical = canonical_name(name)
     requested = _requested_scopes(scope)
     user, *defined = standing.read(owner, *registry.scope_keys(requested))
@@ -247,6 +267,8 @@ def create(owner: "standing.Caller | str", name: str, scope: str | None) -> Appl
     now, app_id, username = int(time.time()), secrets.token_hex(8), user.username
     scope = " ".join(sorted(requested))
     clients = {env: _new_client(username, app_id, name, scope, env, now) for env in ENVIRONMENTS}
+    for client in clients.values():
+        client.redirect_uris = registered
     return _write(owner, user, app_id, name, clients)
 
 

@@ -39,8 +39,8 @@ def list_applications(request: Request) -> dict:
 
 
 def create(caller: Caller, request: Request) -> dict:
-    fields = json_fields(request.json(), required=("name",), optional=("scope",))
-    app = applications.create(caller, fields["name"], fields.get("scope"))
+    fields = json_fields(request.json(), required=("name",), optional=("scope", "redirect_uris"))
+    app = applications.create(caller, fields["name"], fields.get("scope"), fields.get("redirect_uris"))
     logger.info("Application created", extra={"username": caller.username, "application_id": app.id})
     return applications.document(app)
 

@@ -10,32 +10,21 @@ import functools
 from collections.abc import Mapping
 from pathlib import Path
 
-from tokenservice.web.http import cors_headers, local_http
+from tokenservice.web import pages
+from tokenservice.web.http import cors_headers
 
 STATIC = Path(__file__).resolve().parent / "static"
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    )
+CONTENT_SECURITY_POLICY = pages.policy(
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
 )
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-}
-HSTS = {"Strict-Transport-Security": "max-age=31536000"}
 
 # resource → (file in the static directory, Content-Type)
 ASSETS = {
@@ -46,7 +35,7 @@ ASSETS = {
 
 
 def security_headers() -> dict[str, str]:
-    return SECURITY_HEADERS if local_http() else {**SECURITY_HEADERS, **HSTS}
+    return pages.security_headers(CONTENT_SECURITY_POLICY)
 
 
 @functools.cache

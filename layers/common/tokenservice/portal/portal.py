@@ -4,9 +4,11 @@
   inline script or style, nothing from another origin, so the Content-Security-Policy can be
   `default-src 'none'` with scripts, styles and fetches from 'self' only; the page may not be
   framed (`frame-ancestors 'none'`, `X-Frame-Options: DENY`) and sends no Referer.
-- `/portal/session`, `/portal/signup`, `/portal/signin`, `/portal/signout`: sign-up is self sign-up
-  (`self_signup`, client-authenticated as the portal's client), sign-in a password grant of the
-  portal's client (`sessions`: lockout and enumeration rules hold, the tokens stay here).
+- `/portal/session`, `/portal/signup`, `/portal/login`, `/portal/callback`, `/portal/signout`:
+  sign-up is self sign-up (`self_signup`, client-authenticated as the portal's client); sign-in is
+  the authorization code flow through the hosted login page, as the portal's own client
+  (`signin`: its lockout and enumeration rules hold, the tokens stay here); signing out ends the
+  portal's session and the browser's login session.
 - `/portal/applications...`: the Applications API's operations for the signed-in user, allowed by
   the same registry rule the authorizer enforces on `/applications` for this API (the session's
   token must carry its scope); and "Generate access token": a client_credentials or password grant
@@ -20,23 +22,16 @@ own origin. Nothing here logs a password, secret, token, session id or cookie.
 from aws_lambda_powertools import Logger
 
 from tokenservice.core import config, grant_types, observability, scopes
-from tokenservice.core.errors import (
-    InsufficientScope,
-    InvalidRequest,
-    LoginRequired,
-    NewPasswordRequired,
-    NotFound,
-    PasswordChangeRequired,
-)
+from tokenservice.core.errors import InsufficientScope, InvalidRequest, LoginRequired, NotFound, OAuthError
 from tokenservice.oauth import client_auth
-from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.oauth.grants.dispatch import for_type
-from tokenservice.portal import applications, applications_api, sessions, standing
+from tokenservice.portal import applications, applications_api, sessions, signin, standing
 from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry, rules
+from tokenservice.signin import sessions as login_sessions
 from tokenservice.store import storage
 from tokenservice.store.models import UserModel
-from tokenservice.users import password_change, self_signup
+from tokenservice.users import self_signup
 from tokenservice.web.endpoint import oauth_endpoint
 from tokenservice.web.http import (
     NO_STORE,
@@ -50,14 +45,6 @@ logger = Logger(child=True)
 NO_ACCOUNT_SCOPE = (
     "Your account may not manage applications: it needs the role bound to the scope " + SESSION_SCOPE
 )
-
-
-def portal_credentials() -> ClientCredentials:
-    """The portal's own client credentials, from the environment (never from a request)."""
-    secret = config.PORTAL_CLIENT_SECRET.value()
-    if not secret:
-        raise RuntimeError("PORTAL_CLIENT_SECRET is not set: the portal's client was not provisioned")
-    return ClientCredentials(config.PORTAL_CLIENT_ID.value(), secret)
 
 
 # -- what a session may do: the Applications API's rules for this API --------------------------------
@@ -123,41 +110,51 @@ def signup(request: Request) -> dict:
     self_signup.require_enabled()
     sessions.check_origin(request)
     fields = json_fields(request.json(), required=("username", "password"))
-    presented = portal_credentials()
-    client_auth.authenticate_token_endpoint_client(presented, grant_types.PASSWORD)
+    presented = signin.portal_credentials()
+    client_auth.authenticate_token_endpoint_client(presented, grant_types.AUTHORIZATION_CODE)
     user = self_signup.sign_up(fields["username"], fields["password"])
     logger.info("User signed up", extra={"client_id": presented.client_id, "username": user.username})
     return json_response(201, {"username": user.username})
 
 
 @oauth_endpoint
-def signin(request: Request) -> dict:
-    """POST /portal/signin {username, password, new_password?}: a password grant of the portal's
-    client; the browser gets a session cookie, never the tokens. An account that must change its
-    password (an import's UM_REQUIRE_CHANGE) is answered 403 password_change_required, and signs in
-    by sending a new one with the current one (`password_change`)."""
-    sessions.check_origin(request)
-    fields = json_fields(request.json(), required=("username", "password"), optional=("new_password",))
-    if "new_password" in fields:
-        client_auth.authenticate_token_endpoint_client(portal_credentials(), grant_types.PASSWORD)
-        username, current = fields["username"], fields["password"]
-        password_change.change_pending_password(username, current, fields["new_password"])
-        logger.info("Changed a pending password in the portal")
-    password = fields.get("new_password", fields["password"])
-    form = {"username": fields["username"], "password": password, "grant_type": grant_types.PASSWORD}
+def login(request: Request) -> dict:
+    """GET /portal/login[?login_hint=...]: off to the hosted login page (the code flow)."""
+    hint = (request.query.get("login_hint") or ("",))[0]
+    location, cookie = signin.start(request, hint or None)
+    return _redirect(location, [cookie])
+
+
+@oauth_endpoint
+def callback(request: Request) -> dict:
+    """GET /portal/callback: the code exchanged, the session begun (the browser gets a session
+    cookie, never the tokens), and back to the portal; a sign-in that did not complete goes back
+    to the portal saying so."""
+    query = {name: values[0] for name, values in request.query.items() if len(values) == 1}
+    portal = request.issuer() + "/portal"
+    cleared = signin.pending_cookie("", 0)
     try:
-        issued = for_type(grant_types.PASSWORD).issue(form | {"scope": SESSION_SCOPE}, portal_credentials())
-    except PasswordChangeRequired as pending:
-        raise NewPasswordRequired() from pending
+        issued = signin.finish(request, query)
+    except OAuthError as error:
+        logger.info("Portal sign-in refused", extra={"error": error.error})
+        return _redirect(portal + "?signin=failed", [cleared])
     previous = sessions.current(request)
     if previous is not None:
         sessions.end(previous)
     record = issued.records[0]
     session = sessions.start(record, _user(record.username))
-    observability.count(observability.TOKENS_ISSUED, grant_type=grant_types.PASSWORD)
+    observability.count(observability.TOKENS_ISSUED, grant_type=grant_types.AUTHORIZATION_CODE)
     logger.info("Signed in to the portal", extra={"username": session.username})
-    cookie = {"Set-Cookie": sessions.set_cookie(session)}
-    return json_response(200, session_document(request, session), cookie)
+    return _redirect(portal, [cleared, sessions.set_cookie(session)])
+
+
+def _redirect(location: str, cookies: list[str]) -> dict:
+    return {
+        "statusCode": 303,
+        "headers": {"Location": location, **NO_STORE},
+        "multiValueHeaders": {"Set-Cookie": cookies},
+        "body": "",
+    }
 
 
 def _user(username: str) -> UserModel:
@@ -169,7 +166,8 @@ def _user(username: str) -> UserModel:
 
 @oauth_endpoint
 def signout(request: Request) -> dict:
-    """POST /portal/signout: the session's token is revoked, its cookie cleared."""
+    """POST /portal/signout: the session's token is revoked, its cookie cleared, and the browser's
+    login session at the authorization server ends too (one sign-in for the whole service)."""
     session = sessions.current(request)
     if session is not None:
         sessions.check_csrf(request, session)
@@ -177,7 +175,13 @@ def signout(request: Request) -> dict:
         logger.info("Signed out of the portal", extra={"username": session.username})
     else:
         sessions.check_origin(request)
-    return {"statusCode": 204, "headers": {**NO_STORE, "Set-Cookie": sessions.clear_cookie()}, "body": ""}
+    cookies = [sessions.clear_cookie(), login_sessions.end(request)]
+    return {
+        "statusCode": 204,
+        "headers": dict(NO_STORE),
+        "multiValueHeaders": {"Set-Cookie": cookies},
+        "body": "",
+    }
 
 
 # -- the user's applications ---------------------------------------------------------------------

@@ -2,10 +2,9 @@
 discovery, and the public signing keys (RFC 7517), none of them authenticated.
 
 Both discovery documents come from one source, `SERVED`: the endpoints this server has (paths
-under the issuer) and what they support. They name only what is served: there is no authorization
-endpoint yet, so `response_types_supported` is empty (no implicit flow, RFC 8414 §2) and no ID-token
-algorithm is advertised. A flow added later (the authorization code with PKCE, OpenID Connect's
-ID tokens and UserInfo) adds its endpoint and values to `SERVED`, and both documents show it.
+under the issuer) and what they support. They name only what is served: the authorization code
+flow with PKCE (no implicit flow, RFC 8414 §2), OpenID Connect's ID tokens, UserInfo and logout.
+A flow added later adds its endpoint and values to `SERVED`, and both documents show it.
 
 A registry outage (the signing settings, the scopes) is `503 temporarily_unavailable` with
 `Retry-After` and `no-store` (`oauth_endpoint`): never a cached 200 that names a broken URL.
@@ -14,7 +13,8 @@ A registry outage (the signing settings, the scopes) is `503 temporarily_unavail
 import time
 from dataclasses import dataclass, field
 
-from tokenservice.core import config, grant_types
+from tokenservice.core import grant_types, scopes
+from tokenservice.oauth import issuer as issuers
 from tokenservice.registry import registry
 from tokenservice.web.endpoint import oauth_endpoint
 from tokenservice.web.http import Request, json_response
@@ -33,17 +33,43 @@ class Served:
 
 SERVED = Served(
     endpoints={
+        "authorization_endpoint": "/authorize",
         "token_endpoint": "/token",
+        "userinfo_endpoint": "/userinfo",
+        "end_session_endpoint": "/logout",
         "revocation_endpoint": "/revoke",
         "introspection_endpoint": "/introspect",
         "jwks_uri": "/.well-known/jwks.json",
     },
     values={
         "grant_types_supported": list(grant_types.ALL),
-        "response_types_supported": [],  # no authorization endpoint: no response type is served
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
-        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        # the code flow alone (no implicit flow), PKCE with S256 only, the issuer in every
+        # authorization response (RFC 9207), public clients (`none`)
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+        "token_endpoint_auth_methods_supported": [*AUTH_METHODS, "none"],
+        "revocation_endpoint_auth_methods_supported": [*AUTH_METHODS, "none"],
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        # OpenID Connect (Discovery 1.0 §3): ID tokens, UserInfo, RP-initiated logout
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "claims_supported": [
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "preferred_username",
+        ],
+        "prompt_values_supported": ["none", "login"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
     },
 )
 
@@ -51,20 +77,15 @@ SERVED = Served(
 def issuer(request: Request) -> str:
     """The issuer: ISSUER when configured, else the one the signing keys are for (set at deployment),
     else this API's own URL as API Gateway knows it."""
-    configured = config.ISSUER.value()
-    if configured:
-        return configured.rstrip("/")
-    from tokenservice.jose import signing
-
-    settings = signing.settings()
-    return settings.issuer if settings else request.issuer()
+    return issuers.of(request)
 
 
 def discovery_document(request: Request) -> dict:
     """The one document both discovery URLs answer with."""
     base = issuer(request)
     endpoints = {name: f"{base}{path}" for name, path in SERVED.endpoints.items()}
-    return {"issuer": base, **endpoints, **SERVED.values, "scopes_supported": registry.scope_names()}
+    scopes_supported = sorted({*registry.scope_names(), *scopes.IDENTITY})
+    return {"issuer": base, **endpoints, **SERVED.values, "scopes_supported": scopes_supported}
 
 
 @oauth_endpoint

@@ -2,10 +2,8 @@
 for them (docs/migrating-from-wso2.md).
 
 `WSO2_PATHS` names, for a resource of this table, the path a WSO2 client calls for it; each gets
-the same endpoint, methods and rules. A path listed for a resource the table does not serve is
-ignored, so `/userinfo` → `/oauth2/userinfo` and `/authorize` → `/oauth2/authorize` are one line
-each once those endpoints exist (with their events in template.yaml, which a test holds equal to
-this table).
+the same endpoint, methods and rules (with their events in template.yaml, which a test holds equal
+to this table).
 """
 
 from collections.abc import Mapping
@@ -20,6 +18,13 @@ ROUTES = {
     ("GET", "/.well-known/openid-configuration"): "tokenservice.server.discovery:openid_configuration",
     ("GET", "/.well-known/jwks.json"): "tokenservice.server.discovery:jwks",
     ("POST", "/signup"): "tokenservice.server.signup:signup",
+    # the authorization code flow and OpenID Connect (the browser's: the hosted pages)
+    ("GET", "/authorize"): "tokenservice.server.authorize:authorize",
+    ("POST", "/login"): "tokenservice.server.authorize:login",
+    ("POST", "/consent"): "tokenservice.server.authorize:consent",
+    ("GET", "/signin/style.css"): "tokenservice.server.authorize:stylesheet",
+    ("GET", "/userinfo"): "tokenservice.server.userinfo:userinfo",
+    ("GET", "/logout"): "tokenservice.server.logout:logout",
 }
 
 WSO2_PATHS = {
@@ -27,6 +32,8 @@ WSO2_PATHS = {
     "/revoke": "/oauth2/revoke",
     "/introspect": "/oauth2/introspect",
     "/.well-known/jwks.json": "/oauth2/jwks",
+    "/authorize": "/oauth2/authorize",
+    "/userinfo": "/oauth2/userinfo",
 }
 
 
@@ -39,4 +46,22 @@ def aliases(routes: Mapping[tuple[str, str], str], paths: Mapping[str, str]) -> 
     }
 
 
-ROUTER = Router({**ROUTES, **aliases(ROUTES, WSO2_PATHS)})
+# Where a browser script (a single-page app: a public client, which sends no Authorization header
+# and has no secret) may read the answer from another origin: `*`, never with credentials — these
+# answers set no cookie, and a script gets only what it sent the code, verifier or token for.
+PUBLIC_CLIENT_RESOURCES = frozenset(
+    {resource for path in ("/token", "/revoke") for resource in (path, WSO2_PATHS[path])}
+)
+
+
+def public_client_cors(event: Mapping, response: dict) -> None:
+    headers = {str(name).lower() for name in (event.get("headers") or {})}
+    if (
+        event.get("resource") in PUBLIC_CLIENT_RESOURCES
+        and "origin" in headers
+        and "authorization" not in headers
+    ):
+        response["headers"]["Access-Control-Allow-Origin"] = "*"
+
+
+ROUTER = Router({**ROUTES, **aliases(ROUTES, WSO2_PATHS)}, finish=public_client_cors)

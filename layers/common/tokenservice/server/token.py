@@ -10,6 +10,7 @@ from urllib.parse import quote
 from aws_lambda_powertools import Logger
 
 from tokenservice.core import credentials, observability
+from tokenservice.core.errors import InvalidClient
 from tokenservice.oauth import client_auth, revocation, tokens
 from tokenservice.oauth.grants.dispatch import for_type
 from tokenservice.store import records
@@ -55,7 +56,7 @@ def revoke(request: Request) -> dict:
     RevokedAccessToken/RevokedRefreshToken would repeat tokens: never sent).
     """
     client, record, _, token = _client_and_token(request)
-    if credentials.looks_like_jwt(token) and _verified_jwt(token) is None:
+    if credentials.looks_like_jwt(token) and verified_jwt(token) is None:
         record = None  # a record found by an unverified (or malleated) JWT's jti is not enough
     headers = {}
     if record is not None and record.client_id == client.client_id:
@@ -86,6 +87,8 @@ def introspect(request: Request) -> dict:
     other clients' access tokens, never their refresh tokens. Anything else is `{"active": false}`.
     """
     client, record, user, token = _client_and_token(request)
+    if client.public:  # RFC 7662 §2.1: introspection needs an authenticated client
+        raise InvalidClient()
     visible = record is not None and (
         record.client_id == client.client_id or (record.kind == tokens.ACCESS and client.introspect_any)
     )
@@ -93,7 +96,7 @@ def introspect(request: Request) -> dict:
         return json_response(200, INACTIVE)
     claims = {}
     if credentials.looks_like_jwt(token):
-        claims = _verified_jwt(token)
+        claims = verified_jwt(token)
         if claims is None:  # a record found by an unverified jti is not enough
             return json_response(200, INACTIVE)
     answer = {
@@ -111,7 +114,7 @@ def introspect(request: Request) -> dict:
     return json_response(200, answer)
 
 
-def _verified_jwt(token: str) -> dict | None:
+def verified_jwt(token: str) -> dict | None:
     """The claims of a JWT access token signed by one of our keys, for our issuer (any audience)."""
     from tokenservice.jose import jwt_tokens, signing  # JWT only: kept off the opaque path
 

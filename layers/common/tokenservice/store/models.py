@@ -68,7 +68,15 @@ class ClientModel(Model):
     environment = UnicodeAttribute(null=True)  # "production" | "sandbox"
     keys_generated_at = NumberAttribute(null=True)  # when its secret was last shown; None: never
     suspended = BooleanAttribute(null=True)  # True while its owner is disabled: no grant, no token
-    redirect_uris = UnicodeAttribute(null=True)  # space-separated, matched exactly (an import's callback URL)
+    # The authorization code flow (RFC 6749 §4.1): where codes may be sent (matched exactly), where a
+    # user may be sent after signing out, and whether the client is public (no secret, PKCE always),
+    # must ask its users' consent (an application's client always does: it is a third party's), or
+    # may leave PKCE out (a confidential client created so).
+    redirect_uris = UnicodeSetAttribute(null=True)
+    post_logout_redirect_uris = UnicodeSetAttribute(null=True)
+    public = BooleanAttribute(null=True)
+    require_consent = BooleanAttribute(null=True)
+    pkce_optional = BooleanAttribute(null=True)
 
 
 class UserTokensIndex(GlobalSecondaryIndex):
@@ -170,6 +178,100 @@ def session_key(session_id: str) -> str:
     return "session:" + credentials.digest(session_id)
 
 
+class AuthorizationCodeModel(Model):
+    """An authorization code (RFC 6749 §4.1.2), keyed by its hash: single use, a minute's life, bound
+    to its client, redirect URI, PKCE challenge, scope, nonce and the user's credential version.
+    Its exchange marks it `used` and records what it issued, so a replay can revoke that."""
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "code:" + sha256(code)
+    kind = UnicodeAttribute(default="code")
+    client_id = UnicodeAttribute()
+    subject = UnicodeAttribute()  # the user (not `username`: codes stay out of the by_user index)
+    redirect_uri = UnicodeAttribute()
+    redirect_given = BooleanAttribute(default=True)  # whether the request named it (RFC 6749 §4.1.3)
+    scope = UnicodeAttribute()
+    code_challenge = UnicodeAttribute(null=True)  # S256 (RFC 7636)
+    nonce = UnicodeAttribute(null=True)
+    auth_time = NumberAttribute()
+    credential_version = NumberAttribute(default=0)
+    issued_at = NumberAttribute()
+    expires_at = NumberAttribute()
+    used = BooleanAttribute(default=False)
+    grant_id = UnicodeAttribute(null=True)  # set by the exchange: the family it started
+    replaced_by = UnicodeSetAttribute(null=True)  # hashes of the tokens the exchange issued
+
+
+class LoginSessionModel(Model):
+    """A browser's login session at the authorization server (single sign-on): who signed in and
+    when, keyed by the hash of the random id in the browser's cookie. It counts while its user is
+    enabled and at the credential version they signed in with."""
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "login-session:" + sha256(cookie value)
+    kind = UnicodeAttribute(default="login-session")
+    subject = UnicodeAttribute()
+    auth_time = NumberAttribute()
+    credential_version = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+class LoginTransactionModel(Model):
+    """One authorization request between the authorization endpoint and its answer: the request,
+    the step the browser is at (the password, the consent, ...), and the browser it belongs to."""
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "login-transaction:" + sha256(transaction id)
+    kind = UnicodeAttribute(default="login-transaction")
+    browser = UnicodeAttribute()  # sha256 of the browser's binding cookie
+    client_id = UnicodeAttribute()
+    request = UnicodeAttribute()  # the validated authorization request (JSON)
+    step = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)  # once authenticated
+    auth_time = NumberAttribute(null=True)
+    scope = UnicodeAttribute(null=True)  # what the user is asked to consent to
+    created_at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+class ConsentModel(Model):
+    """The scopes a user allowed a client that must ask (a third party's), remembered until revoked."""
+
+    class Meta:
+        table_name = config.table_name(config.TOKENS_TABLE)
+
+    token_hash = UnicodeAttribute(hash_key=True)  # "consent:" + sha256(client_id \n username)
+    kind = UnicodeAttribute(default="consent")
+    client_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    scope = UnicodeAttribute(default="")
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+
+
+def code_key(code: str) -> str:
+    return "code:" + credentials.digest(code)
+
+
+def login_session_key(session_id: str) -> str:
+    return "login-session:" + credentials.digest(session_id)
+
+
+def login_transaction_key(transaction_id: str) -> str:
+    return "login-transaction:" + credentials.digest(transaction_id)
+
+
+def consent_key(client_id: str, username: str) -> str:
+    return "consent:" + credentials.digest(f"{client_id}\n{username}")
+
+
 class ApiModel(Model):
     """A protected API in the registry: its API Gateway REST API id, a name, its resource rules."""
 
@@ -240,7 +342,15 @@ def scope_key(name: str) -> str:
 TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
     config.USERS_TABLE: (UserModel,),
     config.CLIENTS_TABLE: (ClientModel,),
-    config.TOKENS_TABLE: (TokenModel, RegistrationModel, SessionModel),
+    config.TOKENS_TABLE: (
+        TokenModel,
+        RegistrationModel,
+        SessionModel,
+        AuthorizationCodeModel,
+        LoginSessionModel,
+        LoginTransactionModel,
+        ConsentModel,
+    ),
     config.REGISTRY_TABLE: (ApiModel, ScopeModel, SigningModel, KeyModel),
 }
 

@@ -116,6 +116,16 @@ def delete_request(model: type[Model], key_value: str, condition: Condition) -> 
     return with_placeholders(request, names, values)
 
 
+def put_request(item: Model) -> dict:
+    """A transaction's Put that creates or replaces an item."""
+    return {"TableName": table(type(item)), "Item": item.serialize()}
+
+
+def remove_request(model: type[Model], key_value: str) -> dict:
+    """A transaction's Delete of an item, whether or not it exists."""
+    return {"TableName": table(model), "Key": key(model, key_value)}
+
+
 # -- operations ----------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ UM_REQUIRE_CHANGE=true; NIST SP 800-63B §5.1.1.2 for the new one).
 - The password grant refuses such a user, once the password is verified, with `invalid_grant`
   saying the password must be changed in the developer portal (`refuse_if_pending`): never which
   user, and only to whoever knows the password (a wrong one is refused as always, first).
-- A sign-in page (the portal's; the hosted login page's) calls `change_pending_password` with the
+- The hosted login page (where the portal signs in too) calls `change_pending_password` with the
   current and the new password: the current one is verified with the password grant's rules (one
   argon2 verification whoever is named, lockout counting), the new one must pass the new-password
   policy and differ from it, and one conditional write stores its argon2id hash, clears the flag,

@@ -23,30 +23,38 @@ REFUSAL_METRICS = {
 }
 
 
-def _unavailable(error: Exception) -> dict:
+def _unavailable(error: Exception) -> TemporarilyUnavailable:
     cause = type(error.__cause__).__name__ if error.__cause__ else None
     logger.warning("Storage unavailable", extra={"cause": cause})
     observability.count(observability.SERVER_ERRORS)
-    return error_response(TemporarilyUnavailable())
+    return TemporarilyUnavailable()
 
 
-def oauth_endpoint(endpoint: Callable[[Request], dict]) -> Callable[[Mapping], dict]:
-    """An endpoint of a Request, as a function of an API Gateway event that always answers."""
+Render = Callable[[OAuthError], dict]
+
+
+def oauth_endpoint(
+    endpoint: Callable[[Request], dict] | None = None, *, render: Render = error_response
+) -> Callable[[Mapping], dict]:
+    """An endpoint of a Request, as a function of an API Gateway event that always answers; errors
+    are rendered by `render` (OAuth's JSON; a page for the pages a browser shows)."""
+    if endpoint is None:
+        return functools.partial(oauth_endpoint, render=render)
 
     @functools.wraps(endpoint)
     def handle(event: Mapping) -> dict:
         try:
             return endpoint(Request.from_event(event))
         except (TemporarilyUnavailable, Unavailable) as error:
-            return _unavailable(error)
+            return render(_unavailable(error))
         except OAuthError as error:
             logger.info("Request refused", extra={"error": error.error, "status": error.status_code})
             if error.error in REFUSAL_METRICS:
                 observability.count(REFUSAL_METRICS[error.error])
-            return error_response(error)
+            return render(error)
         except Exception:
             logger.exception("Unexpected error")
             observability.count(observability.SERVER_ERRORS)
-            return error_response(ServerError())
+            return render(ServerError())
 
     return handle

@@ -36,6 +36,7 @@ class Request:
     authorizer: Mapping[str, str] = field(default_factory=dict)
     context: Mapping = field(default_factory=dict)  # API Gateway's requestContext
     parameters: Mapping[str, str] = field(default_factory=dict)  # the path's {parameters}
+    query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # every value of each name
 
     @classmethod
     def from_event(cls, event: Mapping) -> "Request":
@@ -65,6 +66,7 @@ class Request:
             authorizer=context.get("authorizer") or {},
             context=context,
             parameters={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
+            query=_query(event),
         )
 
     def form(self) -> dict[str, str]:
@@ -121,6 +123,15 @@ class Request:
         run's loopback address."""
         return own_origin(self.context)
 
+    def base_path(self) -> str:
+        """The path before the resource in this request's URL (the stage, or a custom domain's base
+        path; "" on make run), for links from a page back to this API."""
+        full_path = str(self.context.get("path") or "")
+        if full_path.endswith(self.path):
+            return full_path[: len(full_path) - len(self.path)].rstrip("/")
+        stage = str(self.context.get("stage") or "")
+        return f"/{stage}" if stage and stage != "$default" else ""
+
     def issuer(self) -> str:
         """The issuer (RFC 8414 §2): ISSUER when configured, else the URL of this API as API Gateway
         knows it: its domain name and the path before the resource (the stage, or a custom domain's
@@ -156,6 +167,15 @@ KNOWN_PARAMETERS = frozenset(
 
 def _named(name: str) -> str:
     return f"The parameter '{name}'" if name in KNOWN_PARAMETERS else "A parameter"
+
+
+def _query(event: Mapping) -> dict[str, tuple[str, ...]]:
+    """The query's parameters, every value of each (API Gateway's multi-value view, else its
+    single-value one)."""
+    multi = event.get("multiValueQueryStringParameters") or {}
+    if multi:
+        return {str(name): tuple(str(value) for value in values or ()) for name, values in multi.items()}
+    return {str(name): (str(value),) for name, value in (event.get("queryStringParameters") or {}).items()}
 
 
 def required(form: Mapping[str, str], name: str) -> str:

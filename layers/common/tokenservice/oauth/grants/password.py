@@ -7,14 +7,14 @@ client's allowed grant types decide whether it may use it.
 import time
 from collections.abc import Mapping
 
-from tokenservice.core import config, grant_types, scopes
+from tokenservice.core import grant_types, scopes
 from tokenservice.core.errors import InvalidGrant, InvalidScope
-from tokenservice.oauth import client_auth, tokens
+from tokenservice.oauth import client_auth, id_tokens, tokens
 from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.oauth.grants.common import BAD_CREDENTIALS, issue
 from tokenservice.registry import registry
 from tokenservice.store.models import ClientModel, RegistrationModel, UserModel, registration_key
-from tokenservice.users import accounts, identity, lockout, password_change, passwords
+from tokenservice.users import authentication, password_change
 from tokenservice.web.http import required
 
 MAX_REQUESTED_SCOPES = 64  # their definitions are read with the client and the user (100 keys at most)
@@ -33,10 +33,7 @@ class PasswordGrant:
         username = required(form, "username")
         password = required(form, "password")
         requested = scopes.parse(form.get("scope"))
-        # No user has a longer name (and DynamoDB keys are bounded): look up the client alone.
-        lookup = (
-            identity.canonical_username(username) if len(username) <= config.MAX_USERNAME_LENGTH else None
-        )
+        lookup = authentication.lookup_name(username)
         registered = registration_key(presented.client_id, lookup) if lookup else None
         if len(requested) > MAX_REQUESTED_SCOPES:
             raise InvalidScope(f"At most {MAX_REQUESTED_SCOPES} scopes may be requested at once")
@@ -51,11 +48,10 @@ class PasswordGrant:
         # Unknown, disabled and locked users cost one (dummy) argon2 verification and one
         # counting round trip, exactly like a wrong password, and get the same answer.
         now = time.time()
-        usable = user is not None and not user.disabled and not lockout.is_locked(user, now)
-        if not passwords.verify(user.password_hash if usable else None, password):
-            if lookup is not None:
-                lockout.record_failure(lookup, now)
-            raise InvalidGrant(BAD_CREDENTIALS)
+        try:
+            verified = authentication.check_password(lookup, user, password, now)
+        except authentication.WrongCredentials as refused:
+            raise InvalidGrant(BAD_CREDENTIALS) from refused
         password_change.refuse_if_pending(user)  # an imported user who must choose a new password
 
         obtainable = scopes.parse(user.scope) | registry.role_bound(defined, user.roles)
@@ -68,35 +64,28 @@ class PasswordGrant:
             auth_time=int(now),
             credential_version=int(user.credential_version or 0),
         )
-        self._save(
-            issued,
-            client,
-            user,
-            password,
-            tokens.registration(client.client_id, user.username, int(now), registration),
-        )
+        if scopes.OPENID in granted:  # OpenID Connect: an ID token whenever openid is granted
+            issued = id_tokens.attach(issued, client.client_id, user.username, int(now))
+        registering = tokens.registration(client.client_id, user.username, int(now), registration)
+        self._save(issued, client, user.username, verified.guard, registering)
         return issued
 
     @staticmethod
     def _save(
         issued: tokens.IssuedTokens,
         client: ClientModel,
-        user: UserModel,
-        password: str,
+        username: str,
+        user_guard: dict,
         registration: dict | None,
     ) -> None:
         """Write the tokens on the condition that the user (and an application's client) is still as
         read and the lockout still open; the same write resets the failure counters and upgrades a
-        weak or imported hash to argon2id of the password. A registration that a concurrent first
-        login wrote meanwhile is not needed any more: write without it."""
-        now = int(issued.records[0].issued_at)
-        changes = lockout.reset_actions()
-        if passwords.needs_rehash(user.password_hash):
-            changes.append(UserModel.password_hash.set(passwords.hash_password(password)))
+        weak or imported hash (`authentication.check_password`'s guard). A registration that a
+        concurrent first login wrote meanwhile is not needed any more: write without it."""
         guards = {
-            "user": accounts.guard(user, lockout.still_open(now), changes),
+            "user": user_guard,
             "client": client_auth.unchanged(client),
-            "owner": client_auth.owner_enabled(client, user.username),
+            "owner": client_auth.owner_enabled(client, username),
         }
         try:
             tokens.save(issued.records, registration=registration, **guards)

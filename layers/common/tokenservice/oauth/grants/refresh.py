@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from tokenservice.core import config, grant_types, observability, scopes
 from tokenservice.core.errors import InvalidGrant
-from tokenservice.oauth import client_auth, revocation, tokens
+from tokenservice.oauth import client_auth, id_tokens, revocation, tokens
 from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.oauth.grants.common import BAD_REFRESH_TOKEN, issue
 from tokenservice.store import records, storage
@@ -64,6 +64,9 @@ class RefreshTokenGrant:
             auth_time=int(record.auth_time or record.issued_at),
             credential_version=int(record.credential_version or 0),
         )
+        if record.username and scopes.OPENID in scopes.permissions(issued.scope):  # OIDC Core §12.2
+            auth_time = int(record.auth_time or record.issued_at)
+            issued = id_tokens.attach(issued, client.client_id, record.username, auth_time)
         self._store(record, issued, client, user)
         return issued
 

@@ -124,7 +124,8 @@
     const session = await call("GET", "/session");
     $("signup-form").hidden = !session.signup_enabled;
     if (session.signed_in) await signedIn(session);
-    else signedOut();
+    else signedOut(new URLSearchParams(location.search).get("signin") === "failed"
+      ? "The sign-in did not complete: sign in again." : undefined);
   }
 
   // -- applications -----------------------------------------------------------------------------
@@ -149,6 +150,9 @@
     const article = element("article", { class: "card app", "aria-labelledby": `app-${app.id}` });
     article.append(element("h3", { id: `app-${app.id}`, tabindex: "-1" }, app.name));
     article.append(element("p", { class: "meta" }, `Scopes: ${app.scope || "none"}`));
+    if (app.redirect_uris.length) {
+      article.append(element("p", { class: "meta" }, `Redirect URIs: ${app.redirect_uris.join(" ")}`));
+    }
     article.append(element("p", { class: "meta" }, `Registered users: ${app.registered_users}`));
     const table = element("table");
     const head = element("thead");
@@ -187,7 +191,10 @@
 
   async function createApp(form) {
     const name = $("create-name").value.trim();
-    const app = await call("POST", "/applications", { name, scope: chosen($("create-scopes")) });
+    const request = { name, scope: chosen($("create-scopes")) };
+    const uris = $("create-redirects").value.trim();
+    if (uris) request.redirect_uris = uris;
+    const app = await call("POST", "/applications", request);
     form.reset();
     await refresh();
     show("apps", `app-${app.id}`);
@@ -308,40 +315,14 @@
     });
   }
 
-  // An account that must change its password (imported from WSO2 so): ask for a new one.
-  function askNewPassword(asking) {
-    $("signin-new-row").hidden = !asking;
-    $("signin-new-password").required = asking;
-    if (asking) $("signin-new-password").focus();
-  }
-
-  onSubmit("signin-form", async (form) => {
-    const request = { username: $("signin-username").value, password: $("signin-password").value };
-    if (!$("signin-new-row").hidden) request.new_password = $("signin-new-password").value;
-    let session;
-    try {
-      session = await call("POST", "/signin", request);
-    } catch (error) {
-      if (error.code !== "password_change_required") throw error;
-      askNewPassword(true);
-      say("Your password must be changed: choose a new one, then sign in.");
-      return;
-    }
-    askNewPassword(false);
-    form.reset();
-    await signedIn(session);
-    say(`Signed in as ${session.username}.`);
-  });
-
   onSubmit("signup-form", async (form) => {
     const created = await call("POST", "/signup", {
       username: $("signup-username").value,
       password: $("signup-password").value,
     });
     form.reset();
-    $("signin-username").value = created.username;
-    $("signin-password").focus();
-    say(`Account ${created.username} created: sign in.`);
+    say(`Account ${created.username} created: taking you to the sign-in page.`);
+    location.assign(`${root}/portal/login?login_hint=${encodeURIComponent(created.username)}`);
   });
 
   onSubmit("create-form", createApp);
