@@ -385,3 +385,13 @@ def test_an_applications_redirect_uris_must_be_https_or_loopback(alice, uris):
     assert "redirect URI" in response.json()["error_description"]
     assert "shop.example.com" not in response.json()["error_description"]
     assert alice.call("GET", "/applications").json()["applications"] == []
+
+
+def test_keys_for_an_environment_whose_client_an_operator_deleted_are_404_not_a_failure(alice):
+    from tokenservice.portal import applications
+
+    app = alice.create()
+    admin.delete_client(applications.find(alice.username, app["id"]).clients["sandbox"].client_id)
+    refused = alice.keys(app["id"], "sandbox")
+    assert (refused.status, refused.json()["error"]) == (404, "not_found")
+    assert alice.keys(app["id"], "production").status == 200  # the other environment still works

@@ -166,7 +166,8 @@ def _changed_meanwhile(owner: "standing.Caller | str") -> UserModel:
 
 def keyed_client(app: Application, env: str) -> ClientModel:
     """The client of an application's environment, once its keys were generated."""
-    client = app.clients.get(environment(env))
+    env = environment(env)
+    client = app.clients.get(env)
     if client is None or client.keys_generated_at is None:
         raise InvalidRequest(f"Generate the application's {env} keys first")
     return client
@@ -324,6 +325,8 @@ def generate_keys(owner: "standing.Caller | str", app_id: str, env: str) -> NewK
     app, user = _found(owner, app_id)
     secret = credentials.new_client_secret()
     now = int(time.time())
+    if env not in app.clients:  # an operator deleted that environment's client
+        raise NotFound(f"This application has no {env} keys any more")
     client_id = app.clients[env].client_id
     mine = (ClientModel.owner == user.username) & (ClientModel.application_id == app_id)
     keyed = [ClientModel.secret_hash.set(credentials.digest(secret)), ClientModel.keys_generated_at.set(now)]
