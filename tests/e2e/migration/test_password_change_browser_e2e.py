@@ -7,11 +7,11 @@ import secrets
 
 import requests
 
-from tests.e2e.conftest import tokenctl
-from tests.e2e.portal.test_portal_browser_e2e import Portal, driver, pytestmark
+from tests.e2e.conftest import needs_chromium, tokenctl
+from tests.e2e.portal.test_portal_browser_e2e import Portal
 from tests.functional.migration.conftest import EXAMPLE
 
-__all__ = ["driver", "pytestmark"]
+pytestmark = needs_chromium
 OLD_PASSWORD = "an-old-wso2-password"
 NEW_PASSWORD = "a brand new portal passphrase"
 

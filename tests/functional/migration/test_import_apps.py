@@ -196,3 +196,11 @@ def test_a_dry_run_reports_what_the_owners_limit_would_refuse_and_writes_nothing
     assert [entry["client_id"] for entry in report["created"]] == [KEY]
     assert "at most 1" in report["skipped"][0]["reason"]
     assert storage.get(ClientModel, KEY) is None and applications.owned("admin") == []
+
+
+def test_a_plain_secret_that_looks_like_a_sha256_hash_is_imported_with_a_warning(tokenctl, owner, tmp_path):
+    hashed = credentials.digest(SECRET)  # what a deployment with HashingPersistenceProcessor stores
+    report = tokenctl.json("import", "wso2-apps", imported_csv(tmp_path, app_row(secret=hashed)))
+    assert any("--secrets sha256" in warning for warning in report["warnings"])
+    assert hashed not in json.dumps(report)
+    assert authenticates(KEY, hashed)  # imported as asked: plain

@@ -114,6 +114,8 @@ def client(key: wso2_keys.Key, scope: str, options: dict, report: Report) -> tup
     new_secret = None
     try:
         digest = secret_digest(key, options["secrets"])
+        if options["secrets"] == "plain" and not key.hashed and _HEX_SHA256.fullmatch(key.consumer_secret):
+            report.warn(consumer_key, "its secret looks like a SHA-256 hash: if so, use --secrets sha256")
     except problems.Invalid:
         if not options["new_secrets"]:
             raise
