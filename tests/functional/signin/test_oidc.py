@@ -194,3 +194,18 @@ def test_the_password_grant_gives_an_id_token_only_where_openid_is_granted(aws, 
     admin.create_user(p.username, p.password, "read openid", replace=True)
     body = login(lambda_context, p, scope="openid read")[2]
     assert body["scope"] == "openid read" and "id_token" in body
+
+
+# -- WSO2 Key Manager's paths --------------------------------------------------------------------
+
+
+def test_wso2s_oauth2_userinfo_and_authorize_are_the_same_endpoints(browser, tokens):
+    client, body = tokens
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    same = browser.request("GET", "/oauth2/userinfo", headers=headers)
+    assert (same.status, same.json()) == (200, {"sub": USERNAME, "preferred_username": USERNAME})
+    trial = attempt(client)
+    signed_in = browser.request("GET", "/oauth2/authorize?" + urlencode(trial.query()))
+    assert signed_in.status == 302 and answer(signed_in)["iss"] == ISSUER  # the login session counts
+    stranger = browser.request("GET", "/oauth2/authorize?" + urlencode(trial.query(redirect_uri=APP)))
+    assert stranger.status == 400 and "text/html" in stranger.header("Content-Type")  # a page, not a redirect
