@@ -193,6 +193,22 @@ def _user_commands(areas, json_flag) -> None:
     roles.add_argument("username")
     roles.add_argument("roles", help='space-separated, e.g. "subscriber editor" ("" for none)')
     roles.set_defaults(run=act.user_set_roles)
+    _mfa_commands(commands, json_flag)
+
+
+def _mfa_commands(user_commands, json_flag) -> None:
+    """`tokenctl user mfa status|reset NAME`: a user's second factor (TOTP)."""
+    commands = user_commands.add_parser("mfa", help="a user's two-step verification (TOTP)").add_subparsers(
+        dest="mfa_command", required=True, parser_class=_Parser
+    )
+    status = commands.add_parser("status", parents=[json_flag], help="whether TOTP is on; codes left")
+    status.add_argument("username")
+    status.set_defaults(run=act.user_mfa_status)
+    reset = commands.add_parser(
+        "reset", parents=[json_flag], help="turn TOTP off (a lost phone); ends their sessions and tokens"
+    )
+    reset.add_argument("username")
+    reset.set_defaults(run=act.user_mfa_reset)
 
 
 def _api_commands(areas, json_flag) -> None:

@@ -138,6 +138,29 @@ def user_set_password(args) -> None:
     print(f"Changed the password of {args.username}; revoked {revoked} token(s).")
 
 
+def user_mfa_status(args) -> None:
+    document = admin.mfa_status(args.username)
+    if args.json:
+        return emit_json(document)
+    if not document["totp"]:
+        print(f"{document['username']}: two-step verification is off")
+        return
+    print(
+        f"{document['username']}: two-step verification (TOTP) is on since {when(document['enabled_at'])};"
+        f" {document['recovery_codes_left']} recovery code(s) left"
+    )
+
+
+def user_mfa_reset(args) -> None:
+    revoked = admin.reset_mfa(args.username)
+    if args.json:
+        return emit_json({"username": args.username, "totp": False, "revoked_tokens": revoked})
+    print(
+        f"Turned two-step verification off for {args.username}; their sessions ended and"
+        f" {revoked} token(s) were revoked. They can turn it on again in the portal."
+    )
+
+
 def user_set_roles(args) -> None:
     user = admin.set_roles(args.username, args.roles)
     if args.json:
