@@ -19,6 +19,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from tokenservice.core import problems
+from tokenservice.core.errors import TemporarilyUnavailable
 from tokenservice.jose import sealing
 from tokenservice.store import storage
 from tokenservice.store.models import UserModel
@@ -63,7 +64,10 @@ def status(user: UserModel) -> dict:
 
 
 def _secret(user: UserModel, sealed: bytes) -> bytes:
-    return sealing.unseal(PURPOSE, user.username, sealed)
+    try:
+        return sealing.unseal(PURPOSE, user.username, sealed)
+    except sealing.SealingError as error:  # KMS unreachable: no code can be checked now
+        raise TemporarilyUnavailable() from error
 
 
 def begin(user: UserModel) -> tuple[bytes, str]:
@@ -71,7 +75,10 @@ def begin(user: UserModel) -> tuple[bytes, str]:
     if enabled(user):
         raise MfaProblem("two-step verification is on already: turn it off first")
     secret = totp.new_secret()
-    sealed = sealing.seal(PURPOSE, user.username, secret)
+    try:
+        sealed = sealing.seal(PURPOSE, user.username, secret)
+    except Exception as error:  # KMS unreachable (or not set up): nothing stored
+        raise TemporarilyUnavailable() from error
     written = storage.update(
         UserModel,
         user.username,
