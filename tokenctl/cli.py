@@ -155,6 +155,11 @@ def _browser_options(create) -> None:
         action="store_true",
         help="a confidential client that may leave PKCE out (by default every client must use it)",
     )
+    create.add_argument(
+        "--require-mfa",
+        action="store_true",
+        help="its users must sign in with two-step verification (TOTP); those without are sent to turn it on",
+    )
 
 
 def _user_commands(areas, json_flag) -> None:

@@ -20,6 +20,7 @@ def client_create(args) -> None:
         public=args.public,
         require_consent=args.require_consent,
         pkce_optional=args.pkce_optional,
+        require_mfa=args.require_mfa,
     )
     new = admin.create_client(
         args.name,
@@ -48,6 +49,7 @@ def client_create(args) -> None:
         print(f"redirect URIs: {' '.join(document['redirect_uris'])}")
         print(f"auth method:   {document['token_endpoint_auth_method']}")
         print(f"consent:       {'asked' if document['require_consent'] else 'not asked (first-party)'}")
+        print(f"two-step:      {'required (TOTP)' if document['require_mfa'] else 'if the user has it'}")
     if new.client_secret is not None:
         print("The secret is shown only now: store it safely.", file=sys.stderr)
 

@@ -71,3 +71,17 @@ def test_reset_turns_totp_off_and_ends_the_users_tokens(provisioned, lambda_cont
 def test_an_unknown_user_is_a_one_line_error(aws, run):
     code, out, err = run("user", "mfa", "reset", "nobody")
     assert code != 0 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_client_create_with_require_mfa_records_it(aws, run):
+    code, out, _ = run(
+        "client", "create", "--name", "Strict", "--scopes", "read",
+        "--grant-types", "authorization_code refresh_token",
+        "--redirect-uris", "https://app.example.com/callback", "--require-mfa", "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["require_mfa"] is True
+    code, out, _ = run(
+        "client", "create", "--name", "Lax", "--scopes", "read", "--grant-types", "authorization_code",
+        "--redirect-uris", "https://app.example.com/callback", "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["require_mfa"] is False

@@ -25,7 +25,7 @@ from tokenservice.core.errors import (
     OAuthError,
     TemporarilyUnavailable,
 )
-from tokenservice.oauth import codes
+from tokenservice.oauth import clients, codes
 from tokenservice.oauth import issuer as issuers
 from tokenservice.registry import registry
 from tokenservice.signin import authorization, consents, cookies, responses, sessions, transactions, views
@@ -128,7 +128,9 @@ def _answer(
     consent: ConsentModel | None,
 ) -> dict:
     now = time.time()
-    if session is None or ask.forces_login(session.auth_time, now):
+    # A session without a second factor does not count for a client that requires one (it asks again).
+    weak = session is not None and clients.requires_mfa(client) and "otp" not in session.amr.split()
+    if session is None or weak or ask.forces_login(session.auth_time, now):
         if ask.prompt == "none":
             raise LoginRequired("The user is not signed in")
         return _start(request, ask, client)

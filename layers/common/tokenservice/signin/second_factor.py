@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 
 from tokenservice.core import credentials, observability
 from tokenservice.core.errors import InvalidRequest
-from tokenservice.signin import consents, cookies, flow, transactions, views
+from tokenservice.signin import consents, cookies, flow, pages, transactions, views
 from tokenservice.signin.transactions import Transaction
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UserModel
@@ -31,6 +31,10 @@ logger = Logger(child=True)
 BAD_CODE = "That code is not right. Enter the code your app shows now, or a recovery code."
 MISSING = "Enter the 6-digit code from your authenticator app, or a recovery code."
 AMR = f"{mfa.PASSWORD} {mfa.OTP}"
+ENROL_FIRST = (
+    "This application requires two-step verification. Sign in to the developer portal (/portal), turn"
+    " on two-step verification there, then sign in to the application again."
+)
 
 
 def ask(request: Request, transaction: Transaction, client: ClientModel, verified) -> dict:
@@ -47,6 +51,13 @@ def ask(request: Request, transaction: Transaction, client: ClientModel, verifie
     )
     logger.info("Sign-in asks for a second factor", extra={"client_id": client.client_id})
     return _page(request, transaction, client, user.username)
+
+
+def enrol_first(request: Request, client: ClientModel) -> dict:
+    """The password was right, but the client requires a second factor and the user has none: no
+    sign-in (nothing written); the page says where to turn TOTP on."""
+    logger.info("Sign-in needs two-step verification turned on", extra={"client_id": client.client_id})
+    return pages.message(403, "Two-step verification required", ENROL_FIRST, request.base_path())
 
 
 def _page(

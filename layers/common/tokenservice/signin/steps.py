@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger
 
 from tokenservice.core import credentials, observability
 from tokenservice.core.errors import InvalidGrant, InvalidRequest
+from tokenservice.oauth import clients
 from tokenservice.signin import consents, cookies, flow, second_factor, sessions, transactions, views
 from tokenservice.signin.transactions import Transaction
 from tokenservice.store import storage
@@ -75,6 +76,8 @@ def login(request: Request) -> dict:
             return _again(request, transaction, client, username, CHANGE_REQUIRED, new_password=True)
         if mfa.enabled(verified.user):
             return second_factor.ask(request, transaction, client, verified)
+        if clients.requires_mfa(client):  # the client's users need TOTP, and this one has none
+            return second_factor.enrol_first(request, client)
         answer = flow.authenticated(request, transaction, client, verified.user, verified.guard, consent)
     except authentication.WrongCredentials:
         return _refused(request, transaction, client, username)

@@ -85,6 +85,7 @@ class ClientModel(Model):
     public = BooleanAttribute(null=True)
     require_consent = BooleanAttribute(null=True)
     pkce_optional = BooleanAttribute(null=True)
+    require_mfa = BooleanAttribute(null=True)  # its users must sign in with a second factor (TOTP)
 
 
 class UserTokensIndex(GlobalSecondaryIndex):
