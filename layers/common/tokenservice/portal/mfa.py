@@ -41,10 +41,13 @@ def _user(request: Request, *, changes: bool = True) -> UserModel:
 
 def qr_data_uri(text: str) -> str:
     """A QR code of `text`, as an SVG `data:` URI (rendered here, locally)."""
+    import io
+
     import segno
 
-    svg = segno.make(text, error="m").svg_inline(scale=5, border=2)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    svg = io.BytesIO()  # a standalone SVG document (its xmlns: an <img> needs it), light background
+    segno.make(text, error="m").save(svg, kind="svg", scale=5, border=4, xmldecl=False, light="#fff")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode("ascii")
 
 
 @oauth_endpoint
