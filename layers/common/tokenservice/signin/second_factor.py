@@ -6,7 +6,7 @@ counter (a right password must not buy more code guesses) — and shows the code
 password is refused before that, with the same answer as for anyone, so the code page is shown
 only to someone who knew the password.
 
-`POST /login` with a `code` is this step: one BatchGetItem (the transaction, the client, the user,
+`POST /login` with `step=code` is this step: one BatchGetItem (the transaction, the client, the user,
 their consent), the code checked (`mfa.second_factor`: ±1 time step, later than the last accepted
 one), then `flow.authenticated` writes the session and the code (or the consent step) in one
 transaction with the user item: the step recorded or the recovery code removed on the condition

@@ -1,5 +1,5 @@
 """The hosted pages' forms, one step each (`transactions`): the password (`POST /login`), for a user
-with TOTP the code (`POST /login` with `code`: `second_factor`), and the consent (`POST /consent`).
+with TOTP the code (`POST /login` with `step=code`: `second_factor`), and the consent (`POST /consent`).
 
 An account that must choose a new password (imported from WSO2 with UM_REQUIRE_CHANGE) is asked
 for one on the login page, once its password is verified (nobody else learns that it must); the
@@ -39,7 +39,7 @@ def _client_key(client_id: str | None) -> str | None:
 
 
 def login(request: Request) -> dict:
-    """POST /login: the password step (with `code`: the second factor's)."""
+    """POST /login: the password step (with `step=code`: the second factor's)."""
     form = request.form()
     if form.get("step") == transactions.CODE:
         return second_factor.verify(request)
