@@ -8,10 +8,10 @@ import secrets
 import requests
 
 from tests.e2e.conftest import tokenctl
-from tests.e2e.portal.test_portal_browser_e2e import Portal, driver, pytestmark
+from tests.e2e.portal.test_portal_browser_e2e import Portal, pytestmark
 from tests.functional.migration.conftest import EXAMPLE
 
-__all__ = ["driver", "pytestmark"]
+__all__ = ["pytestmark"]  # the driver fixture is tests/e2e/conftest.py's
 OLD_PASSWORD = "an-old-wso2-password"
 NEW_PASSWORD = "a brand new portal passphrase"
 
