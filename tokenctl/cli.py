@@ -155,6 +155,11 @@ def _browser_options(create) -> None:
         action="store_true",
         help="a confidential client that may leave PKCE out (by default every client must use it)",
     )
+    create.add_argument(
+        "--require-mfa",
+        action="store_true",
+        help="its users must sign in with two-step verification (TOTP); those without are sent to turn it on",
+    )
 
 
 def _user_commands(areas, json_flag) -> None:
@@ -193,6 +198,22 @@ def _user_commands(areas, json_flag) -> None:
     roles.add_argument("username")
     roles.add_argument("roles", help='space-separated, e.g. "subscriber editor" ("" for none)')
     roles.set_defaults(run=act.user_set_roles)
+    _mfa_commands(commands, json_flag)
+
+
+def _mfa_commands(user_commands, json_flag) -> None:
+    """`tokenctl user mfa status|reset NAME`: a user's second factor (TOTP)."""
+    commands = user_commands.add_parser("mfa", help="a user's two-step verification (TOTP)").add_subparsers(
+        dest="mfa_command", required=True, parser_class=_Parser
+    )
+    status = commands.add_parser("status", parents=[json_flag], help="whether TOTP is on; codes left")
+    status.add_argument("username")
+    status.set_defaults(run=act.user_mfa_status)
+    reset = commands.add_parser(
+        "reset", parents=[json_flag], help="turn TOTP off (a lost phone); ends their sessions and tokens"
+    )
+    reset.add_argument("username")
+    reset.set_defaults(run=act.user_mfa_reset)
 
 
 def _api_commands(areas, json_flag) -> None:

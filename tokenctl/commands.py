@@ -20,6 +20,7 @@ def client_create(args) -> None:
         public=args.public,
         require_consent=args.require_consent,
         pkce_optional=args.pkce_optional,
+        require_mfa=args.require_mfa,
     )
     new = admin.create_client(
         args.name,
@@ -48,6 +49,7 @@ def client_create(args) -> None:
         print(f"redirect URIs: {' '.join(document['redirect_uris'])}")
         print(f"auth method:   {document['token_endpoint_auth_method']}")
         print(f"consent:       {'asked' if document['require_consent'] else 'not asked (first-party)'}")
+        print(f"two-step:      {'required (TOTP)' if document['require_mfa'] else 'if the user has it'}")
     if new.client_secret is not None:
         print("The secret is shown only now: store it safely.", file=sys.stderr)
 
@@ -136,6 +138,29 @@ def user_set_password(args) -> None:
     if args.json:
         return emit_json({"username": args.username, "password_changed": True, "revoked_tokens": revoked})
     print(f"Changed the password of {args.username}; revoked {revoked} token(s).")
+
+
+def user_mfa_status(args) -> None:
+    document = admin.mfa_status(args.username)
+    if args.json:
+        return emit_json(document)
+    if not document["totp"]:
+        print(f"{document['username']}: two-step verification is off")
+        return
+    print(
+        f"{document['username']}: two-step verification (TOTP) is on since {when(document['enabled_at'])};"
+        f" {document['recovery_codes_left']} recovery code(s) left"
+    )
+
+
+def user_mfa_reset(args) -> None:
+    revoked = admin.reset_mfa(args.username)
+    if args.json:
+        return emit_json({"username": args.username, "totp": False, "revoked_tokens": revoked})
+    print(
+        f"Turned two-step verification off for {args.username}; their sessions ended and"
+        f" {revoked} token(s) were revoked. They can turn it on again in the portal."
+    )
 
 
 def user_set_roles(args) -> None:

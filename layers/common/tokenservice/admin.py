@@ -16,7 +16,7 @@ from tokenservice.portal import applications
 from tokenservice.registry import openapi, registry, rules
 from tokenservice.store import storage
 from tokenservice.store.models import ApiModel, ClientModel, ScopeModel, UserModel
-from tokenservice.users import accounts, identity, lockout, passwords, provisioning
+from tokenservice.users import accounts, identity, lockout, mfa, passwords, provisioning
 
 AdminError = problems.Invalid  # bad input or a conflict, with a message fit for one line on stderr
 AlreadyExists = problems.Exists  # the client id or username is taken
@@ -121,6 +121,19 @@ def set_password(username: str, password: str) -> int:
     key = _username(username)
     hashed = passwords.hash_password(identity.valid_new_password(password, key))
     user = _found(accounts.set_password_hash(key, hashed), username)
+    return revocation.revoke_user(user.username)
+
+
+def mfa_status(username: str) -> dict:
+    """A user's second factor: whether TOTP is on, since when, how many recovery codes are left."""
+    user = _found(storage.get(UserModel, _username(username)), username)
+    return {"username": user.username, **mfa.status(user)}
+
+
+def reset_mfa(username: str) -> int:
+    """Turn a user's TOTP off (a lost phone): their sessions end and their tokens stop counting at
+    once (a new credential version), their live tokens are marked revoked. Returns how many."""
+    user = _found(mfa.reset(_username(username)), username)
     return revocation.revoke_user(user.username)
 
 

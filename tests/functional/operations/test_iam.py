@@ -367,7 +367,22 @@ def portal_flows(browser, signup: bool, recorder) -> None:
     )
     browser.request("GET", "/portal/applications")
     browser.request("DELETE", f"/portal/applications/{app['id']}")
+    portal_two_step(browser)
     assert browser.request("POST", "/portal/signout").status == 204
+
+
+def portal_two_step(browser) -> None:
+    """TOTP turned on (the secret sealed with KMS) and off again (opened to check the code)."""
+    from tests import otp
+
+    assert browser.request("GET", "/portal/mfa").status == 200
+    secret = browser.request("POST", "/portal/mfa/enrol").json()["secret"]
+    otp.wait_for_fresh_step()
+    assert browser.request("POST", "/portal/mfa/confirm", {"code": otp.code(secret)}).status == 200
+    assert (
+        browser.request("POST", "/portal/mfa/disable", {"code": otp.code(secret, offset_steps=1)}).status
+        == 200
+    )
 
 
 @pytest.mark.parametrize("signup", [False, True])

@@ -13,6 +13,8 @@ CREDENTIAL_ROUTES = {
     ("ANY", "/login"),  # the hosted login page's password form
     ("GET", "/portal/callback"),  # the portal's code exchange, with its client secret
     ("POST", "/portal/signup"),
+    ("POST", "/portal/mfa/confirm"),  # a TOTP code (enrolment)
+    ("POST", "/portal/mfa/disable"),  # a TOTP or recovery code
 }
 # WSO2 Key Manager's paths for the same credential endpoints (server/routes.py WSO2_PATHS)
 CREDENTIAL_ROUTES |= {("ANY", f"/oauth2{path}") for path in ("/token", "/revoke", "/introspect")}

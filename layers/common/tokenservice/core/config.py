@@ -185,6 +185,10 @@ LOCKOUT_THRESHOLD = Number("LOCKOUT_THRESHOLD", 5)
 LOCKOUT_SECONDS = Number("LOCKOUT_SECONDS", 900, minimum=1)
 LOCKOUT_MAX_SECONDS = Number("LOCKOUT_MAX_SECONDS", 86400, minimum=1)
 
+# -- two-step verification (TOTP, users.mfa): "true" = every client's users must have it to sign in
+# at the hosted login page (the developer portal's own client excepted: it is where users turn it on).
+REQUIRE_MFA = Flag("REQUIRE_MFA")
+
 # -- self sign-up (POST /signup): off unless "true"; new users get SIGNUP_SCOPES ---------------------
 SELF_SIGNUP_ENABLED = Flag("SELF_SIGNUP_ENABLED")
 SIGNUP_SCOPES = Text("SIGNUP_SCOPES", "read", empty_is_default=False)

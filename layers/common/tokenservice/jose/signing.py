@@ -85,6 +85,11 @@ def _kms(current: Settings):
     return session.create_client("kms", region_name=region, endpoint_url=endpoint or None)
 
 
+def kms_client(current: Settings):
+    """The KMS client the signing keys are encrypted with (other secrets of the stack use it too)."""
+    return _kms(current)
+
+
 def _context(kid: str) -> dict[str, str]:
     return {"purpose": "tokenservice-jwt-signing-key", "kid": kid}
 

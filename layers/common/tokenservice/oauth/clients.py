@@ -38,6 +38,7 @@ class Browser:
     public: bool = False
     require_consent: bool = False
     pkce_optional: bool = False
+    require_mfa: bool = False  # its users must sign in with TOTP (those without are sent to turn it on)
 
 
 def _token_format(value: str | None) -> str | None:
@@ -118,6 +119,7 @@ def create_client(
         public=browser.public or None,
         require_consent=browser.require_consent or None,
         pkce_optional=browser.pkce_optional or None,
+        require_mfa=browser.require_mfa or None,
     )
     store(client, replace)
     return NewClient(client, None if browser.public else secret)
@@ -175,7 +177,17 @@ def client_document(client: ClientModel) -> dict:
         "token_endpoint_auth_method": "none" if client.public else "client_secret_basic",
         "require_consent": needs_consent(client),
         "pkce_required": not client.pkce_optional,
+        "require_mfa": requires_mfa(client),
     }
+
+
+def requires_mfa(client: ClientModel) -> bool:
+    """Whether the client's users must sign in with a second factor: created so (`--require-mfa`),
+    or the stack requires it (REQUIRE_MFA) — of every client but the portal's own, where users turn
+    it on."""
+    if client.require_mfa:
+        return True
+    return config.REQUIRE_MFA.on() and client.client_id != config.PORTAL_CLIENT_ID.value()
 
 
 def needs_consent(client: ClientModel) -> bool:

@@ -39,6 +39,7 @@ class Binding:
     nonce: str | None
     auth_time: int
     credential_version: int
+    amr: str = "pwd"  # how the user authenticated (OpenID Connect `amr`, RFC 8176 values)
 
 
 def new(binding: Binding, now: int) -> tuple[str, AuthorizationCodeModel]:
@@ -54,6 +55,7 @@ def new(binding: Binding, now: int) -> tuple[str, AuthorizationCodeModel]:
         code_challenge=binding.code_challenge,
         nonce=binding.nonce,
         auth_time=binding.auth_time,
+        amr=binding.amr,
         credential_version=binding.credential_version,
         issued_at=now,
         expires_at=now + CODE_SECONDS,

@@ -4,8 +4,10 @@ keys (the JWKS), for a user's grant whenever `openid` is granted.
 Claims: `iss`, `sub` (the username, as in JWT access tokens), `aud` (the client: the only audience,
 so no `azp` is needed), `exp`, `iat`, `auth_time` (when the user authenticated: on a refresh, still
 the original sign-in), `at_hash` (the access token issued with it) and, from the authorization
-request, `nonce` (not on a refresh: a refresh is no authentication request). An ID token lives as
-long as its access token, an hour at most.
+request, `nonce` (not on a refresh: a refresh is no authentication request), and, for a sign-in
+(not a refresh), how the user authenticated: `amr` (RFC 8176 values: `pwd`, and `otp` after a TOTP
+or recovery code) and `acr`: `"2"` with a second factor, `"1"` with the password alone. An ID token
+lives as long as its access token, an hour at most.
 
 PyJWT and `cryptography` are imported only here, when an ID token is made or read.
 """
@@ -27,7 +29,12 @@ def at_hash(access_token: str) -> str:
 
 
 def attach(
-    issued: IssuedTokens, client_id: str, username: str, auth_time: int, nonce: str | None = None
+    issued: IssuedTokens,
+    client_id: str,
+    username: str,
+    auth_time: int,
+    nonce: str | None = None,
+    amr: str | None = None,
 ) -> IssuedTokens:
     """The issued tokens with an ID token for `username`, signed now."""
     from tokenservice.jose import jwt_tokens, signing
@@ -45,6 +52,10 @@ def attach(
     }
     if nonce:
         claims["nonce"] = nonce
+    if amr:
+        methods = amr.split()
+        claims["amr"] = methods
+        claims["acr"] = "2" if len(methods) > 1 else "1"
     return dataclasses.replace(issued, id_token=jwt_tokens.sign(kid, key, claims, jwt_tokens.ID_TOKEN_TYP))
 
 

@@ -19,7 +19,7 @@ CONTENT_SECURITY_POLICY = pages.policy(
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' data:",  # the QR code of a TOTP secret, made by the portal function (portal.mfa)
     "connect-src 'self'",
     "form-action 'self'",
     "base-uri 'none'",

@@ -23,6 +23,10 @@ PORTAL_ROUTER = Router(
         ("DELETE", "/portal/applications/{id}"): f"{PORTAL}:delete_application",
         ("POST", "/portal/applications/{id}/keys"): f"{PORTAL}:generate_keys",
         ("POST", "/portal/applications/{id}/token"): f"{PORTAL}:access_token",
+        ("GET", "/portal/mfa"): "tokenservice.portal.mfa:status",
+        ("POST", "/portal/mfa/enrol"): "tokenservice.portal.mfa:enrol",
+        ("POST", "/portal/mfa/confirm"): "tokenservice.portal.mfa:confirm",
+        ("POST", "/portal/mfa/disable"): "tokenservice.portal.mfa:disable",
     },
     finish=pages.finish,
 )

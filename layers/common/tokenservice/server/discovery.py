@@ -64,8 +64,11 @@ SERVED = Served(
             "auth_time",
             "nonce",
             "at_hash",
+            "amr",  # how the user signed in: pwd, otp (two-step verification)
+            "acr",  # "1" one factor, "2" two
             "preferred_username",
         ],
+        "acr_values_supported": ["1", "2"],
         "prompt_values_supported": ["none", "login"],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,

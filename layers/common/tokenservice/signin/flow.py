@@ -25,7 +25,7 @@ from tokenservice.core.errors import (
     OAuthError,
     TemporarilyUnavailable,
 )
-from tokenservice.oauth import codes
+from tokenservice.oauth import clients, codes
 from tokenservice.oauth import issuer as issuers
 from tokenservice.registry import registry
 from tokenservice.signin import authorization, consents, cookies, responses, sessions, transactions, views
@@ -56,7 +56,9 @@ def write(items: dict[str, dict]) -> None:
         raise Refused(next((names[i] for i in sorted(failed.items) if i < len(names)), "")) from failed
 
 
-def binding(ask: AuthorizationRequest, user: UserModel, granted: frozenset[str], auth_time: int):
+def binding(
+    ask: AuthorizationRequest, user: UserModel, granted: frozenset[str], auth_time: int, amr: str = "pwd"
+):
     """What the code for this request and user is bound to."""
     return codes.Binding(
         client_id=ask.client_id,
@@ -68,12 +70,13 @@ def binding(ask: AuthorizationRequest, user: UserModel, granted: frozenset[str],
         nonce=ask.nonce,
         auth_time=int(auth_time),
         credential_version=int(user.credential_version or 0),
+        amr=amr,
     )
 
 
-def _code(items: dict[str, dict], ask: AuthorizationRequest, user, granted, auth_time) -> str:
+def _code(items: dict[str, dict], ask: AuthorizationRequest, user, granted, auth_time, amr="pwd") -> str:
     """A new code, added to the step's write."""
-    code, record = codes.new(binding(ask, user, granted, auth_time), int(time.time()))
+    code, record = codes.new(binding(ask, user, granted, auth_time, amr), int(time.time()))
     items["code"] = {"Put": storage.put_new_request(record)}
     return code
 
@@ -125,7 +128,9 @@ def _answer(
     consent: ConsentModel | None,
 ) -> dict:
     now = time.time()
-    if session is None or ask.forces_login(session.auth_time, now):
+    # A session without a second factor does not count for a client that requires one (it asks again).
+    weak = session is not None and clients.requires_mfa(client) and "otp" not in session.amr.split()
+    if session is None or weak or ask.forces_login(session.auth_time, now):
         if ask.prompt == "none":
             raise LoginRequired("The user is not signed in")
         return _start(request, ask, client)
@@ -134,7 +139,7 @@ def _answer(
         if ask.prompt == "none":
             raise ConsentRequired()
         return _start(request, ask, client, session, granted)
-    code, record = codes.new(binding(ask, session.user, granted, session.auth_time), int(now))
+    code, record = codes.new(binding(ask, session.user, granted, session.auth_time, session.amr), int(now))
     storage.create(record)
     return responses.to_client(ask.redirect_uri, ask.state, issuer, {"code": code})
 
@@ -167,6 +172,7 @@ def _start(
         subject=session.username,
         auth_time=session.auth_time,
         scope=scope,
+        amr=session.amr,
     )
     storage.create(transaction.record)
     return views.consent(
@@ -184,11 +190,13 @@ def authenticated(
     user: UserModel,
     guard: dict,
     consent: ConsentModel | None,
+    amr: str = "pwd",
 ) -> dict:
     """The user passed the last authentication step: a new login session, then the consent step
-    or the code. `guard`: the user item's part of the write (`authentication.check_password`)."""
+    or the code. `guard`: the user item's part of the write (`authentication.check_password`, or
+    the second factor's); `amr`: how they authenticated."""
     now = int(time.time())
-    _, session_item, session_cookie = sessions.new(user, now, now)
+    _, session_item, session_cookie = sessions.new(user, now, now, amr)
     items = {"user": guard, "session": session_item}
     previous = sessions.presented(request)
     if previous is not None:
@@ -196,13 +204,13 @@ def authenticated(
     ask = transaction.request
     granted = authorization.granted_scope(ask, client, user)
     if not consents.needed(client, consent, granted):
-        code = _code(items, ask, user, granted, now)
+        code = _code(items, ask, user, granted, now, amr)
         items["transaction"] = transactions.ending(transaction)
         write(items)
         return _with_code(request, ask, code, [session_cookie])
     scope = scopes.format_scope(granted)
     items["transaction"] = transactions.advancing(
-        transaction, transactions.CONSENT, user.username, now, scope
+        transaction, transactions.CONSENT, user.username, now, scope, amr
     )
     write(items)
     browser_id = cookies.read(request, cookies.BROWSER) or ""
@@ -228,7 +236,8 @@ def consented(
         "user": accounts.guard(user),
         "consent": consents.recording(ask.client_id, user.username, granted, consent),
     }
-    code = _code(items, ask, user, granted, int(transaction.record.auth_time))
+    amr = transaction.record.amr or "pwd"
+    code = _code(items, ask, user, granted, int(transaction.record.auth_time), amr)
     items["transaction"] = transactions.ending(transaction)
     write(items)
     return _with_code(request, ask, code)

@@ -26,6 +26,7 @@ LOGIN_SESSION_SECONDS = 8 * 3600
 class LoginSession:
     user: UserModel
     auth_time: int
+    amr: str = "pwd"  # how: "pwd", or "pwd otp" (a second factor too)
 
     @property
     def username(self) -> str:
@@ -52,10 +53,10 @@ def counting(item: LoginSessionModel | None, user: UserModel | None, now: float)
         return None
     if user.disabled or int(user.credential_version or 0) != int(item.credential_version or 0):
         return None
-    return LoginSession(user, int(item.auth_time))
+    return LoginSession(user, int(item.auth_time), item.amr or "pwd")
 
 
-def new(user: UserModel, auth_time: int, now: int) -> tuple[str, dict, str]:
+def new(user: UserModel, auth_time: int, now: int, amr: str = "pwd") -> tuple[str, dict, str]:
     """A new session for a user who just authenticated: its id, the transaction item that stores
     it, and the Set-Cookie header that gives the browser its id."""
     session_id = credentials.new_token(user.username)
@@ -63,6 +64,7 @@ def new(user: UserModel, auth_time: int, now: int) -> tuple[str, dict, str]:
         login_session_key(session_id),
         subject=user.username,
         auth_time=auth_time,
+        amr=amr,
         credential_version=int(user.credential_version or 0),
         created_at=now,
         expires_at=now + LOGIN_SESSION_SECONDS,

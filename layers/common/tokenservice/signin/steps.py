@@ -1,5 +1,5 @@
-"""The hosted pages' forms, one step each (`transactions`): the password (`POST /login`) and the
-consent (`POST /consent`). A second factor will be a step of its own between them.
+"""The hosted pages' forms, one step each (`transactions`): the password (`POST /login`), for a user
+with TOTP the code (`POST /login` with `step=code`: `second_factor`), and the consent (`POST /consent`).
 
 An account that must choose a new password (imported from WSO2 with UM_REQUIRE_CHANGE) is asked
 for one on the login page, once its password is verified (nobody else learns that it must); the
@@ -20,11 +20,12 @@ from aws_lambda_powertools import Logger
 
 from tokenservice.core import credentials, observability
 from tokenservice.core.errors import InvalidGrant, InvalidRequest
-from tokenservice.signin import consents, cookies, flow, sessions, transactions, views
+from tokenservice.oauth import clients
+from tokenservice.signin import consents, cookies, flow, second_factor, sessions, transactions, views
 from tokenservice.signin.transactions import Transaction
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UserModel
-from tokenservice.users import authentication, password_change
+from tokenservice.users import authentication, mfa, password_change
 from tokenservice.web.http import Request
 
 logger = Logger(child=True)
@@ -38,8 +39,10 @@ def _client_key(client_id: str | None) -> str | None:
 
 
 def login(request: Request) -> dict:
-    """POST /login: the password step."""
+    """POST /login: the password step (with `step=code`: the second factor's)."""
     form = request.form()
+    if form.get("step") == transactions.CODE:
+        return second_factor.verify(request)
     username, password = form.get("username", ""), form.get("password", "")
     lookup = authentication.lookup_name(username) if username else None
     client_id = _client_key(form.get("client_id"))
@@ -71,6 +74,10 @@ def login(request: Request) -> dict:
         if verified.user.must_change_password:
             logger.info("Sign-in needs a new password", extra={"client_id": client.client_id})
             return _again(request, transaction, client, username, CHANGE_REQUIRED, new_password=True)
+        if mfa.enabled(verified.user):
+            return second_factor.ask(request, transaction, client, verified)
+        if clients.requires_mfa(client):  # the client's users need TOTP, and this one has none
+            return second_factor.enrol_first(request, client)
         answer = flow.authenticated(request, transaction, client, verified.user, verified.guard, consent)
     except authentication.WrongCredentials:
         return _refused(request, transaction, client, username)

@@ -3,9 +3,9 @@ server, as steps.
 
 A transaction holds the validated authorization request (`AuthorizationRequest`), the step the
 browser is at and, once known, who authenticated and when. The steps, in order: the password
-(`PASSWORD`), then whatever else authenticates the user (a second factor will go here, in
-`AUTHENTICATION`), then the consent where the client needs one (`CONSENT`); after the last step the
-code is issued and the transaction ends. Each step's form is accepted only at that step, once.
+(`PASSWORD`), then, for a user with TOTP, the code (`CODE`, `second_factor`), then the consent
+where the client needs one (`CONSENT`); after the last step the code is issued and the
+transaction ends. Each step's form is accepted only at that step, once.
 
 The page carries the transaction's random id (only its SHA-256 is stored) and a CSRF token: an
 HMAC, keyed by the browser's binding cookie, of that id. A form is accepted only from the browser
@@ -31,8 +31,9 @@ from tokenservice.web.http import Request
 
 TRANSACTION_SECONDS = 600
 PASSWORD = "password"
+CODE = "code"  # the second factor (TOTP or a recovery code)
 CONSENT = "consent"
-AUTHENTICATION = (PASSWORD,)  # the steps that authenticate the user, in order
+AUTHENTICATION = (PASSWORD, CODE)  # the steps that authenticate the user, in order
 EXPIRED = "This sign-in page has expired or was opened in another browser: go back and start again"
 
 
@@ -60,6 +61,7 @@ def new(
     subject: str | None = None,
     auth_time: int | None = None,
     scope: str | None = None,
+    amr: str | None = None,
 ) -> Transaction:
     """A new transaction at `step` (not stored: `storage.create(transaction.record)`)."""
     now = int(time.time())
@@ -72,6 +74,7 @@ def new(
         step=step,
         subject=subject,
         auth_time=auth_time,
+        amr=amr,
         scope=scope,
         created_at=now,
         expires_at=now + TRANSACTION_SECONDS,
@@ -111,11 +114,13 @@ def load(
     return Transaction(transaction_id, record, AuthorizationRequest.from_json(record.request))
 
 
-def advancing(transaction: Transaction, step: str, subject: str, auth_time: int, scope: str) -> dict:
+def advancing(
+    transaction: Transaction, step: str, subject: str, auth_time: int, scope: str, amr: str = "pwd"
+) -> dict:
     """The transaction item that moves it to `step`, on the condition it is still where it was."""
     model = LoginTransactionModel
     actions = [model.step.set(step), model.subject.set(subject), model.auth_time.set(auth_time)]
-    actions.append(model.scope.set(scope))
+    actions += [model.scope.set(scope), model.amr.set(amr)]
     request = storage.update_request(model, transaction.record.token_hash, actions, _still(transaction))
     return {"Update": request}
 

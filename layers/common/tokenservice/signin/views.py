@@ -64,6 +64,29 @@ def login(
     return pages.respond(status, body, form_targets=targets, cookies=cookies)
 
 
+def code(
+    request: Request,
+    transaction_id: str,
+    ask: AuthorizationRequest,
+    client: ClientModel,
+    browser_id: str,
+    username: str,
+    problem: str | None = None,
+    status: int = 200,
+) -> dict:
+    """The second factor's page (its form posts to /login, with the code)."""
+    body = pages.render(
+        "code.html",
+        {"problem_html": pages.problem(problem)},
+        base=request.base_path(),
+        client_name=client.name,
+        username=username,
+        **_form(transaction_id, client, browser_id),
+    )
+    targets = [redirects.form_action_source(ask.redirect_uri)]
+    return pages.respond(status, body, form_targets=targets)
+
+
 def consent(
     request: Request,
     transaction_id: str,

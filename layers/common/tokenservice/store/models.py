@@ -43,6 +43,14 @@ class UserModel(Model):
     must_change_password = BooleanAttribute(null=True)
     # Not a user: a client's id (case-folded) held so that no user can take it (`clients.reservation`).
     reserved_for = UnicodeAttribute(null=True)
+    # A second factor (RFC 6238, `users.mfa`): the TOTP secret sealed by the stack's KMS key, one being
+    # enrolled (not confirmed yet), the last time step a code was accepted for (each code works once),
+    # the recovery codes' SHA-256 (each removed when spent) and when TOTP was turned on.
+    totp_secret = BinaryAttribute(null=True, legacy_encoding=False)
+    totp_pending = BinaryAttribute(null=True, legacy_encoding=False)
+    totp_last_step = NumberAttribute(null=True)
+    recovery_codes = UnicodeSetAttribute(null=True)
+    totp_enabled_at = NumberAttribute(null=True)
 
 
 class ClientModel(Model):
@@ -77,6 +85,7 @@ class ClientModel(Model):
     public = BooleanAttribute(null=True)
     require_consent = BooleanAttribute(null=True)
     pkce_optional = BooleanAttribute(null=True)
+    require_mfa = BooleanAttribute(null=True)  # its users must sign in with a second factor (TOTP)
 
 
 class UserTokensIndex(GlobalSecondaryIndex):
@@ -196,6 +205,7 @@ class AuthorizationCodeModel(Model):
     code_challenge = UnicodeAttribute(null=True)  # S256 (RFC 7636)
     nonce = UnicodeAttribute(null=True)
     auth_time = NumberAttribute()
+    amr = UnicodeAttribute(null=True)  # how the user authenticated ("pwd", "pwd otp"); None: "pwd"
     credential_version = NumberAttribute(default=0)
     issued_at = NumberAttribute()
     expires_at = NumberAttribute()
@@ -216,6 +226,7 @@ class LoginSessionModel(Model):
     kind = UnicodeAttribute(default="login-session")
     subject = UnicodeAttribute()
     auth_time = NumberAttribute()
+    amr = UnicodeAttribute(null=True)  # how the user authenticated ("pwd", "pwd otp"); None: "pwd"
     credential_version = NumberAttribute(default=0)
     created_at = NumberAttribute()
     expires_at = NumberAttribute()
@@ -236,6 +247,7 @@ class LoginTransactionModel(Model):
     step = UnicodeAttribute()
     subject = UnicodeAttribute(null=True)  # once authenticated
     auth_time = NumberAttribute(null=True)
+    amr = UnicodeAttribute(null=True)  # how the user authenticated, once they have
     scope = UnicodeAttribute(null=True)  # what the user is asked to consent to
     created_at = NumberAttribute()
     expires_at = NumberAttribute()

@@ -26,6 +26,7 @@ class Verified:
 
     user: UserModel
     guard: dict
+    rehash: tuple = ()  # the weak hash's replacement alone (a second factor still to come: no reset)
 
 
 def lookup_name(username: str) -> str | None:
@@ -44,7 +45,8 @@ def check_password(lookup: str | None, user: UserModel | None, password: str, no
         if lookup is not None:
             lockout.record_failure(lookup, now)
         raise WrongCredentials()
-    changes = lockout.reset_actions()
+    rehash = []
     if passwords.needs_rehash(user.password_hash):
-        changes.append(UserModel.password_hash.set(passwords.hash_password(password)))
-    return Verified(user, accounts.guard(user, lockout.still_open(now), changes))
+        rehash.append(UserModel.password_hash.set(passwords.hash_password(password)))
+    changes = [*lockout.reset_actions(), *rehash]
+    return Verified(user, accounts.guard(user, lockout.still_open(now), changes), tuple(rehash))

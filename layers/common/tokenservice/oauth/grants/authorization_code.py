@@ -48,7 +48,12 @@ class AuthorizationCodeGrant:
         )
         if scopes.OPENID in scopes.permissions(record.scope):
             issued = id_tokens.attach(
-                issued, client.client_id, record.subject, int(record.auth_time), record.nonce
+                issued,
+                client.client_id,
+                record.subject,
+                int(record.auth_time),
+                record.nonce,
+                record.amr or "pwd",
             )
         guards = {
             "user": accounts.guard(user),

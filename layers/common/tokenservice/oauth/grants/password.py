@@ -14,8 +14,15 @@ from tokenservice.oauth.client_auth import ClientCredentials
 from tokenservice.oauth.grants.common import BAD_CREDENTIALS, issue
 from tokenservice.registry import registry
 from tokenservice.store.models import ClientModel, RegistrationModel, UserModel, registration_key
-from tokenservice.users import authentication, password_change
+from tokenservice.users import authentication, mfa, password_change
 from tokenservice.web.http import required
+
+# A user with TOTP (users.mfa): the password alone is not enough, and this grant has no way to ask
+# for more (RFC 6749 §4.3).
+SECOND_FACTOR_NEEDED = (
+    "This account uses two-step verification: sign in through the authorization code flow "
+    "(/authorize), which asks for the code; the password grant cannot carry it"
+)
 
 MAX_REQUESTED_SCOPES = 64  # their definitions are read with the client and the user (100 keys at most)
 
@@ -53,6 +60,8 @@ class PasswordGrant:
         except authentication.WrongCredentials as refused:
             raise InvalidGrant(BAD_CREDENTIALS) from refused
         password_change.refuse_if_pending(user)  # an imported user who must choose a new password
+        if mfa.enabled(user):  # the password grant cannot carry a second factor
+            raise InvalidGrant(SECOND_FACTOR_NEEDED)
 
         obtainable = scopes.parse(user.scope) | registry.role_bound(defined, user.roles)
         granted = scopes.grant(requested, obtainable, scopes.parse(client.scope))
@@ -65,7 +74,7 @@ class PasswordGrant:
             credential_version=int(user.credential_version or 0),
         )
         if scopes.OPENID in granted:  # OpenID Connect: an ID token whenever openid is granted
-            issued = id_tokens.attach(issued, client.client_id, user.username, int(now))
+            issued = id_tokens.attach(issued, client.client_id, user.username, int(now), amr="pwd")
         registering = tokens.registration(client.client_id, user.username, int(now), registration)
         self._save(issued, client, user.username, verified.guard, registering)
         return issued

@@ -117,7 +117,49 @@
     $("who").hidden = false;
     checkboxes($("create-scopes"), "create-scope", session.scopes, false);
     await refresh();
+    await loadMfa();
     show("apps");
+  }
+
+  // -- two-step verification (TOTP) ---------------------------------------------------------------
+
+  function showMfa(on) {
+    $("mfa-state").textContent = on
+      ? "Two-step verification is on: signing in asks for a code from your authenticator app."
+      : "Two-step verification is off: signing in asks for your password only.";
+    $("mfa-enable").hidden = on;
+    $("mfa-disable-form").hidden = !on;
+    $("mfa-enrol").hidden = true;
+  }
+
+  async function loadMfa() {
+    const status = await call("GET", "/mfa");
+    showMfa(status.totp);
+  }
+
+  async function startEnrolment() {
+    const enrolment = await call("POST", "/mfa/enrol");
+    $("mfa-qr").src = enrolment.qr_code;
+    $("mfa-secret").textContent = enrolment.secret;
+    $("mfa-enable").hidden = true;
+    $("mfa-enrol").hidden = false;
+    $("mfa-confirm-code").focus();
+  }
+
+  async function confirmEnrolment(form) {
+    const confirmed = await call("POST", "/mfa/confirm", { code: $("mfa-confirm-code").value });
+    form.reset();
+    showMfa(true);
+    $("mfa-recovery-codes").replaceChildren(...confirmed.recovery_codes.map((code) => element("li", {}, code)));
+    $("mfa-recovery").hidden = false;
+    say("Two-step verification is on.");
+  }
+
+  async function disableMfa(form) {
+    await call("POST", "/mfa/disable", { code: $("mfa-disable-code").value });
+    form.reset();
+    showMfa(false);
+    say("Two-step verification is off.");
   }
 
   async function start() {
@@ -326,6 +368,13 @@
   });
 
   onSubmit("create-form", createApp);
+  onSubmit("mfa-confirm-form", confirmEnrolment);
+  onSubmit("mfa-disable-form", disableMfa);
+  $("mfa-enable").addEventListener("click", (event) => busy(event.currentTarget, startEnrolment));
+  $("mfa-recovery-done").addEventListener("click", () => {
+    $("mfa-recovery-codes").replaceChildren();
+    $("mfa-recovery").hidden = true;
+  });
   onSubmit("token-form", generateToken);
 
   $("signout").addEventListener("click", (event) =>
