@@ -81,10 +81,6 @@ def test_a_newcomer_goes_from_sign_up_to_a_working_access_token(driver, signup_a
 
     portal.type("#password", PASSWORD)
     portal.find("form button[type=submit]").click()
-    import time
-
-    time.sleep(3)
-    print("DEBUG", driver.current_url, driver.page_source[:3000], driver.get_log("browser"))
     portal.visible("#apps")
     portal.says("who-name", username)
     assert driver.current_url == f"{signup_api.url}/portal"
