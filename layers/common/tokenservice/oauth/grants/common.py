@@ -4,7 +4,7 @@ tokens with the client's own settings."""
 from tokenservice.oauth import tokens
 from tokenservice.store.models import ClientModel
 
-__all__ = ["BAD_CREDENTIALS", "BAD_REFRESH_TOKEN", "issue"]
+__all__ = ["BAD_REFRESH_TOKEN", "issue"]  # and BAD_CREDENTIALS, by `__getattr__` below
 BAD_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked"
 
 
