@@ -25,23 +25,39 @@ client = boto3.client("dynamodb")
 client.get_item(TableName=TABLE, Key={"token_hash": {"S": "nobody"}}, ConsistentRead=True)
 """
 HANDLER_IMPORT = "import {module}"
+# The event and the context are built before the clock starts (the emulator's helpers would load
+# YAML and the template: nothing a function loads).
 TOKEN_CALL = """
 import functions.token.app as app
-from localrun.events import LambdaContext, token_event
-answer = app.lambda_handler(token_event(FORM, BASIC), LambdaContext())
+answer = app.lambda_handler(TOKEN_EVENT, CONTEXT)
 assert answer["statusCode"] == 200, answer
 """
 AUTHORIZER_CALL = """
 import functions.authorizer.app as app
-from localrun.events import LambdaContext
 event = {{"type": "TOKEN", "authorizationToken": "Bearer " + {token!r}, "methodArn": ARN}}
-app.lambda_handler(event, LambdaContext())
+app.lambda_handler(event, CONTEXT)
+"""
+# What the Lambda runtime passes as `context`, enough for Powertools (as localrun.events' class).
+CONTEXT_CLASS = """
+class Context:
+    function_name = "probe"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:probe"
+    memory_limit_in_mb = 256
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+    log_group_name = "/aws/lambda/probe"
+    log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self):
+        return 10000
+
+
+CONTEXT = Context()
 """
 # The JWT path with its keys and the API's rules already in memory (after a SnapStart restore, or
 # within RULES_CACHE_SECONDS): nothing may load botocore's session or client.
 JWT_KNOWN_CALL = """
 import functions.authorizer.app as app
-from localrun.events import LambdaContext
 from tokenservice.authorizer import authorizer
 from tokenservice.jose import keyset
 from tokenservice.store import records
@@ -49,7 +65,7 @@ from tokenservice.registry import rules
 keyset.remember(keyset.stored(records.signing_fields(SETTINGS_ITEM)))
 authorizer._rules_cache.put("local", rules.decode(RULES))
 event = {{"type": "TOKEN", "authorizationToken": "Bearer " + {token!r}, "methodArn": ARN}}
-app.lambda_handler(event, LambdaContext())
+app.lambda_handler(event, CONTEXT)
 import sys
 assert "botocore.session" not in sys.modules and "botocore.client" not in sys.modules, "botocore loaded"
 """
@@ -94,6 +110,8 @@ def probes(context: dict) -> list[Probe]:
             f"ARN = {context['method_arn']!r}",
             f"SETTINGS_ITEM = json.loads({json.dumps(context['settings_item'])!r})",
             f"RULES = {context['rules']!r}",
+            f"TOKEN_EVENT = json.loads({json.dumps(context['token_event'])!r})",
+            CONTEXT_CLASS,
         ]
     )
     return [
@@ -156,11 +174,11 @@ def ratios(times: dict[str, list[float]]) -> dict[str, dict]:
 MARK = "-- the handler starts here --"
 
 
-def breakdown(module: str, context: dict, top: int = 8) -> list[tuple[str, float]]:
-    """The modules that cost the most of a handler's import (cumulative ms, `-X importtime`), each
-    listed only if no module above it already contains it. Only what the handler's import loads
-    counts: the interpreter's own start (site, the editable install's finder) is before the mark."""
-    code = f"import sys; sys.stderr.write('{MARK}\\n'); sys.stderr.flush(); import {module}"
+def _import_lines(module: str, context: dict, after: str | None) -> list[tuple[int, float, str]]:
+    """(depth, self ms, module) of each module `import module` loads, in the order `-X importtime`
+    reports them (a module's imports before it), after `after` is imported."""
+    before = f"import {after}; " if after else ""
+    code = f"{before}import sys; sys.stderr.write('{MARK}\\n'); sys.stderr.flush(); import {module}"
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         env=_env(context),
@@ -169,20 +187,46 @@ def breakdown(module: str, context: dict, top: int = 8) -> list[tuple[str, float
         cwd=ROOT,
         check=True,
     )
-    rows = []
     lines = result.stderr.splitlines()
+    rows = []
     for line in lines[lines.index(MARK) + 1 :]:
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = (part.strip() for part in line.split("|"))
-        if cumulative.isdigit():
-            rows.append((name, int(cumulative) / 1000))
-    rows.sort(key=lambda row: -row[1])
-    chosen: list[tuple[str, float]] = []
-    for name, ms in rows:
-        if name == module or any(name.startswith(parent + ".") for parent, _ in chosen):
-            continue
-        chosen.append((name, round(ms, 1)))
-        if len(chosen) == top:
-            break
-    return chosen
+        own, _, name = line.removeprefix("import time:").split("|")
+        if own.strip().isdigit():
+            rows.append(((len(name) - len(name.lstrip())) // 2, int(own) / 1000, name.strip()))
+    return rows
+
+
+def _importers(rows: list[tuple[int, float, str]]) -> list[str | None]:
+    """For each row, the module whose import loaded it (None at the top)."""
+    parents: list[str | None] = [None] * len(rows)
+    stack: list[tuple[int, str]] = []
+    for index in range(len(rows) - 1, -1, -1):  # reversed: a module before the modules it imports
+        depth, _, name = rows[index]
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parents[index] = stack[-1][1] if stack else None
+        stack.append((depth, name))
+    return parents
+
+
+def breakdown(module: str, context: dict, after: str | None = None, top: int = 8) -> list[tuple[str, float]]:
+    """What a module's import costs, by top-level package: the sum of each package's modules' own
+    time (`-X importtime`'s self column), so a package shared by several importers counts once, for
+    the one that imported it first, which is named (`botocore (by pynamodb.connection.base)`).
+    Only what the import loads counts: what `after` (the handler, for an endpoint module) and the
+    interpreter's own start already loaded is before the mark."""
+    rows = _import_lines(module, context, after)
+    own: dict[str, float] = {}
+    first_by: dict[str, str | None] = {}
+    for (_, ms, name), parent in zip(rows, _importers(rows), strict=True):
+        package = name.partition(".")[0]
+        own[package] = own.get(package, 0.0) + ms
+        if parent is None or parent.partition(".")[0] != package:  # entered from outside the package
+            first_by.setdefault(package, parent)  # the first such row is the first entry (post-order)
+    ranked = sorted(own.items(), key=lambda item: -item[1])[:top]
+    return [
+        (f"{package} (by {first_by[package]})" if first_by.get(package) else package, round(ms, 1))
+        for package, ms in ranked
+    ]

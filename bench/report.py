@@ -20,7 +20,13 @@ PRICES = {
 }
 FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at this much memory, in proportion below it
 ROUND_TRIP_MS = 5  # a DynamoDB call in region (assumed, not measured here)
-LOG_KB = 1.3  # JSON log lines and EMF metrics per request
+LOG_KB = 1.3  # JSON log lines and EMF metrics per request: runs stored before log bytes were measured
+# Lambda's own lines per invocation in its text log format (what the template uses): START (~66 B),
+# END (~52 B), REPORT with Duration, Billed Duration, Memory Size, Max Memory Used (~140 B) and,
+# with active tracing, the XRAY TraceId/SegmentId/Sampled part (~95 B). Counted from the format,
+# not measured (nothing local writes them).
+PLATFORM_LOG_BYTES = 350
+OPAQUE_CALL = "call, opaque token, authorizer not cached"
 MEMORY_OPTIONS = (512, 1024, 1769, 2048)
 TOKEN_MEMORY_MB = 1024  # the template's TokenFunctionMemory default (tests keep them equal)
 SMALL_MEMORY_MB = 256  # the authorizer's and the sample API's
@@ -73,9 +79,30 @@ def memory_table(results: dict) -> list[list[str]]:
     return rows
 
 
+def _log_cost(app_bytes: float) -> float:
+    """CloudWatch Logs ingestion for one invocation writing `app_bytes` of its own."""
+    return (app_bytes + PLATFORM_LOG_BYTES) / 1024**3 * PRICES["log_gb"]
+
+
+def _app_bytes(path: dict) -> float:
+    return path.get("log_bytes", LOG_KB * 1024 - PLATFORM_LOG_BYTES)
+
+
+def _backend_bytes(results: dict) -> float:
+    """The sample API's own bytes per call: an authorized call's, less the authorizer's."""
+    logs = results.get("goals", {}).get("logs")
+    if logs is None:
+        return LOG_KB * 1024 - PLATFORM_LOG_BYTES
+    return max(logs["mean_bytes"] - results["requests"]["authorizer, opaque token"]["log_bytes"], 0)
+
+
 def costs(results: dict) -> list[list[str]]:
     """Per million requests, the main rows of the cost table."""
-    requests, logs = results["requests"], LOG_KB / 1024 / 1024 * PRICES["log_gb"]
+    return _grant_costs(results) + _call_costs(results)
+
+
+def _grant_costs(results: dict) -> list[list[str]]:
+    requests = results["requests"]
     argon2 = results["argon2"]["verify_ms"]
     rows = []
     for name in ("password grant", "refresh grant", "client credentials"):
@@ -91,33 +118,53 @@ def costs(results: dict) -> list[list[str]]:
             ),
         )
         database = reads * PRICES["read_unit"] + writes * PRICES["write_unit"]
-        rows.append(_row(name, PRICES["rest_api_request"], function, database, logs))
+        rows.append(_row(name, PRICES["rest_api_request"], function, database, _log_cost(_app_bytes(path))))
+    return rows
+
+
+def _call_costs(results: dict) -> list[list[str]]:
+    requests = results["requests"]
     backend = lambda_cost(SMALL_MEMORY_MB, duration(1.0, SMALL_MEMORY_MB, 0))  # the sample API: ~1 ms
+    backend_logs = _log_cost(_backend_bytes(results))
     opaque, jwt = requests["authorizer, opaque token"], requests["authorizer, JWT"]
     opaque_authorizer = lambda_cost(
         SMALL_MEMORY_MB, duration(opaque["billed_cpu_ms"]["p50"], SMALL_MEMORY_MB, 1)
     )
     jwt_authorizer = lambda_cost(SMALL_MEMORY_MB, duration(jwt["billed_cpu_ms"]["p50"], SMALL_MEMORY_MB, 0))
     rest = PRICES["rest_api_request"]
-    rows += [
+    return [
         _row(
-            "call, opaque token, authorizer not cached",
+            OPAQUE_CALL,
             rest,
             backend + opaque_authorizer,
             2 * PRICES["read_unit"],
-            2 * logs,
+            backend_logs + _log_cost(_app_bytes(opaque)),
         ),
-        _row("call, authorizer cached (AuthorizerCacheTtl)", rest, backend, 0, logs),
-        _row("call, JWT through our authorizer, not cached", rest, backend + jwt_authorizer, 0, 2 * logs),
+        _row("call, authorizer cached (AuthorizerCacheTtl)", rest, backend, 0, backend_logs),
+        _row(
+            "call, JWT through our authorizer, not cached",
+            rest,
+            backend + jwt_authorizer,
+            0,
+            backend_logs + _log_cost(_app_bytes(jwt)),
+        ),
         _row(
             "call, JWT, API Gateway's own JWT authorizer (HTTP API)",
             PRICES["http_api_request"],
             backend,
             0,
-            logs,
+            backend_logs,
         ),
     ]
-    return rows
+
+
+def log_share(results: dict, call_bytes: float) -> float:
+    """The share of an authorized call's cost (opaque token, authorizer not cached) that is logs,
+    were the call to write `call_bytes` of its own (authorizer and sample API together)."""
+    row = next(row for row in costs(results) if row[0] == OPAQUE_CALL)
+    total = sum(float(value.lstrip("$")) for value in row[1:4]) / 1e6  # gateway, functions, database
+    logs = 2 * PLATFORM_LOG_BYTES / 1024**3 * PRICES["log_gb"] + call_bytes / 1024**3 * PRICES["log_gb"]
+    return logs / (total + logs)
 
 
 def _row(name: str, gateway: float, functions: float, database: float, logs: float) -> list[str]:
@@ -130,24 +177,47 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
+def goal_rows(results: dict) -> list[list[str]]:
+    """The issue's four goal rows: figure, min, median, max, goal, met (median against the goal)."""
+    figures = results["goals"]
+    rows = [
+        [name, f"{f['min']:.2f}", f"{f['median']:.2f}", f"{f['max']:.2f}", f"≤ {f['goal']:.2f}", _met(f)]
+        for name, f in figures["cold"].items()
+    ]
+    rows += [
+        [
+            f"warm CPU ÷ the same bare calls: {name}",
+            f"{f['min']:.2f}",
+            f"{f['median']:.2f}",
+            f"{f['max']:.2f}",
+            f"≤ {f['goal']:.2f}",
+            _met(f),
+        ]
+        for name, f in figures["warm"].items()
+    ]
+    logs = figures["logs"]
+    shares = {key: log_share(results, logs["bytes"][key]) for key in ("min", "median", "max")}
+    rows.append(
+        [
+            f"log + metric bytes per authorized call, cost share (+ Lambda's {2 * PLATFORM_LOG_BYTES} B)",
+            *(f"{logs['bytes'][key]:.0f} B, {shares[key]:.1%}" for key in ("min", "median", "max")),
+            f"≤ {logs['goal']:.0%}",
+            "met" if shares["median"] <= logs["goal"] else "MISSED",
+        ]
+    )
+    return rows
+
+
+def _met(figure: dict) -> str:
+    return "met" if figure["median"] <= figure["goal"] else "MISSED"
+
+
 def sections(results: dict) -> dict[str, str]:
     """The performance page's generated parts, by marker name."""
     machine = results["machine"]
     imports = results["imports"]
     cold = [
         [name, f"{figure['median_ms']:.0f}", f"{figure['ratio']:.2f}"] for name, figure in imports.items()
-    ]
-    warm = [
-        [
-            name,
-            f"{path['round_trips']} ({' + '.join(path['operations']) or 'none'})",
-            f"{path['billed_cpu_ms']['p50']:.2f} / {path['billed_cpu_ms']['p95']:.2f}",
-            f"{path['handler_cpu_ms']['p50']:.2f}",
-            f"{path['botocore_cpu_ms']['p50']:.2f}",
-            f"{sum(results['botocore_floor_cpu_ms'][op] for op in path['operations']):.2f}",
-            f"{path['argon2_cpu_ms']:.1f}" if path["argon2_cpu_ms"] else "-",
-        ]
-        for name, path in results["requests"].items()
     ]
     store = [
         [f"{size} tokens", f"{f['median_ms']:.1f}", f"{f['p95_ms']:.1f}"]
@@ -169,15 +239,33 @@ def sections(results: dict) -> dict[str, str]:
                 "bare botocore calls ms",
                 "argon2 ms",
             ],
-            warm,
+            _warm_rows(results),
         ),
         "store": table(["DynamoDB Local, one 2-item TransactWriteItems", "median ms", "p95 ms"], store),
         "memory": table(
             ["token function memory", "argon2 verify (est.)", "password grant (est.)", "per million grants"],
             memory_table(results),
         ),
+        "goals": table(["figure (paired)", "min", "median", "max", "goal", ""], goal_rows(results))
+        if "goals" in results
+        else "",
         "cost": table(["per million", "API Gateway", "Lambda", "DynamoDB", "logs", "total"], costs(results)),
     }
+
+
+def _warm_rows(results: dict) -> list[list[str]]:
+    return [
+        [
+            name,
+            f"{path['round_trips']} ({' + '.join(path['operations']) or 'none'})",
+            f"{path['billed_cpu_ms']['p50']:.2f} / {path['billed_cpu_ms']['p95']:.2f}",
+            f"{path['handler_cpu_ms']['p50']:.2f}",
+            f"{path['botocore_cpu_ms']['p50']:.2f}",
+            f"{sum(results['botocore_floor_cpu_ms'][op] for op in path['operations']):.2f}",
+            f"{path['argon2_cpu_ms']:.1f}" if path["argon2_cpu_ms"] else "-",
+        ]
+        for name, path in results["requests"].items()
+    ]
 
 
 def rewrite_readme(results: dict, readme: Path = README) -> list[str]:

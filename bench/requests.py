@@ -2,12 +2,17 @@
 process, so a request's thread CPU is what Lambda would bill: our code, botocore's signing, HTTP
 and parsing; argon2 reported apart), at the template's default log level (INFO).
 
-Round trips are counted with botocore's event hooks; CPU with `time.thread_time()`.
+Round trips are counted with botocore's event hooks; CPU with `time.thread_time()`; log bytes
+(Powertools' JSON lines and EMF metrics, everything the function writes) by a counting stdout.
 """
 
 import base64
+import contextlib
+import io
 import json
+import logging
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,11 +29,13 @@ class Meter:
     calls: list[str] = field(default_factory=list)
     dynamodb_cpu: float = 0.0
     hash_cpu: float = 0.0
+    log_bytes: int = 0
     _started: float = 0.0
 
     def reset(self) -> None:
         self.calls.clear()
         self.dynamodb_cpu = self.hash_cpu = 0.0
+        self.log_bytes = 0
 
     def before(self, model, **_) -> None:  # botocore passes the operation model
         self.calls.append(model.name)
@@ -36,6 +43,39 @@ class Meter:
 
     def after(self, **_) -> None:
         self.dynamodb_cpu += time.thread_time() - self._started
+
+
+class LogSink(io.TextIOBase):
+    """A stdout that keeps nothing and counts the UTF-8 bytes written into the meter."""
+
+    def __init__(self, meter: Meter):
+        self.meter = meter
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.meter.log_bytes += len(text.encode())
+        return len(text)
+
+
+@contextlib.contextmanager
+def counted_logs(meter: Meter):
+    """stdout, and every logging stream handler (Powertools' among them), into a LogSink."""
+    sink = LogSink(meter)
+    handlers = [
+        handler
+        for logger in [logging.root, *logging.root.manager.loggerDict.values()]
+        for handler in getattr(logger, "handlers", ())
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
+    ]
+    streams = [handler.setStream(sink) for handler in handlers]
+    try:
+        with contextlib.redirect_stdout(sink):
+            yield sink
+    finally:
+        for handler, stream in zip(handlers, streams, strict=True):
+            handler.setStream(stream or sys.stderr)
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -52,6 +92,7 @@ class PathResult:
     handler_cpu_ms: list[float]  # minus the CPU inside DynamoDB calls too
     botocore_cpu_ms: list[float]  # inside DynamoDB calls: serialising, signing, HTTP, parsing
     hash_cpu_ms: list[float]
+    log_bytes: list[int]
 
     def summary(self) -> dict:
         def p(values: list[float]) -> dict:
@@ -65,11 +106,12 @@ class PathResult:
             "handler_cpu_ms": p(self.handler_cpu_ms),
             "botocore_cpu_ms": p(self.botocore_cpu_ms),
             "argon2_cpu_ms": round(statistics.median(self.hash_cpu_ms), 2) if any(self.hash_cpu_ms) else None,
+            "log_bytes": round(statistics.mean(self.log_bytes)),  # the mean: what the bill adds up
         }
 
 
 def measure(name: str, call: Callable[[], object], meter: Meter, requests: int = WARM_REQUESTS) -> PathResult:
-    walls, billed, handler, botocore, hashes, operations = [], [], [], [], [], []
+    walls, billed, handler, botocore, hashes, logged, operations = [], [], [], [], [], [], []
     for _ in range(requests):
         meter.reset()
         wall, cpu = time.perf_counter(), time.thread_time()
@@ -81,7 +123,8 @@ def measure(name: str, call: Callable[[], object], meter: Meter, requests: int =
         handler.append((cpu - meter.hash_cpu - meter.dynamodb_cpu) * 1000)
         botocore.append(meter.dynamodb_cpu * 1000)
         hashes.append(meter.hash_cpu * 1000)
-    return PathResult(name, len(operations), operations, walls, billed, handler, botocore, hashes)
+        logged.append(meter.log_bytes)
+    return PathResult(name, len(operations), operations, walls, billed, handler, botocore, hashes, logged)
 
 
 class Bench:

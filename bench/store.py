@@ -5,6 +5,7 @@ bare call costs this process whatever our code does."""
 import secrets
 import statistics
 import time
+from collections.abc import Callable
 
 SIZES = (1_000, 10_000)
 TRANSACTIONS = 200
@@ -58,16 +59,15 @@ def latencies(client, table: str) -> dict[str, dict]:
     return figures
 
 
-def botocore_floor(client, table: str, calls: int = TRANSACTIONS) -> dict[str, float]:
-    """Median thread CPU (ms) of bare calls with the service's client: GetItem and BatchGetItem of
-    one small item, a conditional PutItem of one, a two-item TransactWriteItems: serialising,
-    signing, HTTP and parsing."""
+def bare_operations(client, table: str) -> dict[str, Callable[[], object]]:
+    """One bare call of each operation the paths make, with the service's client: GetItem and
+    BatchGetItem of one small item, a conditional PutItem of one, a two-item TransactWriteItems."""
     now = int(time.time())
     item = _item(now)
     key = {"token_hash": item["token_hash"]}
     client.put_item(TableName=table, Item=item)
     put = {"TableName": table, "ConditionExpression": "attribute_not_exists(token_hash)"}
-    operations = {
+    return {
         "GetItem": lambda: client.get_item(TableName=table, Key=key),
         "BatchGetItem": lambda: client.batch_get_item(RequestItems={table: {"Keys": [key]}}),
         "PutItem": lambda: client.put_item(**put, Item=_item(now)),
@@ -75,8 +75,13 @@ def botocore_floor(client, table: str, calls: int = TRANSACTIONS) -> dict[str, f
             TransactItems=[{"Put": {**put, "Item": _item(now)}}, {"Put": {**put, "Item": _item(now)}}]
         ),
     }
+
+
+def botocore_floor(client, table: str, calls: int = TRANSACTIONS) -> dict[str, float]:
+    """Median thread CPU (ms) of each bare call (`bare_operations`): serialising, signing, HTTP
+    and parsing."""
     floor = {}
-    for name, call in operations.items():
+    for name, call in bare_operations(client, table).items():
         spent = []
         for _ in range(calls):
             cpu = time.thread_time()

@@ -44,6 +44,7 @@ from load.common import (
     Issued,
     Provisioned,
     bearer,
+    cpu_seconds,
 )
 from load.connection import Connection, Stats
 from tokenservice.core.loopback import is_loopback_http_url
@@ -150,6 +151,23 @@ def _mib(kib: int | None) -> str:
     return f"{kib / 1024:.0f} MiB" if kib is not None else "unknown"
 
 
+def cpu_report(total: int, elapsed: float, cpu: dict[str, float] | None) -> None:
+    """Figures that compare across machines: requests per second per core, and the CPU seconds the
+    server (make run's Python: the handlers, botocore, argon2, the emulator) and DynamoDB Local
+    spent per request."""
+    cores = os.cpu_count() or 1
+    per_core = total / elapsed / cores
+    print(f"{per_core:.1f} requests/s per core ({cores} cores, shared by the load, the server and DynamoDB)")
+    if cpu is None:
+        print("server CPU per request: unknown (BASE_URL was given: the server's processes are not ours)")
+        return
+    print(
+        f"CPU per request: server {cpu['server'] / total * 1000:.1f} ms, DynamoDB Local"
+        f" {cpu['dynamodb'] / total * 1000:.1f} ms (CPU seconds over the run: server"
+        f" {cpu['server']:.1f}, DynamoDB Local {cpu['dynamodb']:.1f}, in {elapsed:.1f} s)"
+    )
+
+
 def report(stats: Stats, checks: Stats, losses: Losses, elapsed: float, rss: tuple, pid: int | None) -> None:
     routes = (*DRIVEN_ROUTES, *codeflow.ROUTES)
     total = sum(len(stats.latencies.get(route, [])) for route in routes)
@@ -183,17 +201,22 @@ def report(stats: Stats, checks: Stats, losses: Losses, elapsed: float, rss: tup
 # -- main ------------------------------------------------------------------------------------------
 
 
-def run(base_url: str, database: str, pid: int | None, seconds: int, workers: int) -> int:
+def run(
+    base_url: str, database: str, pid: int | None, seconds: int, workers: int, session: int | None
+) -> int:
     from localrun.dynamodb import resident_kib
 
     client = provision(workers)
     print(f"make load: {workers} clients for {seconds} s against {base_url} (DynamoDB: {database})")
     rss_start = resident_kib(pid)
+    cpu_start = cpu_seconds(session, pid)
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(lambda index: drive(base_url, client, index, deadline), range(workers)))
     elapsed = time.perf_counter() - started
+    cpu_end = cpu_seconds(session, pid)
+    cpu = None if cpu_start is None or cpu_end is None else {k: cpu_end[k] - cpu_start[k] for k in cpu_end}
     rss_end = resident_kib(pid)
     stats, issued = Stats(), Issued()
     for worker_stats, worker_issued in results:
@@ -204,6 +227,7 @@ def run(base_url: str, database: str, pid: int | None, seconds: int, workers: in
     checker = Checker(base_url, client, workers)
     losses = checker.run(issued)
     report(stats, checker.stats, losses, elapsed, (rss_start, rss_end), pid)
+    cpu_report(sum(len(values) for values in stats.latencies.values()), elapsed, cpu)
     failed = sum(stats.unexpected.values()) + sum(checker.stats.unexpected.values()) + losses.total
     print("FAIL" if failed else "PASS: no 5xx, no connection error, no unexpected answer, nothing lost")
     return 1 if failed else 0
@@ -224,7 +248,7 @@ def main() -> int:
                         "with BASE_URL, set AWS_ENDPOINT_URL_DYNAMODB to that server's DynamoDB"
                     )
                 endpoint = _loopback_url("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-                database, pid = endpoint, None
+                database, pid, session = endpoint, None, None
             else:
                 print("Starting make run on free ports...", flush=True)
                 api = stack.enter_context(launch.make_run())
@@ -232,10 +256,11 @@ def main() -> int:
                     why = [line for line in api.output if "DynamoDB Local" in line or "moto" in line]
                     raise Misconfigured("it needs DynamoDB Local, and make run fell back:\n" + "\n".join(why))
                 base_url, endpoint, database, pid = api.url, api.dynamodb_url, api.database, api.dynamodb_pid
+                session = api.session
                 for name in [name for name in os.environ if name.startswith("AWS_")]:
                     del os.environ[name]  # as make run was started: no AWS configuration at all
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-            return run(base_url, database, pid, seconds, workers)
+            return run(base_url, database, pid, seconds, workers, session)
     except Misconfigured as error:
         print(f"make load: {error}", file=sys.stderr)
     except launch.StartFailed as error:

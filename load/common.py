@@ -50,3 +50,28 @@ class Provisioned:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def cpu_seconds(session: int | None, pid: int | None = None) -> dict[str, float] | None:
+    """CPU seconds (user + system) so far of a session's processes from /proc: `dynamodb`, the
+    process `pid` (DynamoDB Local's JVM), and `server`, all the others (make run's Python: every
+    handler); None where /proc cannot tell (no session: BASE_URL was given)."""
+    if session is None:
+        return None
+    import os
+    from pathlib import Path
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    spent = {"server": 0.0, "dynamodb": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[3]) != session:  # fields after the name: state, ppid, pgrp, session, ...
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        spent["dynamodb" if int(entry.name) == pid else "server"] += seconds
+    return spent

@@ -57,6 +57,7 @@ class LocalApi:
     curl: str = ""
     database: str = ""  # what the "DynamoDB:" line says in parentheses
     dynamodb_pid: int | None = None  # DynamoDB Local's JVM, when make run started one
+    session: int | None = None  # the session (make's pid) of make run's processes, for their CPU
 
     def log(self) -> str:
         return "\n".join(self.output)
@@ -102,7 +103,7 @@ def make_run(
         start_new_session=True,
     )
     dynamodb_url = env.get("AWS_ENDPOINT_URL_DYNAMODB") or f"http://127.0.0.1:{dynamodb_port}"
-    api = LocalApi(f"http://127.0.0.1:{port}", dynamodb_url)
+    api = LocalApi(f"http://127.0.0.1:{port}", dynamodb_url, session=process.pid)
     ready = threading.Event()
     threading.Thread(target=_read, args=(process, api, ready), daemon=True).start()
     try:

@@ -73,7 +73,7 @@ def test_reusing_a_refresh_token_revokes_the_whole_family(provisioned, lambda_co
 def test_reuse_revokes_successors_even_before_the_index_has_them(provisioned, lambda_context, monkeypatch):
     first = password_tokens(lambda_context, provisioned)
     _, _, second = refresh(lambda_context, provisioned, first["refresh_token"])
-    monkeypatch.setattr(revocation, "user_tokens", lambda username, now=None: [])  # a lagging GSI
+    monkeypatch.setattr(revocation, "user_tokens", lambda username, **_: [])  # a lagging GSI
     refresh(lambda_context, provisioned, first["refresh_token"])
     assert not bearer_works(lambda_context, second["access_token"])
     assert refresh(lambda_context, provisioned, second["refresh_token"])[2]["error"] == "invalid_grant"
@@ -219,6 +219,22 @@ def test_revoking_a_refresh_token_revokes_its_grants_access_tokens(provisioned, 
     )
     assert not bearer_works(lambda_context, tokens["access_token"])
     assert refresh(lambda_context, provisioned, tokens["refresh_token"])[2]["error"] == "invalid_grant"
+
+
+def test_revoking_a_grant_costs_its_family_not_the_users_other_grants(provisioned, lambda_context, aws):
+    """The family query answers with the family alone (DynamoDB filters it), and only the family
+    is revoked: the user's other grants live on."""
+    others = [password_tokens(lambda_context, provisioned) for _ in range(5)]
+    tokens = password_tokens(lambda_context, provisioned)
+    answered, updates = [], []
+    aws.meta.events.register(
+        "after-call.dynamodb.Query", lambda parsed, **_: answered.append(parsed["Count"])
+    )
+    aws.meta.events.register("before-call.dynamodb.UpdateItem", lambda **_: updates.append(1))
+    assert revoke(lambda_context, provisioned, tokens["refresh_token"]) == 200
+    assert answered == [2] and len(updates) == 2  # the grant's refresh and access token
+    assert not bearer_works(lambda_context, tokens["access_token"])
+    assert all(bearer_works(lambda_context, other["access_token"]) for other in others)
 
 
 def test_a_wrong_token_type_hint_does_not_matter(provisioned, lambda_context):

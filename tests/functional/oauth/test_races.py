@@ -116,7 +116,7 @@ def test_tokens_stop_counting_at_once_even_when_the_sweep_misses_them(
     from tokenservice.oauth import revocation
 
     _, _, tokens = login(lambda_context, provisioned)
-    monkeypatch.setattr(revocation, "user_tokens", lambda username, now=None: [])  # a lagging index
+    monkeypatch.setattr(revocation, "user_tokens", lambda username, **_: [])  # a lagging index
     if change == "disable":
         admin.disable_user(provisioned.username)
     else:

@@ -10,8 +10,20 @@ from tests.conftest import handler, load_event, login, post_form
 from tokenservice.core import observability
 
 
+@pytest.fixture(autouse=True)
+def no_pending_tally(capfd):
+    """Successes another test counted are written (and dropped) before this one starts."""
+    observability.flush()
+    capfd.readouterr()
+
+
+def _total(value) -> float:
+    """An EMF value: a number, or a list of them (Powertools writes a list)."""
+    return sum(value) if isinstance(value, list) else value
+
+
 def metrics(capfd) -> list[tuple[str, dict]]:
-    """(metric name, dimensions) of every EMF document printed so far."""
+    """(metric name, dimensions) of every EMF document printed so far, once per counted value."""
     out, _ = capfd.readouterr()
     found = []
     for line in out.splitlines():
@@ -20,7 +32,8 @@ def metrics(capfd) -> list[tuple[str, dict]]:
         document = json.loads(line)
         for directive in document["_aws"]["CloudWatchMetrics"]:
             dimensions = {key: document[key] for group in directive["Dimensions"] for key in group}
-            found += [(metric["Name"], dimensions) for metric in directive["Metrics"]]
+            for metric in directive["Metrics"]:
+                found += [(metric["Name"], dimensions)] * int(_total(document[metric["Name"]]))
     return found
 
 
@@ -32,9 +45,41 @@ def test_tokens_issued_are_counted_by_grant_type(provisioned, lambda_context, ca
     capfd.readouterr()
     login(lambda_context, provisioned)
     post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic)
+    post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic)
+    observability.flush()
     issued = [dims for name, dims in metrics(capfd) if name == observability.TOKENS_ISSUED]
-    assert [d["grant_type"] for d in issued] == ["password", "client_credentials"]
+    assert sorted(d["grant_type"] for d in issued) == ["client_credentials", "client_credentials", "password"]
     assert all(d["service"] for d in issued)
+
+
+def test_successes_write_no_metric_line_until_a_minute_has_passed(
+    provisioned, lambda_context, capfd, monkeypatch
+):
+    clock = [1000.0]
+    monkeypatch.setattr(observability.time, "monotonic", lambda: clock[0])
+    post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic)
+    post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic)
+    assert capfd.readouterr().out == ""  # a success writes neither a log line nor a metric line
+    clock[0] += observability.TALLY_SECONDS
+    post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic)
+    out = capfd.readouterr().out
+    assert len(out.splitlines()) == 1  # one EMF line carrying the sum of the three
+    assert _total(json.loads(out)[observability.TOKENS_ISSUED]) == 3
+
+
+def test_successes_log_nothing_and_refusals_log_at_info(provisioned, lambda_context, monkeypatch):
+    import io
+
+    from functions.token.app import logger
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", buffer)
+    login(lambda_context, provisioned)
+    post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, provisioned.basic)
+    assert buffer.getvalue() == ""
+    login(lambda_context, provisioned, password="wrong password")
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [(line["level"], line["message"]) for line in lines] == [("INFO", "Request refused")]
 
 
 def test_refusals_and_lockouts_are_counted(provisioned, lambda_context, capfd, monkeypatch):
@@ -85,10 +130,10 @@ def test_authorizer_allow_deny_and_unauthorized_are_counted(provisioned, lambda_
             handler("authorizer")(event, lambda_context)
         except Exception as error:
             assert str(error) == "Unauthorized"
-    assert names(capfd) == [
-        observability.AUTHORIZER_ALLOW,
-        observability.AUTHORIZER_DENY,
-        observability.AUTHORIZER_UNAUTHORIZED,
+    assert names(capfd) == [observability.AUTHORIZER_DENY, observability.AUTHORIZER_UNAUTHORIZED]
+    observability.flush()
+    assert [name for name in names(capfd) if name.startswith("Authorizer")] == [
+        observability.AUTHORIZER_ALLOW
     ]
 
 
@@ -115,3 +160,22 @@ def test_the_tracer_is_imported_only_when_switched_on(enabled):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     tracer_loaded = result.stdout.split()[0] == "True"
     assert tracer_loaded is (enabled == "true")
+
+
+def test_an_authorized_call_writes_no_log_line(provisioned, lambda_context, capfd, monkeypatch):
+    """At the template's log level (INFO), an allowed call costs no log bytes but Lambda's own."""
+    import io
+
+    from functions.authorizer.app import logger
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", buffer)
+    _, _, tokens = login(lambda_context, provisioned, scope="read")
+    event = load_event("authorizer_token")
+    event["authorizationToken"] = f"Bearer {tokens['access_token']}"
+    event["methodArn"] = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1/GET/orders"
+    capfd.readouterr()
+    policy = handler("authorizer")(event, lambda_context)
+    assert policy["policyDocument"]["Statement"]
+    out, err = capfd.readouterr()
+    assert out == "" and err == "" and buffer.getvalue() == ""

@@ -59,3 +59,19 @@ def test_a_path_over_its_round_trip_budget_fails_the_bench(capsys):
     over["requests"]["authorizer, opaque token"]["round_trips"] = 2
     assert bench_main.show(over) == ["authorizer, opaque token: 2 round trips > budget 1"]
     assert "OVER BUDGET" in capsys.readouterr().out
+
+
+def test_the_bench_prints_the_four_goal_rows_as_min_median_max(capsys):
+    assert "goals" in RESULTS, "run make bench: the stored run predates the goal rows"
+    bench_main.show(RESULTS)
+    printed = capsys.readouterr().out.split("[goals: paired ratios, min / median / max]")[1]
+    rows = [line for line in printed.splitlines()[1:9] if line.startswith("  ")]
+    assert len(rows) == 7  # two cold, four warm paths, the logs' share
+    assert all(" / " in row and "(goal ≤" in row and row.rstrip().endswith(("met", "MISSED")) for row in rows)
+
+
+def test_a_missed_goal_says_so():
+    missed = copy.deepcopy(RESULTS)
+    missed["goals"]["warm"]["client credentials"]["median"] = 9.0
+    row = next(r for r in report.goal_rows(missed) if r[0].endswith("client credentials"))
+    assert row[2] == "9.00" and row[-1] == "MISSED"

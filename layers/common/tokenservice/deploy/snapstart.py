@@ -42,9 +42,10 @@ def _import(modules: tuple[str, ...]) -> None:
 
 
 def prime_token_function() -> None:
+    from tokenservice.oauth.grants import dispatch
     from tokenservice.server.routes import ROUTER
 
-    _import((*ROUTER.modules(), *TOKEN_FUNCTION_MODULES))
+    _import((*ROUTER.modules(), *TOKEN_FUNCTION_MODULES, *dispatch.MODULES))
     from tokenservice.jose import signing
     from tokenservice.users import passwords
 

@@ -1,9 +1,14 @@
 """Revocation (RFC 7009 §2.1, RFC 9700 §4.14.2): one token, a grant family, a user, a client.
 
 Revoking sets `revoked` on the token's record with a strongly consistent update. Families are
-found two ways at once: older tokens through the `by_user` index (eventually consistent), the
-newest by following `replaced_by` from a known token (so a rotation that the index has not
-caught up with yet is still found).
+found two ways at once: older tokens through the `by_user` index (eventually consistent, filtered
+to the family by DynamoDB), the newest by following `replaced_by` from a known token (so a
+rotation that the index has not caught up with yet is still found).
+
+What a revocation costs (docs/performance.md, "Revocation"): an access token, the client's and
+the token's read and one update; a refresh token, the same read, one query and one update per
+live token of its family (its rotations' refresh and access tokens), however many other tokens
+the user holds.
 """
 
 import time
@@ -22,13 +27,15 @@ class TokenRef(NamedTuple):
     client_id: str = ""
 
 
-def user_tokens(username: str, now: float | None = None) -> list[TokenRef]:
-    """A user's unexpired tokens, by a query of the by_user index (eventually consistent)."""
+def user_tokens(username: str, now: float | None = None, grant_id: str | None = None) -> list[TokenRef]:
+    """A user's unexpired tokens (of the grant `grant_id` only, when given), by a query of the
+    by_user index (eventually consistent)."""
     now = time.time() if now is None else now
     items = storage.query(
         TokenModel,
         UserTokensIndex.Meta.index_name,
         (TokenModel.username == username) & (TokenModel.expires_at > int(now)),
+        only=None if grant_id is None else TokenModel.grant_id == grant_id,
     )
     names = (TokenModel.token_hash.attr_name, TokenModel.grant_id.attr_name, TokenModel.client_id.attr_name)
     return [TokenRef(*storage.string_attributes(item, names)) for item in items]
@@ -67,7 +74,9 @@ def revoke_grant(record: TokenModel) -> int:
 def revoke_family(username: str | None, grant_id: str, known: Iterable[str]) -> int:
     """Revoke the tokens `known` (and what their rotations issued) and every other token of the
     user's grant family `grant_id` that the by_user index shows."""
-    family = [ref.token_hash for ref in user_tokens(username) if ref.grant_id == grant_id] if username else []
+    # The query reads the user's live index entries (small: ~1 read unit per 50), but DynamoDB
+    # answers with the family's alone, so the CPU of parsing grows with the family, not the user.
+    family = [ref.token_hash for ref in user_tokens(username, grant_id=grant_id)] if username else []
     return revoke_all([*known, *family])
 
 

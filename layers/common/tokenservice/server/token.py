@@ -27,8 +27,8 @@ def token(request: Request) -> dict:
     form, presented = client_auth.presented(request)
     grant = for_type(form.get("grant_type"))
     issued = grant.issue(form, presented)
-    observability.count(observability.TOKENS_ISSUED, grant_type=grant.GRANT_TYPE)
-    logger.info(
+    observability.tally(observability.TOKENS_ISSUED, grant_type=grant.GRANT_TYPE)
+    logger.debug(  # successes at DEBUG, refusals and errors at INFO (docs/operations.md)
         "Token issued",
         extra={"grant_type": grant.GRANT_TYPE, "client_id": presented.client_id, "scope": issued.scope},
     )
@@ -64,7 +64,7 @@ def revoke(request: Request) -> dict:
             revocation.revoke_grant(record)
         elif not record.revoked:
             revocation.revoke(record.token_hash)
-        logger.info("Token revoked", extra={"client_id": client.client_id, "kind": record.kind})
+        logger.debug("Token revoked", extra={"client_id": client.client_id, "kind": record.kind})
         if record.username:
             headers["AuthorizedUser"] = quote(record.username, safe=_HEADER_SAFE)
     # RFC 7009 §2.2: the body says nothing, and is JSON as labelled

@@ -219,9 +219,12 @@ def scan[M: Model](model: type[M], condition: Condition | None = None) -> Iterat
                 yield model.from_raw_data(item)
 
 
-def query(model: type[Model], index: str, condition: Condition) -> Iterator[dict]:
+def query(
+    model: type[Model], index: str, condition: Condition, only: Condition | None = None
+) -> Iterator[dict]:
     """The raw items of an index that match a key condition (index projections are partial, so
-    the caller decodes what it needs)."""
+    the caller decodes what it needs), and `only` (a filter DynamoDB applies before answering:
+    the items it drops are still read, but never sent, parsed or decoded)."""
     names: dict[str, str] = {}
     values: dict = {}
     request = {
@@ -229,6 +232,8 @@ def query(model: type[Model], index: str, condition: Condition) -> Iterator[dict
         "IndexName": index,
         "KeyConditionExpression": condition.serialize(names, values),
     }
+    if only is not None:
+        request["FilterExpression"] = only.serialize(names, values)
     with_placeholders(request, names, values)
     with available():
         for page in dynamodb().get_paginator("query").paginate(**request):
