@@ -157,3 +157,21 @@ def cloudformation():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/answer", answers
     server.shutdown()
+
+
+@pytest.fixture
+def observed(aws, monkeypatch):
+    """What an outside observer's timing depends on: DynamoDB round trips and argon2
+    verifications, in order."""
+    from argon2 import PasswordHasher
+
+    calls: list[str] = []
+    aws.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    verify = PasswordHasher.verify
+
+    def counting_verify(self, hash_, password):
+        calls.append("argon2")
+        return verify(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    return calls

@@ -5,7 +5,6 @@ import threading
 import time
 
 import pytest
-from argon2 import PasswordHasher
 
 from tests.conftest import Provisioned, handler, login, post_form, token_event
 from tokenservice.store import storage
@@ -91,21 +90,6 @@ def test_concurrent_failures_are_all_counted(provisioned, lambda_context, atomic
 
 
 # -- enumeration ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def observed(aws, monkeypatch):
-    """What an outside observer's timing depends on: DynamoDB round trips and argon2 verifications."""
-    calls: list[str] = []
-    aws.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
-    verify = PasswordHasher.verify
-
-    def counting_verify(self, hash_, password):
-        calls.append("argon2")
-        return verify(self, hash_, password)
-
-    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
-    return calls
 
 
 def test_unknown_disabled_locked_and_wrong_password_are_indistinguishable(

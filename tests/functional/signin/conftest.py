@@ -3,7 +3,6 @@ browser through the API Gateway emulator in-process, and the steps a browser and
 
 import base64
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -11,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.conftest import post_form
-from tests.functional.gateway_client import Browser, gateway
+from tests.functional.gateway_client import FORM_FIELDS, Browser, gateway, hidden
 from tokenservice import admin
 from tokenservice.oauth import clients
 
@@ -84,15 +83,9 @@ def attempt(client: CodeClient, scope: str = "openid read") -> Attempt:
     return Attempt(client, verifier, challenge, secrets.token_urlsafe(8), secrets.token_urlsafe(8), scope)
 
 
-def hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, f"no hidden {name} in the page"
-    return match.group(1)
-
-
 def form_of(page, **fields) -> dict:
     html = page.text
-    form = {name: hidden(html, name) for name in ("transaction", "client_id", "csrf_token")}
+    form = {name: hidden(html, name) for name in FORM_FIELDS}
     return {**form, **fields}
 
 
@@ -150,20 +143,3 @@ def signing(aws):
 
     kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
     return deployment.set_up_signing(ISSUER, kms_key)
-
-
-@pytest.fixture
-def observed(aws, monkeypatch):
-    """DynamoDB round trips and argon2 verifications, in order (what timing depends on)."""
-    from argon2 import PasswordHasher
-
-    calls: list[str] = []
-    aws.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
-    verify = PasswordHasher.verify
-
-    def counting_verify(self, hash_, password):
-        calls.append("argon2")
-        return verify(self, hash_, password)
-
-    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
-    return calls
