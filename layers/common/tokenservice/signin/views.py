@@ -23,12 +23,33 @@ NEW_PASSWORD_FIELD = """<p id="new-password-hint" class="hint">Choose a new pass
              minlength="8" maxlength="1024" aria-describedby="new-password-hint">"""
 
 
-def _form(transaction_id: str, client: ClientModel, browser_id: str) -> dict[str, str]:
-    return {
-        "transaction": transaction_id,
-        "client_id": client.client_id,
-        "csrf_token": transactions.csrf_token(browser_id, transaction_id),
-    }
+def _step_page(
+    request: Request,
+    template: str,
+    markup: dict[str, str],
+    transaction_id: str,
+    ask: AuthorizationRequest,
+    client: ClientModel,
+    browser_id: str,
+    username: str,
+    *,
+    status: int = 200,
+    cookies: Iterable[str] = (),
+) -> dict:
+    """A page of one login transaction: its form carries the transaction, the client and the CSRF
+    token bound to this browser; its answer may redirect to the client's redirect URI only."""
+    body = pages.render(
+        template,
+        markup,
+        base=request.base_path(),
+        client_name=client.name,
+        username=username,
+        transaction=transaction_id,
+        client_id=client.client_id,
+        csrf_token=transactions.csrf_token(browser_id, transaction_id),
+    )
+    targets = [redirects.form_action_source(ask.redirect_uri)]
+    return pages.respond(status, body, form_targets=targets, cookies=cookies)
 
 
 def login(
@@ -47,21 +68,14 @@ def login(
     """The login page (its form posts to /login; its answer may redirect to the client). With
     `new_password`, it also asks for a new password (an account that must change its own)."""
     focus = ' autofocus="autofocus"'
-    body = pages.render(
-        "login.html",
-        {
-            "problem_html": pages.problem(problem),
-            "username_focus_html": "" if username else focus,
-            "password_focus_html": focus if username else "",
-            "new_password_html": NEW_PASSWORD_FIELD if new_password else "",
-        },
-        base=request.base_path(),
-        client_name=client.name,
-        username=username,
-        **_form(transaction_id, client, browser_id),
-    )
-    targets = [redirects.form_action_source(ask.redirect_uri)]
-    return pages.respond(status, body, form_targets=targets, cookies=cookies)
+    markup = {
+        "problem_html": pages.problem(problem),
+        "username_focus_html": "" if username else focus,
+        "password_focus_html": focus if username else "",
+        "new_password_html": NEW_PASSWORD_FIELD if new_password else "",
+    }
+    page = (request, "login.html", markup, transaction_id, ask, client, browser_id, username)
+    return _step_page(*page, status=status, cookies=cookies)
 
 
 def code(
@@ -75,16 +89,10 @@ def code(
     status: int = 200,
 ) -> dict:
     """The second factor's page (its form posts to /login, with the code)."""
-    body = pages.render(
-        "code.html",
-        {"problem_html": pages.problem(problem)},
-        base=request.base_path(),
-        client_name=client.name,
-        username=username,
-        **_form(transaction_id, client, browser_id),
+    markup = {"problem_html": pages.problem(problem)}
+    return _step_page(
+        request, "code.html", markup, transaction_id, ask, client, browser_id, username, status=status
     )
-    targets = [redirects.form_action_source(ask.redirect_uri)]
-    return pages.respond(status, body, form_targets=targets)
 
 
 def consent(
@@ -103,13 +111,7 @@ def consent(
     items = [(None, WHO_YOU_ARE)] + [
         (name, IDENTITY_TEXT.get(name) or ask.description(name)) for name in asked
     ]
-    body = pages.render(
-        "consent.html",
-        {"scopes_html": pages.scope_items(items)},
-        base=request.base_path(),
-        client_name=client.name,
-        username=username,
-        **_form(transaction_id, client, browser_id),
+    markup = {"scopes_html": pages.scope_items(items)}
+    return _step_page(
+        request, "consent.html", markup, transaction_id, ask, client, browser_id, username, cookies=cookies
     )
-    targets = [redirects.form_action_source(ask.redirect_uri)]
-    return pages.respond(200, body, form_targets=targets, cookies=cookies)
