@@ -2,26 +2,14 @@
 Carbon makes them (the worked example's generator), and tokenctl run in-process."""
 
 import csv
-import importlib.util
 import io
 import json
 
 import pytest
 
-from localrun.template import ROOT
+from tests.wso2_example import EXAMPLE
 from tokenctl.cli import main
 
-
-def _example():
-    spec = importlib.util.spec_from_file_location(
-        "make_export", ROOT / "examples/wso2-migration/make_export.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-EXAMPLE = _example()
 USER_COLUMNS = [
     "UM_USER_NAME",
     "UM_USER_PASSWORD",

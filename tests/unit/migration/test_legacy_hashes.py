@@ -4,26 +4,15 @@ one argon2id verification, and are upgraded."""
 
 import base64
 import hashlib
-import importlib.util
 import time
 
 import bcrypt
 import pytest
 
 from localrun.template import ROOT
+from tests.wso2_example import EXAMPLE
 from tokenservice.users import legacy, passwords
 
-
-def _example():
-    spec = importlib.util.spec_from_file_location(
-        "make_export", ROOT / "examples/wso2-migration/make_export.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-EXAMPLE = _example()
 PASSWORD = "Tr0ub4dor&3 é"  # non-ASCII: Carbon hashes UTF-8
 
 
