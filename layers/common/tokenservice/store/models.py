@@ -86,6 +86,10 @@ class ClientModel(Model):
     require_consent = BooleanAttribute(null=True)
     pkce_optional = BooleanAttribute(null=True)
     require_mfa = BooleanAttribute(null=True)  # its users must sign in with a second factor (TOTP)
+    # An application's subscriptions to APIs (the store: `portal.subscriptions`), the same on both of
+    # its clients, JSON: {api_id: {"tier", "key", "key_id", "created_at"}}; the authorizer reads it
+    # for an API that requires subscriptions, and returns the key as the usage plans' API key.
+    subscriptions = UnicodeAttribute(null=True)
 
 
 class UserTokensIndex(GlobalSecondaryIndex):
@@ -296,6 +300,9 @@ class ApiModel(Model):
     name = UnicodeAttribute()
     rules = UnicodeAttribute()  # rules.encode: [[method, path, scope], ...]
     updated_at = NumberAttribute()
+    description = UnicodeAttribute(null=True)  # for the catalogue (the OpenAPI document's info)
+    subscriptions = UnicodeAttribute(null=True)  # "required": only subscribed applications; None: "none"
+    stage = UnicodeAttribute(null=True)  # its API Gateway stage, when it joined the usage plans
 
 
 class ScopeModel(Model):
@@ -342,6 +349,84 @@ class KeyModel(Model):
     created_at = NumberAttribute()
 
 
+class TierModel(Model):
+    """A throttling tier (WSO2's subscription tier) created by an operator: requests per second, a
+    burst, an optional quota per period, and its API Gateway usage plan (on AWS). The built-in
+    tiers (`registry.tiers.BUILT_IN`) have an item only to record their usage plan, or while an
+    operator deletes a tier (`deleting`)."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "tier#" + the name, case-folded
+    kind = UnicodeAttribute(default="tier")
+    name = UnicodeAttribute()
+    rate = NumberAttribute(null=True)  # requests per second; None: unthrottled
+    burst = NumberAttribute(null=True)
+    quota = NumberAttribute(null=True)  # requests per quota_period; None: no quota
+    quota_period = UnicodeAttribute(null=True)  # "DAY" | "WEEK" | "MONTH"
+    description = UnicodeAttribute(default="")
+    plan_id = UnicodeAttribute(null=True)  # its API Gateway usage plan (AWS); None locally
+    created_at = NumberAttribute(null=True)
+    deleting = BooleanAttribute(null=True)  # set while `tokenctl tier delete` checks it is unused
+
+
+class UsageKeyModel(Model):
+    """`make run`'s stand-in for an API Gateway API key in a usage plan (`registry.usage_plans`): the
+    tier and subscription a key value stands for, keyed by the value's hash."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "usage-key#" + sha256(key value)
+    kind = UnicodeAttribute(default="usage-key")
+    key_id = UnicodeAttribute()
+    tier = UnicodeAttribute()
+    application_id = UnicodeAttribute()
+    api_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+
+
+class UsageModel(Model):
+    """`make run`'s count of the calls made with one usage key in one month: an attribute per day
+    ("d01" ... "d31"), as API Gateway's usage plans count them (`GetUsage`) on AWS."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "usage#" + key id + "#" + YYYY-MM
+    kind = UnicodeAttribute(default="usage")
+
+
+class UsagePlansModel(Model):
+    """On AWS (written at deployment): the API stages the usage plans cover and the default plan;
+    its absence means `make run`, whose emulator enforces the tiers itself."""
+
+    class Meta:
+        table_name = config.table_name(config.REGISTRY_TABLE)
+
+    id = UnicodeAttribute(hash_key=True)  # "usage-plans"
+    kind = UnicodeAttribute(default="usage-plans")
+    stages = UnicodeSetAttribute(null=True)  # "api_id:stage"
+    default_plan_id = UnicodeAttribute(null=True)  # the plan of the default key (calls without a subscription)
+    updated_at = NumberAttribute(null=True)
+
+
+def tier_key(name: str) -> str:
+    return "tier#" + name.casefold()
+
+
+def usage_key_key(value: str) -> str:
+    return "usage-key#" + credentials.digest(value)
+
+
+def usage_key(key_id: str, month: str) -> str:
+    return f"usage#{key_id}#{month}"
+
+
+USAGE_PLANS_ID = "usage-plans"
+
+
 def api_key(api_id: str) -> str:
     return "api#" + api_id
 
@@ -363,7 +448,16 @@ TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {
         LoginTransactionModel,
         ConsentModel,
     ),
-    config.REGISTRY_TABLE: (ApiModel, ScopeModel, SigningModel, KeyModel),
+    config.REGISTRY_TABLE: (
+        ApiModel,
+        ScopeModel,
+        SigningModel,
+        KeyModel,
+        TierModel,
+        UsageKeyModel,
+        UsageModel,
+        UsagePlansModel,
+    ),
 }
 
 
