@@ -2,20 +2,21 @@
 set up JWT signing.
 
 CloudFormation sends Create/Update/Delete with `ResourceProperties: {ApiId, Issuer, DefaultIssuer,
-KmsKeyId, AccessTokenFormat}`; the answer goes to the presigned `ResponseURL` (always, so that a
-failure never leaves the stack waiting an hour). Create and Update import the bundled openapi.yaml's
-rules for the API, record the issuer (the Issuer parameter, else the API's own URL), the KMS key
-that encrypts the signing keys and the stack's access-token format (for tokenctl), and make the
-first signing key when there is none; the issuer is returned as the resource's `Issuer`. Delete
-removes the API's rules, as the API goes away with the stack (keys and settings stay with the
-retained table).
+KmsKeyId, AccessTokenFormat, UsagePlans, DefaultUsagePlan, Stage}`; the answer goes to the
+presigned `ResponseURL` (always, so that a failure never leaves the stack waiting an hour). Create
+and Update import the bundled openapi.yaml's rules for the API, record the issuer (the Issuer
+parameter, else the API's own URL), the KMS key that encrypts the signing keys and the stack's
+access-token format (for tokenctl), make the first signing key when there is none, and record the
+stack's usage plans (`api_stages.record_own_plans`); the issuer is returned as the resource's
+`Issuer`. Delete removes the API's rules, as the API goes away with the stack (keys, settings and
+the recorded plans stay with the retained table; a new stack records its own).
 """
 
 import logging
 import time
 from collections.abc import Mapping
 
-from tokenservice.deploy import cloudformation
+from tokenservice.deploy import api_stages, cloudformation
 from tokenservice.jose import signing
 from tokenservice.registry import openapi, registry
 
@@ -38,7 +39,8 @@ def register_own_api(event: Mapping) -> None:
                 issuer, str(properties.get("KmsKeyId", "")), access_token_format=token_format
             )
             data["Issuer"] = signed.issuer
-            reason = f"{len(registry.api_rules(api))} rules; issuer {data['Issuer']}"
+            plans = api_stages.record_own_plans(api_id, properties)
+            reason = f"{len(registry.api_rules(api))} rules; issuer {data['Issuer']}; {plans}"
     except Exception as error:  # CloudFormation must hear back, whatever happened
         logger.exception("Deployment setup failed")
         status, reason = "FAILED", f"{type(error).__name__}: {error}"[:200]
