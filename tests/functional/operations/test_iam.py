@@ -2,6 +2,7 @@
 template.yaml, and every permission the role grants is used by some flow (nothing more)."""
 
 import base64
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -45,6 +46,16 @@ def _table_of(resource) -> tuple[str, str | None]:
     return table, text.split("/index/", 1)[1] if "/index/" in text else None
 
 
+APIGATEWAY_ARN = "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
+
+
+def _granted_resource(action: str, resource) -> tuple[str, str | None]:
+    """(table, index) of a DynamoDB or KMS grant; (path pattern, None) of an API Gateway one."""
+    if action.startswith("apigateway:"):
+        return resource["Fn::Sub"].removeprefix(APIGATEWAY_ARN), None
+    return _table_of(resource)
+
+
 def granted(function: str, conditions: dict[str, bool]) -> set[tuple]:
     """(action, table, index) triples a function's role grants, with the stack creating its tables."""
     grants = set()
@@ -59,7 +70,7 @@ def granted(function: str, conditions: dict[str, bool]) -> set[tuple]:
             )
             for action in actions:
                 for resource in resources:
-                    grants.add((action, *_table_of(_resolve(resource, conditions))))
+                    grants.add((action, *_granted_resource(action, _resolve(resource, conditions))))
     return grants
 
 
@@ -83,6 +94,18 @@ class Recorder:
             return kms
 
         monkeypatch.setattr(signing, "_kms", recorded_kms)
+        from tokenservice.registry import apigateway_plans
+
+        apigateway_plans.client.cache_clear()
+        apigateway_plans.client().meta.events.register(
+            "before-parameter-build.api-gateway", self.record_apigateway
+        )
+
+    def record_apigateway(self, model, **_):
+        """An API Gateway call as IAM sees it: apigateway:<method> on its path ({ids} as *)."""
+        if not self.paused:
+            path = re.sub(r"\{[^}]+\}", "*", model.http["requestUri"].split("?", 1)[0])
+            self.calls.add((f"apigateway:{model.http['method']}", path, None))
 
     def record(self, model, params, **_):
         if self.paused:
@@ -270,10 +293,27 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
     recorder = Recorder(aws, monkeypatch)
     from unittest import mock
 
-    with mock.patch("tokenservice.deploy.deployment._respond", lambda *args: answered.append(args[1])):
-        for kind in ("Create", "Delete"):
-            handler("stack_setup")(event(kind, "http://unused", kms_key=kms_key), lambda_context)
-    assert answered == ["SUCCESS", "SUCCESS"]
+    from tests.functional.usage_plans.test_api_stages import stage_event, usage_plan
+
+    create, delete = (event(kind, "http://unused", kms_key=kms_key) for kind in ("Create", "Delete"))
+    recorder.paused = True  # the stack's usage plans, made by CloudFormation
+    plans = {name: usage_plan(name) for name in ("Unlimited", "Gold", "Silver", "Bronze", "default")}
+    recorder.paused = False
+    default = plans.pop("default")
+    create["ResourceProperties"].update({"UsagePlans": plans, "DefaultUsagePlan": default, "Stage": "v1"})
+    respond = lambda *args: answered.append(args[1])  # noqa: E731
+    with (
+        mock.patch("tokenservice.deploy.deployment._respond", respond),
+        mock.patch("tokenservice.deploy.cloudformation.respond", respond),
+    ):
+        handler("stack_setup")(create, lambda_context)
+        for kind in ("Create", "Delete"):  # another stack's API stage joins the plans, and leaves
+            physical = "api-stage:inventory1:v1" if kind == "Delete" else None
+            handler("stack_setup")(
+                stage_event(kind, "http://unused", "inventory1", physical=physical), lambda_context
+            )
+        handler("stack_setup")(delete, lambda_context)
+    assert answered == ["SUCCESS"] * 4
     assert recorder.calls == granted("StackSetupFunction", conditions(False))
 
 

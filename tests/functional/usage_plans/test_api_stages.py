@@ -11,25 +11,27 @@ from tokenservice.store import storage
 from tokenservice.store.models import USAGE_PLANS_ID, UsagePlansModel
 
 
-def _plan(apigateway, name: str, throttle: dict | None, own_api: str) -> str:
-    api_id, stage = own_api.split(":")
-    request = {"name": name, "apiStages": [{"apiId": api_id, "stage": stage}]}
-    return apigateway.create_usage_plan(**request, **({"throttle": throttle} if throttle else {}))["id"]
+def usage_plan(name: str, throttle: dict | None = None, stage: str = "stackapi1:v1") -> str:
+    """A usage plan on one API stage, as the template makes each (its id)."""
+    from tokenservice.registry import apigateway_plans
+
+    api_id, stage_name = stage.split(":")
+    request = {"name": name, "apiStages": [{"apiId": api_id, "stage": stage_name}]}
+    return apigateway_plans.client().create_usage_plan(
+        **request, **({"throttle": throttle} if throttle else {})
+    )["id"]
 
 
 @pytest.fixture
 def stack(apigateway, own_api, kms_key, lambda_context, cloudformation) -> dict:
     """The stack's plans as template.yaml makes them, recorded by OwnApiRules' Create."""
     plans = {
-        tier.name: _plan(
-            apigateway,
-            tier.name,
-            {"rateLimit": tier.rate, "burstLimit": tier.burst} if tier.rate else None,
-            own_api,
+        tier.name: usage_plan(
+            tier.name, {"rateLimit": tier.rate, "burstLimit": tier.burst} if tier.rate else None, own_api
         )
         for tier in tiers.BUILT_IN.values()
     }
-    default = _plan(apigateway, "default", None, own_api)
+    default = usage_plan("default", None, own_api)
     url, answers = cloudformation
     api_id, stage = own_api.split(":")
     create = event("Create", url, api_id=api_id, kms_key=kms_key)

@@ -21,6 +21,7 @@ LOCAL_VALUES = {
     "APPLICATIONS_API_ID": SAM_API_ID,
     "PORTAL_CLIENT_ID": config.PORTAL_CLIENT_ID.default,
     "PORTAL_CLIENT_SECRET": "",
+    "DEFAULT_USAGE_KEY": "tokenservice-default-sam-local",  # sam local has no usage plans
 }
 
 

@@ -289,3 +289,123 @@ def test_the_refresh_retry_grace_reaches_the_token_function_off_by_default():
     token_env = TMPL["Resources"]["TokenFunction"]["Properties"]["Environment"]["Variables"]
     assert token_env["REFRESH_RETRY_GRACE_SECONDS"] == {"Ref": "RefreshRetryGraceSeconds"}
     assert TMPL["Parameters"]["RefreshRetryGraceSeconds"]["Default"] == 0
+
+
+# -- usage plans (the store's tiers on AWS) --------------------------------------------------------
+
+
+def test_each_built_in_tier_has_a_usage_plan_with_its_numbers_on_the_apis_stage():
+    from tokenservice.registry import tiers
+
+    resources = TMPL["Resources"]
+    recorded = resources["OwnApiRules"]["Properties"]["UsagePlans"]
+    assert set(recorded) == {tier.name for tier in tiers.BUILT_IN.values()}
+    for tier in tiers.BUILT_IN.values():
+        plan = resources[recorded[tier.name]["Ref"]]
+        assert plan["Type"] == "AWS::ApiGateway::UsagePlan"
+        expected = {"RateLimit": tier.rate, "BurstLimit": tier.burst} if tier.rate is not None else None
+        assert plan["Properties"].get("Throttle") == expected, tier.name
+        assert "Quota" not in plan["Properties"]
+        assert plan["Properties"]["ApiStages"] == [{"ApiId": {"Ref": "Api"}, "Stage": {"Ref": "Api.Stage"}}]
+
+
+def test_the_rest_api_takes_its_usage_keys_from_the_authorizer_and_requires_one_on_every_method():
+    api = TMPL["Resources"]["Api"]["Properties"]
+    assert api["ApiKeySourceType"] == "AUTHORIZER"
+    assert api["Auth"]["ApiKeyRequired"] is True
+    assert not any(
+        event["Properties"].get("Auth", {}).get("ApiKeyRequired") is False
+        for resource in TMPL["Resources"].values()
+        for event in resource.get("Properties", {}).get("Events", {}).values()
+        if event["Type"] == "Api"
+    )
+
+
+def test_the_default_key_is_in_the_default_plan_and_is_the_authorizers_default_usage_key():
+    resources = TMPL["Resources"]
+    key = resources["DefaultUsageKey"]
+    assert key["Type"] == "AWS::ApiGateway::ApiKey" and key["Properties"]["Enabled"] is True
+    variables = resources["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["DEFAULT_USAGE_KEY"] == key["Properties"]["Value"]
+    uuid = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    stack_id = f"arn:aws:cloudformation:eu-west-1:123456789012:stack/tokenservice/{uuid}"
+    text, names = key["Properties"]["Value"]["Fn::Sub"]
+    separator, (index, parts) = names["Id"]["Fn::Select"][1]["Fn::Split"][0], names["Id"]["Fn::Select"]
+    value = text.replace("${Id}", stack_id.split(separator)[index])
+    assert value == f"tokenservice-default-{uuid}" and len(value) >= 20
+    assert parts["Fn::Split"][1] == {"Ref": "AWS::StackId"}
+    plan_key = resources["DefaultUsagePlanKey"]["Properties"]
+    assert plan_key == {
+        "KeyId": {"Ref": "DefaultUsageKey"},
+        "KeyType": "API_KEY",
+        "UsagePlanId": {"Ref": "DefaultUsagePlan"},
+    }
+    default = resources["DefaultUsagePlan"]["Properties"]
+    assert "Throttle" not in default and "Quota" not in default
+    assert resources["OwnApiRules"]["Properties"]["DefaultUsagePlan"] == {"Ref": "DefaultUsagePlan"}
+    assert resources["OwnApiRules"]["Properties"]["Stage"] == {"Ref": "Api.Stage"}
+
+
+def test_the_registrys_custom_resource_is_exported_for_other_stacks():
+    output = TMPL["Outputs"]["RegistryServiceToken"]
+    assert output["Value"] == {"Fn::GetAtt": ["StackSetupFunction", "Arn"]}
+    assert output["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-RegistryServiceToken"}
+
+
+def test_the_stage_and_the_authorization_server_are_throttled_by_default():
+    stage = TMPL["Resources"]["Api"]["Properties"]["MethodSettings"]
+    assert stage == [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": {"Ref": "ResourceApiRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "ResourceApiBurstLimit"},
+        }
+    ]
+    routes = TMPL["Resources"]["AuthApi"]["Properties"]["DefaultRouteSettings"]
+    assert routes == {
+        "ThrottlingRateLimit": {"Ref": "AuthApiRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "AuthApiBurstLimit"},
+    }
+    parameters = TMPL["Parameters"]
+    assert (parameters["AuthApiRateLimit"]["Default"], parameters["AuthApiBurstLimit"]["Default"]) == (
+        100,
+        200,
+    )
+    gold = TMPL["Resources"]["GoldUsagePlan"]["Properties"]["Throttle"]
+    assert parameters["ResourceApiRateLimit"]["Default"] > gold["RateLimit"]
+    assert parameters["ResourceApiBurstLimit"]["Default"] > gold["BurstLimit"]
+
+
+def _apigateway_statements(function: str) -> set[tuple[str, str]]:
+    found = set()
+    for statement in (
+        policy_statements(function) if "Policies" in TMPL["Resources"][function]["Properties"] else []
+    ):
+        if "Action" not in statement:
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        found |= {(a, r["Fn::Sub"]) for a in actions if a.startswith("apigateway:") for r in resources}
+    return found
+
+
+def test_only_the_applications_and_the_setup_functions_may_touch_usage_plans_and_keys():
+    prefix = "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
+    assert _apigateway_statements("ApplicationsFunction") == {
+        ("apigateway:POST", prefix + "/apikeys"),
+        ("apigateway:POST", prefix + "/usageplans/*/keys"),
+        ("apigateway:DELETE", prefix + "/apikeys/*"),
+        ("apigateway:GET", prefix + "/usageplans/*/usage"),
+    }
+    assert _apigateway_statements("StackSetupFunction") == {
+        ("apigateway:GET", prefix + "/usageplans/*"),
+        ("apigateway:PATCH", prefix + "/usageplans/*"),
+    }
+    others = [name for name, r in TMPL["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
+    assert [name for name in others if _apigateway_statements(name)] == [
+        "ApplicationsFunction",
+        "StackSetupFunction",
+    ]
