@@ -409,3 +409,28 @@ def test_only_the_applications_and_the_setup_functions_may_touch_usage_plans_and
         "ApplicationsFunction",
         "StackSetupFunction",
     ]
+
+
+def test_the_protected_api_example_joins_the_usage_plans_and_answers_429_as_the_stack_does():
+    example = template.load(template.ROOT / "examples" / "protected-api" / "template.yaml")
+    api = example["Resources"]["Api"]["Properties"]
+    assert (api["ApiKeySourceType"], api["Auth"]["ApiKeyRequired"]) == ("AUTHORIZER", True)
+    ours = TMPL["Resources"]["Api"]["Properties"]["GatewayResponses"]
+    for name in ("THROTTLED", "QUOTA_EXCEEDED"):
+        response = api["GatewayResponses"][name]
+        assert response["StatusCode"] == 429
+        assert response["ResponseTemplates"] == ours[name]["ResponseTemplates"]
+    assert api["GatewayResponses"]["THROTTLED"]["ResponseParameters"]["Headers"]["Retry-After"] == "'1'"
+    joined = [r["Properties"] for r in example["Resources"].values() if r["Type"] == "Custom::ApiStage"]
+    assert joined == [
+        {
+            "ServiceToken": {"Fn::ImportValue": {"Fn::Sub": "${TokenServiceStack}-RegistryServiceToken"}},
+            "ApiId": {"Ref": "Api"},
+            "Stage": {"Ref": "Api.Stage"},
+        }
+    ]
+    export = TMPL["Outputs"]["RegistryServiceToken"]["Export"]["Name"]["Fn::Sub"]
+    assert (
+        export.replace("${AWS::StackName}", "${TokenServiceStack}")
+        == joined[0]["ServiceToken"]["Fn::ImportValue"]["Fn::Sub"]
+    )
