@@ -194,7 +194,7 @@ def import_api(
     what of WSO2's extensions it could not carry. `subscriptions`: "required" admits only the
     applications subscribed to it."""
     registry.subscriptions_choice(subscriptions)
-    return registry.import_api_noting(api_id, openapi.load(path), name, subscriptions)
+    return registry.import_api_noting(api_id, openapi.load(path), name, subscriptions or "none")
 
 
 # -- the store: tiers and usage --------------------------------------------------------------------
