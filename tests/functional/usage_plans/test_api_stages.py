@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import handler
 from tests.functional.operations.test_deployment import event
+from tokenservice import admin
 from tokenservice.registry import openapi, registry, tiers, usage_plans
 from tokenservice.store import storage
 from tokenservice.store.models import USAGE_PLANS_ID, UsagePlansModel
@@ -82,7 +83,7 @@ def test_an_api_stage_joins_every_plan_and_its_registry_entry_and_leaves_on_dele
     stack, apigateway, own_api, lambda_context
 ):
     registry.import_api("inventory1", openapi.load(openapi.SAMPLE))
-    created = tiers.create("Tight", 1.0, 2)
+    created = admin.create_tier("Tight", 1.0, 2)
     everything = [*stack["plans"].values(), stack["default"], created.plan_id]
     handler("stack_setup")(stage_event("Create", stack["url"], "inventory1"), lambda_context)
     answer = stack["answers"].pop()
@@ -103,7 +104,7 @@ def test_an_api_stage_joins_every_plan_and_its_registry_entry_and_leaves_on_dele
 
 def test_a_tier_created_after_a_stage_joined_covers_it_too(stack, apigateway, own_api, lambda_context):
     handler("stack_setup")(stage_event("Create", stack["url"], "inventory1"), lambda_context)
-    assert stages_of(apigateway, tiers.create("Later", 5.0, 10).plan_id) == {own_api, "inventory1:v1"}
+    assert stages_of(apigateway, admin.create_tier("Later", 5.0, 10).plan_id) == {own_api, "inventory1:v1"}
 
 
 def test_joining_again_is_no_error_and_no_duplicate(stack, apigateway, own_api, lambda_context):

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from botocore.stub import Stubber
 
+from tokenservice import admin
 from tokenservice.registry import apigateway_plans, tiers, usage_plans
 from tokenservice.registry.apigateway_plans import ApiGatewayPlans
 from tokenservice.registry.tiers import Tier
@@ -139,10 +140,10 @@ def test_a_created_tier_gets_its_plan_on_aws_and_deleting_it_deletes_the_plan(ap
 
     storage.save(UsagePlansModel(USAGE_PLANS_ID, stages={own_api}, default_plan_id="p0"))
     caching.clear_all()
-    tier = tiers.create("Tight", 1.0, 2, 100, "DAY")
+    tier = admin.create_tier("Tight", 1.0, 2, 100, "DAY")
     assert apigateway.get_usage_plan(usagePlanId=tier.plan_id)["throttle"] == {
         "rateLimit": 1.0,
         "burstLimit": 2,
     }
-    tiers.delete("Tight")
+    admin.delete_tier("Tight")
     assert tier.plan_id not in {plan["id"] for plan in apigateway.get_usage_plans()["items"]}

@@ -4,7 +4,7 @@
   its quota per DAY/WEEK/MONTH from the period's start (offset 0); it covers every API stage the
   stack recorded (`UsagePlansModel.stages`: the stack's own API and those that joined through the
   `Custom::ApiStage` resource).
-- A subscription's key is created enabled with a value of ours (`usage_plans.new_key_value`, never
+- A subscription's key is created enabled with a value of ours (`usage_keys.new_key_value`, never
   shown to anybody: the authorizer hands it to API Gateway as `usageIdentifierKey`) and named
   "<application id>/<api id>" for an operator reading the console; it joins its tier's plan, or
   is deleted again.
@@ -22,8 +22,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tokenservice.registry import usage_plans
 from tokenservice.registry.tiers import Tier
+from tokenservice.registry.usage_keys import Key, new_key_value
 from tokenservice.store import dynamo
 from tokenservice.store.models import UsagePlansModel
 
@@ -112,13 +112,13 @@ class ApiGatewayPlans:
         with calling("DeleteUsagePlan"):
             client().delete_usage_plan(usagePlanId=tier.plan_id)
 
-    def create_key(self, tier: Tier, application_id: str, api_id: str) -> usage_plans.Key:
+    def create_key(self, tier: Tier, application_id: str, api_id: str) -> Key:
         if not tier.plan_id:
             raise Unavailable(f"API Gateway: the {tier.name} tier has no usage plan recorded")
-        value = usage_plans.new_key_value()
+        value = new_key_value()
         with calling("CreateApiKey"):
             created = client().create_api_key(name=f"{application_id}/{api_id}", value=value, enabled=True)
-        key = usage_plans.Key(created["id"], value)
+        key = Key(created["id"], value)
         try:
             with calling("CreateUsagePlanKey"):
                 client().create_usage_plan_key(usagePlanId=tier.plan_id, keyId=key.id, keyType="API_KEY")
@@ -127,7 +127,7 @@ class ApiGatewayPlans:
             raise
         return key
 
-    def delete_key(self, key: usage_plans.Key) -> None:
+    def delete_key(self, key: Key) -> None:
         """Delete the key (it leaves its plan with it); one already gone is no error."""
         try:
             with calling("DeleteApiKey"):
@@ -137,7 +137,7 @@ class ApiGatewayPlans:
                 raise
 
     def usage(
-        self, tier: Tier, key: usage_plans.Key, start: datetime.date, end: datetime.date
+        self, tier: Tier, key: Key, start: datetime.date, end: datetime.date
     ) -> dict[datetime.date, int]:
         """GetUsage's calls per day of the key in its tier's plan (days without calls left out)."""
         if not tier.plan_id:

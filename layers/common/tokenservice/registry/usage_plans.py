@@ -17,11 +17,11 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from tokenservice.core import caching
 from tokenservice.registry.tiers import Tier
+from tokenservice.registry.usage_keys import Key, new_key_value
 from tokenservice.store import storage
 from tokenservice.store.models import (
     USAGE_PLANS_ID,
@@ -33,15 +33,6 @@ from tokenservice.store.models import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Key:
-    """A subscription's API key: its id (to delete it, to ask its usage) and its value (what the
-    authorizer returns)."""
-
-    id: str
-    value: str
 
 
 class Plans(Protocol):
@@ -59,10 +50,6 @@ class Plans(Protocol):
         self, tier: Tier, key: Key, start: datetime.date, end: datetime.date
     ) -> dict[datetime.date, int]:
         """Calls per day (UTC) from start to end inclusive, days without calls left out."""
-
-
-def new_key_value() -> str:
-    return secrets.token_urlsafe(30)  # 40 characters (API Gateway wants at least 20)
 
 
 class LocalPlans:
