@@ -13,6 +13,7 @@ from tests.functional.gateway_client import hidden
 from tests.functional.oauth.test_races import lose_the_first_response
 from tokenservice import admin
 from tokenservice.core import config
+from tokenservice.registry import openapi
 
 TMPL = template.load()
 TABLE_NAMES = {
@@ -280,6 +281,11 @@ def test_the_authorizers_role_grants_exactly_what_it_uses(aws, lambda_context, m
     assert bearer_works(lambda_context, newer_jwt)  # an unknown kid: the keys are read again
     monkeypatch.setenv("JWT_REVOCATION_CHECK", "true")
     assert bearer_works(lambda_context, first_jwt)  # the JWT's record and its client
+    recorder.paused = True
+    admin.import_api(str(openapi.SAMPLE), "abcdef1234", subscriptions="required")
+    caching.clear_all()
+    recorder.paused = False
+    assert bearer_works(lambda_context, service["access_token"])  # its client: is it subscribed?
     assert recorder.calls == granted("AuthorizerFunction", conditions(False))
 
 
@@ -318,14 +324,19 @@ def test_the_registry_functions_role_grants_exactly_what_it_uses(aws, lambda_con
 
 
 def applications_event(
-    method: str, resource: str, body=None, app_id: str | None = None, token: str = "unused"
+    method: str,
+    resource: str,
+    body=None,
+    app_id: str | None = None,
+    token: str = "unused",
+    api: str | None = None,
 ) -> dict:
     """An Applications API event as API Gateway sends it after the authorizer allowed alice's token."""
     import json
 
     from localrun.events import ProxyRequest, proxy_event
 
-    path = resource.replace("{id}", app_id or "")
+    path = resource.replace("{id}", app_id or "").replace("{api}", api or "")
     headers = [("Authorization", f"Bearer {token}")]
     headers += [("Content-Type", "application/json")] if body is not None else []
     request = ProxyRequest(method, path, "", headers, json.dumps(body).encode() if body is not None else b"")
@@ -333,7 +344,7 @@ def applications_event(
         request,
         resource=resource,
         stage="v1",
-        path_parameters={"id": app_id} if app_id else None,
+        path_parameters=({"id": app_id} | ({"api": api} if api else {})) if app_id else None,
         authorizer={"username": "alice", "client_id": "console", "scope": "apim:subscribe"},
     )
 
@@ -348,9 +359,11 @@ def test_the_applications_functions_role_grants_exactly_what_its_flows_use(aws, 
     token = post_form(lambda_context, "/token", {**form, "scope": "apim:subscribe"}, basic)[2]["access_token"]
     call = handler("applications")
 
-    def send(method, resource, body=None, app_id=None) -> dict:
-        response = call(applications_event(method, resource, body, app_id, token), lambda_context)
+    def send(method, resource, body=None, app_id=None, api=None) -> dict:
+        response = call(applications_event(method, resource, body, app_id, token, api), lambda_context)
         return json.loads(response["body"])
+
+    on_aws = usage_plans_on_aws()  # the store's keys and usage on API Gateway (moto)
 
     recorder = Recorder(aws, monkeypatch)
     send("GET", "/applications")
@@ -362,9 +375,44 @@ def test_the_applications_functions_role_grants_exactly_what_its_flows_use(aws, 
     post_form(lambda_context, "/token", {"grant_type": "client_credentials"}, _basic(keys))
     recorder.paused = False
     send("GET", "/applications")  # registered users: the registrations index
-    send("DELETE", "/applications/{id}", None, app["id"])  # and its tokens revoked (a scan)
+    store_flows(send, recorder, app["id"], on_aws)
+    send("DELETE", "/applications/{id}", None, app["id"])  # and its tokens revoked (a scan), its keys deleted
     send("DELETE", "/applications/{id}", None, plain["id"])
     assert recorder.calls == granted("ApplicationsFunction", conditions(False))
+
+
+def usage_plans_on_aws() -> dict[str, str]:
+    """The stack's usage plans recorded (as OwnApiRules does): the store then uses API Gateway."""
+    from tests.functional.usage_plans.test_api_stages import usage_plan
+    from tokenservice.deploy import api_stages
+
+    plans = {name: usage_plan(name) for name in ("Unlimited", "Gold", "Silver", "Bronze")}
+    api_stages.record_own_plans(
+        "stackapi1", {"UsagePlans": plans, "DefaultUsagePlan": usage_plan("d"), "Stage": "v1"}
+    )
+    return plans
+
+
+def store_flows(send, recorder, app_id: str, on_aws: dict[str, str]) -> None:
+    """The catalogue; subscriptions with a built-in tier and with a created one (held on the tier
+    existing: a ConditionCheck); the list; the usage (GetUsage: moto has none, so that answers
+    503 here, after the call); unsubscribing (the key deleted)."""
+    from tokenservice.core import caching
+
+    recorder.paused = True
+    admin.create_tier("Tight", 1, 2)
+    caching.clear_all()
+    recorder.paused = False
+    assert "apis" in send("GET", "/apis")
+    assert (
+        send("POST", "/applications/{id}/subscriptions", {"api": "local", "tier": "Gold"}, app_id)["tier"]
+        == "Gold"
+    )
+    body = {"api": "abcdef1234", "tier": "Tight"}
+    assert send("POST", "/applications/{id}/subscriptions", body, app_id)["tier"] == "Tight"
+    assert len(send("GET", "/applications/{id}/subscriptions", None, app_id)["subscriptions"]) == 2
+    assert send("GET", "/applications/{id}/usage", None, app_id)["error"] == "temporarily_unavailable"
+    assert send("DELETE", "/applications/{id}/subscriptions/{api}", None, app_id, "local")["deleted"] is True
 
 
 def _basic(keys: dict) -> str:
