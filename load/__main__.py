@@ -13,9 +13,14 @@ Then it checks that nothing was lost: every issued token's SHA-256 is in the tok
 a password grant, every revoked token is refused (401 on /orders, `{"active": false}` from
 /introspect) and every other access token is still active.
 
+Beside them runs throttled traffic (`throttled`): an application subscribed to the sample API
+with a tight tier calls it beyond the tier, so that 429s arrive; they are counted apart (a 429 is
+no error there), and the usage the Applications API reports must be the calls admitted.
+
 It prints requests per second, p50/p95/p99 per route, unexpected answers by status, the loss
-counts and DynamoDB Local's resident memory before and after the run. The exit status is 1 on
-any 5xx, connection error, unexpected answer or loss; 2 when it cannot run.
+counts, the throttled traffic's 200s and 429s, and DynamoDB Local's resident memory before and
+after the run. The exit status is 1 on any 5xx, connection error, unexpected answer or loss, or
+when the tier never throttled; 2 when it cannot run.
 
 Without BASE_URL it starts `make run` on free ports and stops it after. With BASE_URL (a
 loopback URL) it needs AWS_ENDPOINT_URL_DYNAMODB (a loopback endpoint) for the provisioning and
@@ -31,7 +36,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
-from load import codeflow
+from load import codeflow, throttled
 from load.checks import Checker, Losses
 from load.common import (
     DRIVEN_ROUTES,
@@ -169,15 +174,15 @@ def cpu_report(total: int, elapsed: float, cpu: dict[str, float] | None) -> None
 
 
 def report(stats: Stats, checks: Stats, losses: Losses, elapsed: float, rss: tuple, pid: int | None) -> None:
-    routes = (*DRIVEN_ROUTES, *codeflow.ROUTES)
+    routes = (*DRIVEN_ROUTES, *codeflow.ROUTES, throttled.ROUTE)
     total = sum(len(stats.latencies.get(route, [])) for route in routes)
-    print(f"\n{'route':<34}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    print(f"\n{'route':<40}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for route in routes:
         values = sorted(stats.latencies.get(route, []))
         if values:
             p50, p95, p99 = (percentile(values, f) for f in (0.50, 0.95, 0.99))
-            print(f"{route:<34}{len(values):>10}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}")
-    print(f"{'all':<34}{total:>10}   {total / elapsed:.0f} requests/s over {elapsed:.1f} s")
+            print(f"{route:<40}{len(values):>10}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}")
+    print(f"{'all':<40}{total:>10}   {total / elapsed:.0f} requests/s over {elapsed:.1f} s")
 
     def by_status(counter: Counter) -> str:
         return ", ".join(f"{status}: {count}" for status, count in sorted(counter.items(), key=str)) or "none"
@@ -202,19 +207,32 @@ def report(stats: Stats, checks: Stats, losses: Losses, elapsed: float, rss: tup
 
 
 def run(
-    base_url: str, database: str, pid: int | None, seconds: int, workers: int, session: int | None
+    base_url: str,
+    database: str,
+    pid: int | None,
+    seconds: int,
+    workers: int,
+    session: int | None,
+    rules_seconds: int = throttled.RULES_CACHE_SECONDS,
 ) -> int:
     from localrun.dynamodb import resident_kib
 
     client = provision(workers)
+    store = Stats()  # the throttled traffic's set-up and usage
+    subscribed = throttled.subscribe(
+        base_url, store, throttled.provision(secrets.token_hex(4)), rules_seconds
+    )
     print(f"make load: {workers} clients for {seconds} s against {base_url} (DynamoDB: {database})")
     rss_start = resident_kib(pid)
     cpu_start = cpu_seconds(session, pid)
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(workers + 1) as pool:
+        limited = pool.submit(throttled.drive, base_url, subscribed, deadline) if subscribed else None
         results = list(pool.map(lambda index: drive(base_url, client, index, deadline), range(workers)))
+        outcome = limited.result() if limited else None
     elapsed = time.perf_counter() - started
+    usage = throttled.counted(base_url, subscribed, store) if subscribed else None
     cpu_end = cpu_seconds(session, pid)
     cpu = None if cpu_start is None or cpu_end is None else {k: cpu_end[k] - cpu_start[k] for k in cpu_end}
     rss_end = resident_kib(pid)
@@ -222,14 +240,20 @@ def run(
     for worker_stats, worker_issued in results:
         stats.merge(worker_stats)
         issued.merge(worker_issued)
+    for extra in (store, outcome.stats if outcome else None):
+        stats.merge(extra or Stats())
 
     print(f"Checking {len(issued.access) + len(issued.refresh) + len(issued.code_access)} issued tokens...")
     checker = Checker(base_url, client, workers)
     losses = checker.run(issued)
     report(stats, checker.stats, losses, elapsed, (rss_start, rss_end), pid)
+    limits = throttled.report(outcome, usage, elapsed)
     cpu_report(sum(len(values) for values in stats.latencies.values()), elapsed, cpu)
-    failed = sum(stats.unexpected.values()) + sum(checker.stats.unexpected.values()) + losses.total
-    print("FAIL" if failed else "PASS: no 5xx, no connection error, no unexpected answer, nothing lost")
+    failed = (
+        sum(stats.unexpected.values()) + sum(checker.stats.unexpected.values()) + losses.total + len(limits)
+    )
+    passed = "PASS: no 5xx, no connection error, no unexpected answer, nothing lost; the tier throttled"
+    print("FAIL" if failed else passed)
     return 1 if failed else 0
 
 
@@ -249,9 +273,11 @@ def main() -> int:
                     )
                 endpoint = _loopback_url("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
                 database, pid, session = endpoint, None, None
+                rules = _setting("RULES_CACHE_SECONDS", 60, 3600)  # the server's, as it was started
             else:
                 print("Starting make run on free ports...", flush=True)
-                api = stack.enter_context(launch.make_run())
+                rules = throttled.RULES_CACHE_SECONDS
+                api = stack.enter_context(launch.make_run({"RULES_CACHE_SECONDS": str(rules)}))
                 if not api.dynamodb_local:
                     why = [line for line in api.output if "DynamoDB Local" in line or "moto" in line]
                     raise Misconfigured("it needs DynamoDB Local, and make run fell back:\n" + "\n".join(why))
@@ -260,7 +286,7 @@ def main() -> int:
                 for name in [name for name in os.environ if name.startswith("AWS_")]:
                     del os.environ[name]  # as make run was started: no AWS configuration at all
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-            return run(base_url, database, pid, seconds, workers, session)
+            return run(base_url, database, pid, seconds, workers, session, rules)
     except Misconfigured as error:
         print(f"make load: {error}", file=sys.stderr)
     except launch.StartFailed as error:

@@ -18,11 +18,13 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     unexpected: Counter = field(default_factory=Counter)  # status (or "connection") → count
     examples: dict[str, str] = field(default_factory=dict)  # one example per kind of failure
+    answered: Counter = field(default_factory=Counter)  # (route, status) → count, of the expected ones
 
     def merge(self, other: "Stats") -> None:
         for route, values in other.latencies.items():
             self.latencies.setdefault(route, []).extend(values)
         self.unexpected.update(other.unexpected)
+        self.answered.update(other.answered)
         for key, text in other.examples.items():
             self.examples.setdefault(key, text)
 
@@ -42,13 +44,14 @@ class Connection:
         route: str,
         method: str,
         path: str,
-        expect: int,
+        expect: int | tuple[int, ...],
         form: dict | None = None,
         headers: dict | None = None,
+        json_body: dict | None = None,
     ) -> tuple[int | None, dict]:
         """(status, JSON body or {}); status None on a connection error. Anything but `expect`
-        is counted as unexpected."""
-        status, _, payload = self.exchange(route, method, path, expect, form, headers)
+        (a status, or several) is counted as unexpected."""
+        status, _, payload = self.exchange(route, method, path, expect, form, headers, json_body)
         try:
             return status, json.loads(payload) if payload else {}
         except ValueError:
@@ -59,15 +62,19 @@ class Connection:
         route: str,
         method: str,
         path: str,
-        expect: int,
+        expect: int | tuple[int, ...],
         form: dict | None = None,
         headers: dict | None = None,
+        json_body: dict | None = None,
     ) -> tuple[int | None, list[tuple[str, str]], bytes]:
         """(status, response headers, body), as `call` counts them (status None: no answer)."""
         body = urlencode(form).encode() if form is not None else None
         headers = dict(headers or {})
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         try:
             if self._connection is None:
@@ -84,7 +91,9 @@ class Connection:
             self.stats.examples.setdefault("connection", f"{route}: {type(error).__name__}: {error}")
             return None, [], b""
         self.stats.latencies.setdefault(route, []).append((time.perf_counter() - started) * 1000)
-        if response.status != expect:
+        if response.status in (expect if isinstance(expect, tuple) else (expect,)):
+            self.stats.answered[route, response.status] += 1
+        else:
             self.stats.unexpected[response.status] += 1
             self.stats.examples.setdefault(
                 str(response.status), f"{route}: {payload[:200].decode('utf-8', 'replace')}"

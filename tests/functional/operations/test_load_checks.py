@@ -62,3 +62,34 @@ def test_a_connection_error_is_counted_and_stops_the_worker():
 def test_every_kind_of_loss_fails_the_run(field):
     assert Losses().total == 0
     assert Losses(**{field: 1}).total == 1
+
+
+def test_the_throttled_traffic_passes_with_429s_and_the_usage_of_what_was_admitted():
+    from load import throttled
+
+    assert throttled.problems(throttled.Outcome(Stats(), admitted=18, throttled=46), usage=18) == []
+
+
+@pytest.mark.parametrize(
+    "outcome, usage, problem",
+    [
+        ({"admitted": 64, "throttled": 0}, 64, "never throttled"),
+        ({"admitted": 0, "throttled": 64}, 0, "no call was admitted"),
+        ({"admitted": 18, "throttled": 46, "malformed": 1}, 18, "without Retry-After"),
+        ({"admitted": 18, "throttled": 46}, 0, "usage reports 0 calls, 18 were admitted"),
+    ],
+)
+def test_a_tier_that_does_not_throttle_or_count_fails_the_run(outcome, usage, problem):
+    from load import throttled
+
+    (found,) = throttled.problems(throttled.Outcome(Stats(), **outcome), usage)
+    assert problem in found
+
+
+def test_a_429_must_say_when_to_retry_in_oauth_json():
+    from load import throttled
+
+    body = b'{"error":"temporarily_unavailable","error_description":"Too Many Requests"}'
+    assert throttled._well_formed_429([("Retry-After", "1")], body)
+    assert not throttled._well_formed_429([], body)
+    assert not throttled._well_formed_429([("Retry-After", "1")], b'{"message":"Too Many Requests"}')
