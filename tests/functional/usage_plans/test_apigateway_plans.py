@@ -42,6 +42,12 @@ def test_deleting_a_tiers_plan_removes_it(apigateway, plans):
     assert plan_id not in {plan["id"] for plan in apigateway.get_usage_plans()["items"]}
 
 
+def test_deleting_a_plan_already_gone_is_no_error(apigateway, plans):
+    plan_id = plans.create_tier_plan(TIGHT)
+    apigateway.delete_usage_plan(usagePlanId=plan_id)
+    plans.delete_tier_plan(Tier(**{**TIGHT.__dict__, "plan_id": plan_id}))
+
+
 def test_a_subscriptions_key_is_enabled_named_after_it_and_in_its_tiers_plan(apigateway, plans):
     tier = Tier(**{**TIGHT.__dict__, "plan_id": plans.create_tier_plan(TIGHT)})
     key = plans.create_key(tier, "app-1", "api-1")

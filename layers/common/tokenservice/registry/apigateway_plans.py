@@ -12,7 +12,8 @@
 
 Whatever API Gateway answers wrong (throttling, a limit, an outage, a missing permission) surfaces
 as `Unavailable`, a `dynamo.Unavailable`: the endpoints answer 503 with Retry-After as for DynamoDB.
-The client is created on first use, in the function's region (AWS_REGION).
+The client is created on first use, in the function's region (AWS_REGION), with short timeouts
+and one retry.
 """
 
 import datetime
@@ -44,8 +45,10 @@ def client():
 
     session = boto3.session.Session()
     region = os.environ.get("AWS_REGION") or session.region_name or "us-east-1"
+    # A control-plane call takes a fraction of a second: at most 2 x (1 s + 3 s) per call, so that
+    # a subscription's two calls and its DynamoDB writes fit the functions' 15 s.
     settings = Config(
-        connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3}
+        connect_timeout=1, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 2}
     )
     return session.client("apigateway", region_name=region, config=settings)
 
@@ -101,8 +104,13 @@ class ApiGatewayPlans:
         """Its API stages removed (API Gateway refuses to delete a plan that has some), then the plan."""
         if not tier.plan_id:
             return
-        with calling("GetUsagePlan"):
-            plan = client().get_usage_plan(usagePlanId=tier.plan_id)
+        try:
+            with calling("GetUsagePlan"):
+                plan = client().get_usage_plan(usagePlanId=tier.plan_id)
+        except Unavailable as error:
+            if not_found(error):
+                return  # gone already (deleted by hand): nothing to do
+            raise
         stages = {f"{stage['apiId']}:{stage['stage']}" for stage in plan.get("apiStages") or ()}
         if stages:
             with calling("UpdateUsagePlan"):
