@@ -100,7 +100,9 @@ def _subscription(principal: "Principal", api_id: str) -> tuple[bool, str | None
         [(config.table_name(config.CLIENTS_TABLE), records.CLIENT_KEY, principal.client_id)]
     )
     client = records.ClientRecord.from_item(item)
-    if client is None or not client.application_id:
+    if client is None:  # deleted since (a JWT outlives its client): nobody's to admit
+        return False, None
+    if not client.application_id:
         return True, None
     try:
         subscription = json.loads(client.subscriptions or "{}").get(api_id)

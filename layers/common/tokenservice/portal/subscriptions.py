@@ -18,6 +18,7 @@
 """
 
 import json
+import re
 import time
 
 from aws_lambda_powertools import Logger
@@ -175,7 +176,7 @@ def forget_key(subscription: dict) -> None:
 def usage_days(value: str | None) -> int:
     if value in (None, ""):
         return 30
-    if not value.isdigit() or not 1 <= int(value) <= MAX_DAYS:
+    if not re.fullmatch(r"[0-9]{1,2}", value) or not 1 <= int(value) <= MAX_DAYS:
         raise InvalidRequest(f"'days' is a whole number from 1 to {MAX_DAYS}")
     return int(value)
 
