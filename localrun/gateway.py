@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from localrun import events, template
+from localrun import events, template, throttling
 from localrun.events import LambdaContext, ProxyRequest
 
 ANY_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")  # what API Gateway's ANY covers
@@ -39,6 +39,9 @@ DEFAULT_RESPONSES = {
     "AUTHORIZER_CONFIGURATION_ERROR": (500, "message", None),
     "REQUEST_TOO_LARGE": (413, "message", "Request Too Long"),
     "INTEGRATION_FAILURE": (502, "message", "Internal server error"),
+    "THROTTLED": (429, "message", "Too Many Requests"),
+    "QUOTA_EXCEEDED": (429, "message", "Limit Exceeded"),
+    "FORBIDDEN": (403, "message", "Forbidden"),  # an API key of no usage plan for this API
 }
 EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 
@@ -197,6 +200,7 @@ class Gateway:
             for name in examples
         ] + [*self.auth, self.main]
         self.routes = [route for api in self.apis for route in api.routes]
+        self.usage_plans = throttling.UsagePlans()
 
     @property
     def stage(self) -> str:
@@ -302,7 +306,10 @@ class Gateway:
             outcome = self._authorize(api, route, request)
             if isinstance(outcome, HttpResponse):
                 return outcome
-            authorizer_context = outcome
+            authorizer_context, usage_key = outcome
+            refused = self.usage_plans.admit(usage_key, api.api_id) if usage_key else None
+            if refused is not None:
+                return self.gateway_response(refused, api=api)
         event = events.proxy_event(
             request,
             resource=route.resource,
@@ -345,14 +352,16 @@ class Gateway:
             decision = policy_decision(result["policyDocument"], method_arn)
             context = {key: _context_value(value) for key, value in (result.get("context") or {}).items()}
             context["principalId"] = str(result["principalId"])
+            usage_key = result.get("usageIdentifierKey")
+            usage_key = str(usage_key) if usage_key is not None else None
         except (KeyError, TypeError, AttributeError, ValueError):
             return self.gateway_response("AUTHORIZER_CONFIGURATION_ERROR", api=api)
         if decision != "Allow":
             return self.gateway_response(
-                "ACCESS_DENIED", EXPLICIT_DENY if decision == "Deny" else None, api=api
+                "ACCESS_DENIED", EXPLICIT_DENY if decision == "Deny" else None, api=api, authorizer=context
             )
         context["integrationLatency"] = 0
-        return context
+        return context, usage_key
 
     def _proxy_result(self, result, api: RestApi) -> HttpResponse:
         if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
@@ -370,10 +379,14 @@ class Gateway:
         return HttpResponse(result["statusCode"], _as_api_gateway_sends(headers), payload)
 
     def gateway_response(
-        self, response_type: str, message: str | None = None, api: RestApi | None = None
+        self,
+        response_type: str,
+        message: str | None = None,
+        api: RestApi | None = None,
+        authorizer: dict | None = None,
     ) -> HttpResponse:
         """An error API Gateway produces itself, customised by the API's GatewayResponses (whose
-        templates substitute $context.error.* but are not VTL)."""
+        templates substitute $context.error.* and $context.authorizer.* but are not VTL)."""
         api = api or self.main
         if api.http_api:
             status, text = HTTP_API_RESPONSES[response_type]
@@ -389,11 +402,22 @@ class Gateway:
         for name, value in (custom.get("ResponseParameters", {}).get("Headers") or {}).items():
             headers.append((name, str(template.resolve(value, api.parameters)).strip("'")))
         body = (custom.get("ResponseTemplates") or {}).get("application/json") or json.dumps({key: message})
+        body = _authorizer_values(body, authorizer or {})
         body = body.replace("$context.error.messageString", json.dumps(message or ""))
         body = body.replace("$context.error.message", message or "").replace(
             "$context.error.responseType", response_type
         )
         return HttpResponse(status, headers, body.encode("utf-8"))
+
+
+_AUTHORIZER_VARIABLE = re.compile(r"\$context\.authorizer\.([A-Za-z0-9_]+)")
+
+
+def _authorizer_values(body: str, context: dict) -> str:
+    """A gateway response template's $context.authorizer.<key>: the authorizer's context value (an
+    empty string where it has none), as API Gateway substitutes it (JSON-escaped here, since our
+    templates put it inside a JSON string)."""
+    return _AUTHORIZER_VARIABLE.sub(lambda m: json.dumps(str(context.get(m.group(1), "")))[1:-1], body)
 
 
 def _as_api_gateway_sends(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

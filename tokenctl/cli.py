@@ -46,7 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack", metavar="NAME", help="use the tables of this deployed CloudFormation stack"
     )
     areas = parser.add_subparsers(
-        dest="area", required=True, parser_class=_Parser, metavar="{client,user,api,scope,keys,stats,import}"
+        dest="area",
+        required=True,
+        parser_class=_Parser,
+        metavar="{client,user,api,scope,keys,tier,usage,stats,import}",
     )
     json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print one JSON document")
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scope_commands(areas, json_flag)
     _key_commands(areas, json_flag)
     _import_commands(areas, json_flag)
+    _store_commands(areas, json_flag)
     stats = areas.add_parser(
         "stats",
         parents=[json_flag],
@@ -224,6 +228,12 @@ def _api_commands(areas, json_flag) -> None:
     imported.add_argument("document", metavar="OPENAPI_FILE")
     imported.add_argument("--api", required=True, metavar="API_ID", help="the API Gateway REST API id")
     imported.add_argument("--name")
+    imported.add_argument(
+        "--subscriptions",
+        choices=("required", "none"),
+        default="none",
+        help="required: only applications subscribed to it may call it (default none)",
+    )
     imported.set_defaults(run=act.api_import)
     rule = commands.add_parser("rule", parents=[json_flag], help="add or replace one resource's rule")
     rule.add_argument("api_id", metavar="API_ID")
@@ -267,6 +277,25 @@ def _scope_commands(areas, json_flag) -> None:
     create.add_argument("--description")
     create.set_defaults(run=act.scope_create)
     commands.add_parser("list", parents=[json_flag], help="list scopes").set_defaults(run=act.scope_list)
+
+
+def _store_commands(areas, json_flag) -> None:
+    commands = _commands(areas, "tier", "throttling tiers for subscriptions (usage plans on AWS)")
+    create = commands.add_parser("create", parents=[json_flag], help="a new tier")
+    create.add_argument("name")
+    create.add_argument("--rate", type=float, required=True, help="requests per second")
+    create.add_argument("--burst", type=int, required=True, help="requests at once")
+    create.add_argument("--quota", type=int, help="requests per --quota-period")
+    create.add_argument("--quota-period", type=str.upper, choices=("DAY", "WEEK", "MONTH"))
+    create.set_defaults(run=act.tier_create)
+    commands.add_parser("list", parents=[json_flag], help="every tier").set_defaults(run=act.tier_list)
+    delete = commands.add_parser("delete", parents=[json_flag], help="delete a tier nobody uses")
+    delete.add_argument("name")
+    delete.set_defaults(run=act.tier_delete)
+    usage = areas.add_parser("usage", parents=[json_flag], help="calls per application, API and day")
+    usage.add_argument("--application", metavar="ID", help="only this application")
+    usage.add_argument("--days", type=int, default=30, help="the last N days (1 to 90, default 30)")
+    usage.set_defaults(run=act.show_usage)
 
 
 def _import_commands(areas, json_flag) -> None:

@@ -179,14 +179,15 @@ def _show_api(args, api, notes: list[str] | None = None) -> None:
         document["notes"] = notes
     if args.json:
         return emit_json(document)
-    print(f"API {document['api_id']} ({document['name']}):")
+    required = " — subscriptions required" if document["subscriptions"] == "required" else ""
+    print(f"API {document['api_id']} ({document['name']}){required}:")
     table(document["rules"], ["method", "path", "scope"])
     for note in notes or ():
         print(f"note: {note}", file=sys.stderr)
 
 
 def api_import(args) -> None:
-    _show_api(args, *admin.import_api(args.document, args.api, args.name))
+    _show_api(args, *admin.import_api(args.document, args.api, args.name, args.subscriptions))
 
 
 def api_rule(args) -> None:
@@ -273,3 +274,39 @@ def import_apps(args) -> None:
         dry_run=args.dry_run,
     )
     _show_report(args, report)
+
+
+# -- the store -------------------------------------------------------------------------------------
+
+TIER_COLUMNS = ["name", "rate", "burst", "quota", "quota_period", "description"]
+
+
+def tier_create(args) -> None:
+    tier = admin.create_tier(args.name, args.rate, args.burst, args.quota, args.quota_period)
+    if args.json:
+        return emit_json(tier.document())
+    quota = f", quota {tier.quota} per {tier.quota_period.lower()}" if tier.quota else ""
+    print(f"Tier {tier.name}: {tier.rate:g} requests per second, burst {tier.burst}{quota}")
+
+
+def tier_list(args) -> None:
+    documents = [tier.document() for tier in admin.list_tiers()]
+    if args.json:
+        return emit_json(documents)
+    table(documents, TIER_COLUMNS)
+
+
+def tier_delete(args) -> None:
+    tier = admin.delete_tier(args.name)
+    if args.json:
+        return emit_json({"name": tier.name, "deleted": True})
+    print(f"Deleted tier {tier.name}.")
+
+
+def show_usage(args) -> None:
+    if not 1 <= args.days <= 90:
+        raise admin.AdminError("--days is 1 to 90")
+    rows = admin.usage(args.application, args.days)
+    if args.json:
+        return emit_json({"usage": rows})
+    table(rows, ["application_id", "application", "api", "tier", "date", "calls"])

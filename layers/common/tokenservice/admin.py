@@ -12,8 +12,8 @@ from tokenservice.core import config, problems, scopes
 from tokenservice.jose import signing
 from tokenservice.migration import wso2_apps, wso2_users
 from tokenservice.oauth import clients, registrations, revocation
-from tokenservice.portal import applications
-from tokenservice.registry import openapi, registry, rules
+from tokenservice.portal import applications, subscriptions
+from tokenservice.registry import openapi, registry, rules, tiers
 from tokenservice.store import storage
 from tokenservice.store.models import ApiModel, ClientModel, ScopeModel, UserModel
 from tokenservice.users import accounts, identity, lockout, mfa, passwords, provisioning
@@ -181,15 +181,69 @@ def api_document(api: ApiModel) -> dict:
     return {
         "api_id": api.api_id,
         "name": api.name,
+        "subscriptions": api.subscriptions or "none",
         "rules": [{"method": r.method, "path": r.path, "scope": r.scope} for r in registry.api_rules(api)],
         "updated_at": int(api.updated_at),
     }
 
 
-def import_api(path: str, api_id: str, name: str | None = None) -> tuple[ApiModel, list[str]]:
+def import_api(
+    path: str, api_id: str, name: str | None = None, subscriptions: str | None = None
+) -> tuple[ApiModel, list[str]]:
     """Register an API from an OpenAPI 3 (or WSO2's Swagger 2.0) file, replacing its rules; and
-    what of WSO2's extensions it could not carry."""
-    return registry.import_api_noting(api_id, openapi.load(path), name)
+    what of WSO2's extensions it could not carry. `subscriptions`: "required" admits only the
+    applications subscribed to it."""
+    registry.subscriptions_choice(subscriptions)
+    return registry.import_api_noting(api_id, openapi.load(path), name, subscriptions)
+
+
+# -- the store: tiers and usage --------------------------------------------------------------------
+
+
+def create_tier(
+    name: str, rate: float, burst: int, quota: int | None = None, period: str | None = None
+) -> tiers.Tier:
+    return tiers.create(name, rate, burst, quota, period)
+
+
+def delete_tier(name: str) -> tiers.Tier:
+    return tiers.delete(name)
+
+
+def list_tiers() -> list[tiers.Tier]:
+    return tiers.all_tiers()
+
+
+def usage(application_id: str | None = None, days: int = 30) -> list[dict]:
+    """Calls per application, API and day (the last `days` days), one row each; only applications
+    with subscriptions (an unknown application id: an error)."""
+    found: dict[str, applications.Application] = {}
+    for client in storage.scan(ClientModel, ClientModel.application_id.exists()):
+        if application_id is None or client.application_id == application_id:
+            app = found.get(client.application_id)
+            clients = {**(app.clients if app else {}), client.environment: client}
+            found[client.application_id] = applications.application_of(
+                client.owner, client.application_id, clients
+            )
+    if application_id is not None and application_id not in found:
+        raise AdminError(f"no application {application_id}")
+    rows = []
+    for app_id in sorted(found):
+        report = subscriptions.usage_of(found[app_id], days)
+        for api in report["apis"]:
+            for day in api["days"]:
+                rows.append(
+                    {
+                        "application_id": app_id,
+                        "application": found[app_id].name,
+                        "owner": found[app_id].owner,
+                        "api": api["api"],
+                        "tier": api["tier"],
+                        "date": day["date"],
+                        "calls": day["calls"],
+                    }
+                )
+    return rows
 
 
 def set_rule(api_id: str, method: str, path: str, scope: str) -> ApiModel:

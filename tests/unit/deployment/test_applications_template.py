@@ -36,4 +36,9 @@ def test_the_applications_api_is_behind_the_authorizer():
         ("POST", "/applications", "BearerAuthorizer"),
         ("DELETE", "/applications/{id}", "BearerAuthorizer"),
         ("POST", "/applications/{id}/keys", "BearerAuthorizer"),
+        ("GET", "/apis", "BearerAuthorizer"),
+        ("GET", "/applications/{id}/subscriptions", "BearerAuthorizer"),
+        ("POST", "/applications/{id}/subscriptions", "BearerAuthorizer"),
+        ("DELETE", "/applications/{id}/subscriptions/{api}", "BearerAuthorizer"),
+        ("GET", "/applications/{id}/usage", "BearerAuthorizer"),
     }

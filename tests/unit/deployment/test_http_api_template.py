@@ -44,6 +44,10 @@ def test_every_route_of_the_rest_api_is_behind_the_authorizer():
         "/applications",
         "/applications/{id}",
         "/applications/{id}/keys",
+        "/apis",
+        "/applications/{id}/subscriptions",
+        "/applications/{id}/subscriptions/{api}",
+        "/applications/{id}/usage",
     }
 
 

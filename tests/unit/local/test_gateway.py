@@ -195,15 +195,18 @@ def test_gateway_generated_responses_are_not_remapped(gateway):
     assert dict(response.headers)["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_an_explicit_deny_and_an_unnamed_route_say_which_in_the_description(gateway):
+def test_a_denial_says_why_in_the_authorizers_words(gateway):
     explicit = {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": [f"{ARN}/*"]}
-    set_authorizer(gateway, {"principalId": "a", "policyDocument": {"Statement": [explicit]}})
+    because = {"denied": 'Not subscribed "here"'}
+    set_authorizer(
+        gateway, {"principalId": "a", "policyDocument": {"Statement": [explicit]}, "context": because}
+    )
     denied = json.loads(gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").body)
     set_authorizer(gateway, {"principalId": "a", "policyDocument": {"Statement": []}})
     unnamed = json.loads(gateway.handle("GET", "/orders", BEARER, b"", "127.0.0.1").body)
     assert denied["error"] == unnamed["error"] == "insufficient_scope"  # one response type on AWS
-    assert denied["error_description"].endswith("with an explicit deny")
-    assert not unnamed["error_description"].endswith("with an explicit deny")
+    assert denied["error_description"] == 'Not subscribed "here"'  # $context.authorizer.denied
+    assert unnamed["error_description"] == ""  # no such context value: API Gateway substitutes ""
 
 
 @pytest.mark.parametrize("outcome,status,error", [(RuntimeError("boom"), 500, "server_error")])

@@ -9,12 +9,20 @@ unknown, expired or revoked token, or one whose user is disabled or changed pass
 issued, raises `Unauthorized` (API Gateway answers 401).
 
 A valid token gets a policy for every resource of the API: Allow where its scopes suffice, Deny
-elsewhere (403, insufficient_scope). API Gateway caches the policy per token and reuses it for the
+elsewhere (403, insufficient_scope; the context's `denied` says why, for the gateway response).
+An API that requires subscriptions (`tokenctl api import --subscriptions required`) admits an
+application's token only while the application is subscribed to it: the authorizer reads the
+token's client (one more round trip, on such APIs only) and denies every resource otherwise. The
+subscription's API key is returned as `usageIdentifierKey`, so API Gateway's usage plan of its tier
+throttles the call; a call no subscription covers gets the stack's default key (DEFAULT_USAGE_KEY).
+Tokens of clients that are not an application's (an operator's, the portal's) are not bound by
+subscriptions. API Gateway caches the policy per token and reuses it for the
 API's other resources, so it must never be specific to the resource being called. An API with no
 rules gets a policy that denies everything (fail closed). A storage failure raises, so API Gateway
 answers 500: the authorizer never allows without a successful lookup.
 """
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -29,8 +37,13 @@ from tokenservice.store.records import ACCESS, REGISTRY_KEY, TOKEN_KEY, USER_KEY
 MAX_TOKEN_LENGTH = 1024
 _BEARER = re.compile(rf"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{{1,{MAX_TOKEN_LENGTH}}}=*)")
 
-# API id → its rules, for RULES_CACHE_SECONDS.
-_rules_cache: caching.Expiring[list[rules.Rule]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+# API id → its rules and whether it requires subscriptions, for RULES_CACHE_SECONDS.
+_rules_cache: caching.Expiring[tuple[list[rules.Rule], bool]] = caching.Expiring(
+    config.RULES_CACHE_SECONDS.value
+)
+
+NO_SCOPE = "The access token's scopes do not allow this resource"
+NOT_SUBSCRIBED = "The application is not subscribed to this API: subscribe to it in the developer portal"
 
 
 class Unauthorized(Exception):
@@ -63,26 +76,54 @@ def authorize(authorization: str | None, method_arn: str) -> dict:
     try:
         token = bearer_token(authorization)
         check = _jwt if credentials.looks_like_jwt(token) else _opaque
-        principal, api_rules = check(token, call.api_id)
+        principal, (api_rules, subscriptions) = check(token, call.api_id)
     except Unauthorized:
         observability.count(observability.AUTHORIZER_UNAUTHORIZED)
         if config.SAM_LOCAL.on():
             return refusal(method_arn)
         raise
+    subscribed, key = _subscription(principal, call.api_id) if subscriptions else (True, None)
+    if not subscribed and subscriptions == records.REQUIRED:
+        observability.count(observability.AUTHORIZER_DENY)
+        return policy(principal, [_deny_all(call.prefix)], NOT_SUBSCRIBED)
     permissions = scopes.permissions(principal.scope)
     allowed = call.allowed(api_rules, permissions)
     if allowed:  # a success: summed per minute (observability); a refusal, counted at once
         observability.tally(observability.AUTHORIZER_ALLOW)
     else:
         observability.count(observability.AUTHORIZER_DENY)
-    return policy(principal, rules.policy_statements(api_rules, call.prefix, permissions))
+    statements = rules.policy_statements(api_rules, call.prefix, permissions)
+    return policy(principal, statements, NO_SCOPE, key or config.DEFAULT_USAGE_KEY.value() or None)
+
+
+def _subscription(principal: "Principal", api_id: str) -> tuple[bool, str | None]:
+    """For an API with subscriptions: whether the token's application is subscribed to it (True for a
+    token that is not an application's: subscriptions do not bind it), and the subscription's key."""
+    (item,) = dynamo.read(
+        [(config.table_name(config.CLIENTS_TABLE), records.CLIENT_KEY, principal.client_id)]
+    )
+    client = records.ClientRecord.from_item(item)
+    if client is None or not client.application_id:
+        return True, None
+    try:
+        subscription = json.loads(client.subscriptions or "{}").get(api_id)
+    except (ValueError, AttributeError):
+        subscription = None
+    key = subscription.get("key") if isinstance(subscription, dict) else None
+    return (True, key) if isinstance(key, str) and key else (False, None)
+
+
+def _deny_all(api_prefix: str) -> dict:
+    return {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [f"{api_prefix}/*"]}
 
 
 def _registry(item_id: str) -> dynamo.ItemKey:
     return config.table_name(config.REGISTRY_TABLE), REGISTRY_KEY, item_id
 
 
-def _read(wanted: dict[str, dynamo.ItemKey | None], api_id: str) -> tuple[dict, list[rules.Rule]]:
+def _read(
+    wanted: dict[str, dynamo.ItemKey | None], api_id: str
+) -> tuple[dict, tuple[list[rules.Rule], str | None]]:
     """The raw items `wanted` (by name) and the API's rules (from memory, else read with the items),
     in one round trip, none at all when nothing needs reading."""
     api_rules = _rules_cache.fresh(api_id)
@@ -90,7 +131,9 @@ def _read(wanted: dict[str, dynamo.ItemKey | None], api_id: str) -> tuple[dict, 
         wanted = {**wanted, "rules": _registry(f"api#{api_id}")}
     found = dict(zip(wanted, dynamo.read(list(wanted.values())), strict=True))
     if api_rules is caching.MISS:
-        api_rules = _rules_cache.put(api_id, rules.decode(records.api_rules_text(found["rules"])))
+        item = found["rules"]
+        decoded = rules.decode(records.api_rules_text(item))
+        api_rules = _rules_cache.put(api_id, (decoded, records.api_subscriptions(item)))
     return found, api_rules
 
 
@@ -111,7 +154,7 @@ def _counts(record: TokenRecord | None, user: UserRecord | None, token: str) -> 
     return records.is_active(record, ACCESS) and records.accepts(user, record)
 
 
-def _opaque(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
+def _opaque(token: str, api_id: str) -> tuple[Principal, tuple[list[rules.Rule], str | None]]:
     """An opaque token: its record and its user, read in one round trip (with the rules on a miss)."""
     found, api_rules = _read(_token_and_user(token), api_id)
     record = TokenRecord.from_item(found["token"])
@@ -120,7 +163,7 @@ def _opaque(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
     return Principal(record.client_id, record.username, record.scope), api_rules
 
 
-def _jwt(token: str, api_id: str) -> tuple[Principal, list[rules.Rule]]:
+def _jwt(token: str, api_id: str) -> tuple[Principal, tuple[list[rules.Rule], str | None]]:
     """A JWT (RFC 9068), verified locally with the keys in memory: no DynamoDB read at all when the
     keys and the API's rules are known, unless JWT_REVOCATION_CHECK asks for the token's record."""
     from tokenservice.jose import jwt_tokens  # JWT only: kept off the opaque path
@@ -154,16 +197,22 @@ def _verify(token: str, settings: keyset.Settings | None, jwt_tokens) -> dict | 
     return jwt_tokens.verify(token, settings.verification_keys(time.time()), settings.issuer, audiences)
 
 
-def policy(principal: Principal, statements: list[dict]) -> dict:
-    """The authorizer's answer: the policy and the context the integration receives."""
-    context = {"client_id": principal.client_id, "scope": principal.scope}
+def policy(
+    principal: Principal, statements: list[dict], denied: str = NO_SCOPE, key: str | None = None
+) -> dict:
+    """The authorizer's answer: the policy, the context the integration receives (and `denied`, the
+    ACCESS_DENIED gateway response's description), and the usage plans' API key."""
+    context = {"client_id": principal.client_id, "scope": principal.scope, "denied": denied}
     if principal.username:
         context["username"] = principal.username
-    return {
+    answer = {
         "principalId": principal.username or principal.client_id,
         "policyDocument": {"Version": "2012-10-17", "Statement": statements},
         "context": context,
     }
+    if key:
+        answer["usageIdentifierKey"] = key
+    return answer
 
 
 def refusal(method_arn: str) -> dict:

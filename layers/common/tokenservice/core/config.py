@@ -223,6 +223,11 @@ MAX_USERNAME_LENGTH = 128
 
 # -- the developer portal (GET /portal) and the Applications API (/applications) -------------------
 # How many applications one user may own.
+# The API key the authorizer returns (`usageIdentifierKey`) for a call that no subscription covers, so
+# that every method can require an API key (usage plans): the stack's default key, in its default plan
+# (no throttle of its own). Unset under make run, whose emulator needs none.
+DEFAULT_USAGE_KEY = Text("DEFAULT_USAGE_KEY", "")
+
 APPLICATIONS_PER_USER = Number("APPLICATIONS_PER_USER", 10, minimum=1, maximum=100)
 # The portal's own confidential client: its backend signs users in with it (a password grant) and
 # keeps the secret; the browser never sees either. `make run` provisions it; on AWS the stack's

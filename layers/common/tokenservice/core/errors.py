@@ -160,6 +160,12 @@ class ApplicationExists(OAuthError):
     default_description = "You have an application of that name"
 
 
+class SubscriptionExists(OAuthError):
+    error = "subscription_exists"
+    status_code = 409
+    default_description = "The application is subscribed to this API: unsubscribe first to change its tier"
+
+
 class ApplicationLimit(OAuthError):
     error = "application_limit"
     status_code = 409

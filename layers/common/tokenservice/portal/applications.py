@@ -44,7 +44,7 @@ from tokenservice.core.errors import (
 from tokenservice.oauth import redirects, registrations, revocation
 from tokenservice.portal import standing
 from tokenservice.portal.portal_client import SESSION_SCOPE
-from tokenservice.registry import registry
+from tokenservice.registry import registry, usage_plans
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UserModel
 from tokenservice.users import accounts, provisioning
@@ -137,6 +137,11 @@ def owned_by(user: UserModel | None) -> list[Application]:
     return sorted(found, key=lambda app: (app.created_at, app.name))
 
 
+def application_of(owner: str, app_id: str, clients: dict[str, ClientModel]) -> Application:
+    """An application from its clients (an operator's view: `tokenctl usage`)."""
+    return _application(owner, app_id, clients)
+
+
 def _application(owner: str, app_id: str, clients: dict[str, ClientModel]) -> Application:
     """An application from the clients it has left (an operator may have deleted one of them)."""
     first = clients.get(PRODUCTION) or clients[SANDBOX]
@@ -146,6 +151,11 @@ def _application(owner: str, app_id: str, clients: dict[str, ClientModel]) -> Ap
 def find(owner: "standing.Caller | str", app_id: str) -> Application:
     """One of the owner's applications; NotFound for anyone else's, or none."""
     return _found(owner, app_id)[0]
+
+
+def find_with_owner(owner: "standing.Caller | str", app_id: str) -> tuple[Application, UserModel]:
+    """`find`, and the owner's user item as read (for a change held to the owner being so)."""
+    return _found(owner, app_id)
 
 
 def _found(owner: "standing.Caller | str", app_id: str) -> tuple[Application, UserModel]:
@@ -357,6 +367,10 @@ def delete(owner: "standing.Caller | str", app_id: str) -> int:
             _changed_meanwhile(owner)
             raise NotFound("No such application") from failed
         # else: an attempt whose response was lost deleted it
+    ended: dict[str, dict] = {}
+    for client in app.clients.values():
+        ended.update(usage_plans.subscriptions_of(client.subscriptions))
+    usage_plans.forget_keys(ended.values())  # its subscriptions' API keys
     return revocation.revoke_clients(ids)
 
 

@@ -10,6 +10,7 @@ from tokenservice.web.routing import Router
 PORTAL = "tokenservice.portal.portal"
 STORE = "tokenservice.portal.store"
 APPLICATIONS_API = "tokenservice.portal.applications_api"
+SUBSCRIPTIONS_API = "tokenservice.portal.subscriptions_api"
 
 PORTAL_ROUTER = Router(
     {
@@ -48,6 +49,11 @@ APPLICATIONS_ROUTER = Router(
         ("POST", "/applications"): f"{APPLICATIONS_API}:create_application",
         ("DELETE", "/applications/{id}"): f"{APPLICATIONS_API}:delete_application",
         ("POST", "/applications/{id}/keys"): f"{APPLICATIONS_API}:keys",
+        ("GET", "/apis"): f"{SUBSCRIPTIONS_API}:catalogue",
+        ("GET", "/applications/{id}/subscriptions"): f"{SUBSCRIPTIONS_API}:list_subscriptions",
+        ("POST", "/applications/{id}/subscriptions"): f"{SUBSCRIPTIONS_API}:subscribe",
+        ("DELETE", "/applications/{id}/subscriptions/{api}"): f"{SUBSCRIPTIONS_API}:unsubscribe",
+        ("GET", "/applications/{id}/usage"): f"{SUBSCRIPTIONS_API}:usage",
     },
     finish=_cors,
 )

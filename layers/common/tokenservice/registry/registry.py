@@ -16,6 +16,7 @@ from tokenservice.store.models import ApiModel, ScopeModel, UserModel, api_key, 
 
 MAX_API_ID_LENGTH = 128
 MAX_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 1000
 
 
 class RegistryError(problems.Invalid):
@@ -46,7 +47,28 @@ def _api_id(api_id: str) -> str:
 # -- APIs -----------------------------------------------------------------------------------------
 
 
-def put_api(api_id: str, access_rules: Iterable[rules.Rule], name: str | None = None) -> ApiModel:
+SUBSCRIPTION_CHOICES = ("required", "none")
+
+
+def subscriptions_choice(value: str | None) -> str | None:
+    """The stored form of `--subscriptions`: "required", or None for "none" (the default)."""
+    if value in (None, "", "none"):
+        return None
+    if value != "required":
+        raise RegistryError("--subscriptions is required or none")
+    return value
+
+
+def put_api(
+    api_id: str,
+    access_rules: Iterable[rules.Rule],
+    name: str | None = None,
+    *,
+    description: str | None = None,
+    subscriptions: str | None = None,
+    stage: str | None = None,
+    subscribed: bool | None = None,
+) -> ApiModel:
     """Register an API with exactly these rules (replacing any it had)."""
     api = ApiModel(
         api_key(_api_id(api_id)),
@@ -54,9 +76,27 @@ def put_api(api_id: str, access_rules: Iterable[rules.Rule], name: str | None = 
         name=(name or api_id)[:MAX_NAME_LENGTH],
         rules=rules.encode(list(access_rules)),
         updated_at=int(time.time()),
+        description=(description or "")[:MAX_DESCRIPTION_LENGTH] or None,
+        subscriptions=subscriptions_choice(subscriptions),
+        stage=stage,
+        subscribed=subscribed or None,
     )
     storage.save(api)
     return api
+
+
+def requires_subscription(api: ApiModel | None) -> bool:
+    return api is not None and api.subscriptions == "required"
+
+
+def mark_subscribed(api_id: str) -> dict:
+    """The transaction item that marks an API as having (had) subscriptions, on the condition that
+    it is registered: from then on the authorizer looks for its callers' subscriptions."""
+    return {
+        "Update": storage.update_request(
+            ApiModel, api_key(_api_id(api_id)), [ApiModel.subscribed.set(True)], ApiModel.id.exists()
+        )
+    }
 
 
 def api(api_id: str) -> ApiModel | None:
@@ -67,14 +107,16 @@ def api_rules(api: ApiModel | None) -> list[rules.Rule]:
     return rules.decode(api.rules) if api is not None else []
 
 
-def import_api(api_id: str, document, name: str | None = None) -> ApiModel:
+def import_api(api_id: str, document, name: str | None = None, subscriptions: str | None = None) -> ApiModel:
     """Register an API from an OpenAPI 3 document: its bearer-protected operations become its rules
     (replacing any it had) and its oauth2 scopes are defined, with the roles its `x-scope-roles`
     names (a scope already defined keeps its description and roles)."""
-    return import_api_noting(api_id, document, name)[0]
+    return import_api_noting(api_id, document, name, subscriptions)[0]
 
 
-def import_api_noting(api_id: str, document, name: str | None = None) -> tuple[ApiModel, list[str]]:
+def import_api_noting(
+    api_id: str, document, name: str | None = None, subscriptions: str | None = None
+) -> tuple[ApiModel, list[str]]:
     """`import_api`, and what it could not carry (WSO2's extensions: `openapi.access_rules`), or
     kept (roles of scopes defined before), said in lines."""
     notes: list[str] = []
@@ -84,8 +126,19 @@ def import_api_noting(api_id: str, document, name: str | None = None) -> tuple[A
         defined = describe_scope(scope, description, bound.get(scope, ()))
         if scope in bound and set(defined.roles or ()) != bound[scope]:
             notes.append(f"scope {scope} was defined before: its roles are kept (tokenctl scope create)")
-    title = (document.get("info") or {}).get("title") if isinstance(document.get("info"), dict) else None
-    return put_api(api_id, access_rules, name or title), notes
+    subscriptions_choice(subscriptions)
+    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    title, description = info.get("title"), info.get("description")
+    current = api(api_id)
+    return put_api(
+        api_id,
+        access_rules,
+        name or (title if isinstance(title, str) else None),
+        description=description if isinstance(description, str) else None,
+        subscriptions=subscriptions,
+        stage=current.stage if current is not None else None,
+        subscribed=current.subscribed if current is not None else None,
+    ), notes
 
 
 def _bindable(roles: list[str], notes: list[str]) -> set[str]:
@@ -100,7 +153,17 @@ def set_rule(api_id: str, rule: rules.Rule) -> ApiModel:
     """Add a rule to an API (registering it if new), replacing the rule of the same resource."""
     current = api(api_id)
     kept = [r for r in api_rules(current) if (r.method, r.path) != (rule.method, rule.path)]
-    return put_api(api_id, [*kept, rule], current.name if current else None)
+    if current is None:
+        return put_api(api_id, [*kept, rule])
+    return put_api(
+        api_id,
+        [*kept, rule],
+        current.name,
+        description=current.description,
+        subscriptions=current.subscriptions,
+        stage=current.stage,
+        subscribed=current.subscribed,
+    )
 
 
 def delete_api(api_id: str) -> bool:

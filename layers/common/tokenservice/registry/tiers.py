@@ -59,7 +59,7 @@ class Tier:
 # WSO2's default subscription tiers allow 5,000, 2,000 and 1,000 requests a minute; API Gateway
 # throttles per second, so these are those rates (rounded) with a burst of two seconds' worth.
 BUILT_IN = {
-    tier.name.casefold(): tier
+    tier.name.casefold(): Tier(**{**tier.__dict__, "built_in": True})
     for tier in (
         Tier("Unlimited", None, None, description="No limit of its own (the stage's and account's apply)"),
         Tier("Gold", 80.0, 160, description="80 requests per second, bursts of 160 (WSO2: 5,000 a minute)"),
@@ -202,7 +202,9 @@ def delete(name: str) -> Tier:
     subscribed = in_use(name)
     if subscribed:
         storage.update(TierModel, item.id, [TierModel.deleting.remove()])
-        raise TierError(f"tier {item.name} is in use by {len(subscribed)} application(s): unsubscribe them first")
+        raise TierError(
+            f"tier {item.name} is in use by {len(subscribed)} application(s): unsubscribe them first"
+        )
     tier = _tier(item)
     usage_plans.backend().delete_tier_plan(tier)
     storage.delete(TierModel, item.id)

@@ -12,6 +12,8 @@ Both answer the same questions (`Plans`); `backend()` picks one.
 """
 
 import datetime
+import json
+import logging
 import secrets
 import time
 from collections.abc import Iterable
@@ -20,7 +22,7 @@ from typing import Protocol
 
 from tokenservice.core import caching
 from tokenservice.registry.tiers import Tier
-from tokenservice.store import dynamo, storage
+from tokenservice.store import storage
 from tokenservice.store.models import (
     USAGE_PLANS_ID,
     UsageKeyModel,
@@ -29,6 +31,8 @@ from tokenservice.store.models import (
     usage_key,
     usage_key_key,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,9 @@ class Plans(Protocol):
 
     def delete_key(self, key: Key) -> None: ...
 
-    def usage(self, tier: Tier, key: Key, start: datetime.date, end: datetime.date) -> dict[datetime.date, int]:
+    def usage(
+        self, tier: Tier, key: Key, start: datetime.date, end: datetime.date
+    ) -> dict[datetime.date, int]:
         """Calls per day (UTC) from start to end inclusive, days without calls left out."""
 
 
@@ -85,8 +91,32 @@ class LocalPlans:
     def delete_key(self, key: Key) -> None:
         storage.delete(UsageKeyModel, usage_key_key(key.value))
 
-    def usage(self, tier: Tier, key: Key, start: datetime.date, end: datetime.date) -> dict[datetime.date, int]:
+    def usage(
+        self, tier: Tier, key: Key, start: datetime.date, end: datetime.date
+    ) -> dict[datetime.date, int]:
         return counted(key.id, start, end)
+
+
+def forget_keys(subscriptions: Iterable[dict]) -> None:
+    """Delete the API keys of ended subscriptions; a failure leaves a key that nothing returns any
+    more (the subscription is gone, so the authorizer never names it): logged, not raised."""
+    for subscription in subscriptions:
+        try:
+            backend().delete_key(Key(str(subscription.get("key_id", "")), str(subscription.get("key", ""))))
+        except Exception:
+            logger.exception("A subscription's API key was not deleted")
+
+
+def subscriptions_of(stored: str | None) -> dict[str, dict]:
+    """A client's subscriptions (`ClientModel.subscriptions`): API id → {"tier", "key", "key_id",
+    "created_at"}."""
+    if not stored:
+        return {}
+    try:
+        found = json.loads(stored)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def months(start: datetime.date, end: datetime.date) -> list[str]:
@@ -101,28 +131,20 @@ def months(start: datetime.date, end: datetime.date) -> list[str]:
 def counted(key_id: str, start: datetime.date, end: datetime.date) -> dict[datetime.date, int]:
     """The emulator's counts of one key's calls per day, from start to end inclusive."""
     wanted = months(start, end)
-    items = dynamo.read([(storage.table(UsageModel), "id", usage_key(key_id, month)) for month in wanted])
+    counts = storage.day_counts(UsageModel, [usage_key(key_id, month) for month in wanted])
     found: dict[datetime.date, int] = {}
-    for month, item in zip(wanted, items, strict=True):
+    for month, per_day in zip(wanted, counts, strict=True):
         year, number = (int(part) for part in month.split("-"))
-        for name, value in (item or {}).items():
-            if len(name) == 3 and name.startswith("d") and name[1:].isdigit() and "N" in value:
-                day = datetime.date(year, number, int(name[1:]))
-                if start <= day <= end and int(value["N"]):
-                    found[day] = int(value["N"])
+        for day_of_month, calls in per_day.items():
+            day = datetime.date(year, number, day_of_month)
+            if start <= day <= end and calls:
+                found[day] = calls
     return found
 
 
 def count_call(key_id: str, day: datetime.date, calls: int = 1) -> None:
     """The emulator counts calls made with a key (one atomic ADD per call)."""
-    with storage.available():
-        storage.dynamodb().update_item(
-            TableName=storage.table(UsageModel),
-            Key={"id": {"S": usage_key(key_id, f"{day.year:04d}-{day.month:02d}")}},
-            UpdateExpression="SET #kind = :kind ADD #day :calls",
-            ExpressionAttributeNames={"#kind": "kind", "#day": f"d{day.day:02d}"},
-            ExpressionAttributeValues={":kind": {"S": "usage"}, ":calls": {"N": str(calls)}},
-        )
+    storage.add_day_count(UsageModel, usage_key(key_id, f"{day.year:04d}-{day.month:02d}"), day.day, calls)
 
 
 def local_key(value: str) -> UsageKeyModel | None:

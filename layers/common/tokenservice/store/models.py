@@ -303,6 +303,7 @@ class ApiModel(Model):
     description = UnicodeAttribute(null=True)  # for the catalogue (the OpenAPI document's info)
     subscriptions = UnicodeAttribute(null=True)  # "required": only subscribed applications; None: "none"
     stage = UnicodeAttribute(null=True)  # its API Gateway stage, when it joined the usage plans
+    subscribed = BooleanAttribute(null=True)  # an application subscribed to it once: its tier applies
 
 
 class ScopeModel(Model):
@@ -408,7 +409,9 @@ class UsagePlansModel(Model):
     id = UnicodeAttribute(hash_key=True)  # "usage-plans"
     kind = UnicodeAttribute(default="usage-plans")
     stages = UnicodeSetAttribute(null=True)  # "api_id:stage"
-    default_plan_id = UnicodeAttribute(null=True)  # the plan of the default key (calls without a subscription)
+    default_plan_id = UnicodeAttribute(
+        null=True
+    )  # the plan of the default key (calls without a subscription)
     updated_at = NumberAttribute(null=True)
 
 

@@ -23,6 +23,7 @@ REFRESH = "refresh"
 TOKEN_KEY = "token_hash"  # the tokens table's key
 USER_KEY = "username"  # the users table's key
 REGISTRY_KEY = "id"  # the registry table's key
+CLIENT_KEY = "client_id"  # the clients table's key
 
 
 def _text(item: dict, name: str) -> str | None:
@@ -85,6 +86,35 @@ class UserRecord:
 def api_rules_text(item: dict | None) -> str:
     """The encoded rules of an API's registry item (`rules.decode`); none when it is not registered."""
     return (_text(item, "rules") or "[]") if item else "[]"
+
+
+REQUIRED, SUBSCRIBED = "required", "subscribed"
+
+
+def api_subscriptions(item: dict | None) -> str | None:
+    """What an API's registry item says of subscriptions: REQUIRED (only subscribed applications),
+    SUBSCRIBED (some application subscribed to it: their tiers apply), or None."""
+    if not item:
+        return None
+    if _text(item, "subscriptions") == REQUIRED:
+        return REQUIRED
+    return SUBSCRIBED if _flag(item, "subscribed") else None
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """What the authorizer needs of a client: whether it is an application's, and its subscriptions
+    (`ClientModel.subscriptions`, JSON)."""
+
+    client_id: str
+    application_id: str | None
+    subscriptions: str | None
+
+    @classmethod
+    def from_item(cls, item: dict | None) -> "ClientRecord | None":
+        if item is None:
+            return None
+        return cls(_text(item, CLIENT_KEY) or "", _text(item, "application_id"), _text(item, "subscriptions"))
 
 
 def signing_fields(item: dict | None) -> tuple[str, str, str | None, str, int] | None:

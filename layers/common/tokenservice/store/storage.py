@@ -243,3 +243,35 @@ def query(
 def string_attributes(item: dict, names: Iterable[str]) -> tuple[str, ...]:
     """String attributes of a raw item ("" where absent)."""
     return tuple(item.get(name, {}).get("S", "") for name in names)
+
+
+# -- per-day counters (make run's usage counts: `registry.usage_plans`) ------------------------------
+
+
+def add_day_count(model: type[Model], key_value: str, day: int, calls: int) -> None:
+    """Add to the count of one day of the month ("d01" ... "d31") of a counter item (created if new)."""
+    with available():
+        dynamodb().update_item(
+            TableName=table(model),
+            Key=key(model, key_value),
+            UpdateExpression="SET #kind = :kind ADD #day :calls",
+            ExpressionAttributeNames={"#kind": "kind", "#day": f"d{day:02d}"},
+            ExpressionAttributeValues={":kind": {"S": model.kind.default}, ":calls": {"N": str(int(calls))}},
+        )
+
+
+def day_counts(model: type[Model], key_values: Sequence[str]) -> list[dict[int, int]]:
+    """Counter items' counts by day of the month, in one strongly consistent round trip."""
+    items = dynamo.read([(table(model), hash_key_name(model), value) for value in key_values])
+    return [
+        {
+            int(name[1:]): int(value["N"])
+            for name, value in (item or {}).items()
+            if _is_day(name) and "N" in value
+        }
+        for item in items
+    ]
+
+
+def _is_day(name: str) -> bool:
+    return len(name) == 3 and name.startswith("d") and name[1:].isdigit()
