@@ -13,7 +13,7 @@ from tokenservice.jose import signing
 from tokenservice.migration import wso2_apps, wso2_users
 from tokenservice.oauth import clients, registrations, revocation
 from tokenservice.portal import applications, subscriptions
-from tokenservice.registry import openapi, registry, rules, tiers
+from tokenservice.registry import openapi, registry, rules, tiers, usage_plans
 from tokenservice.store import storage
 from tokenservice.store.models import ApiModel, ClientModel, ScopeModel, UserModel
 from tokenservice.users import accounts, identity, lockout, mfa, passwords, provisioning
@@ -194,7 +194,7 @@ def import_api(
     what of WSO2's extensions it could not carry. `subscriptions`: "required" admits only the
     applications subscribed to it."""
     registry.subscriptions_choice(subscriptions)
-    return registry.import_api_noting(api_id, openapi.load(path), name, subscriptions)
+    return registry.import_api_noting(api_id, openapi.load(path), name, subscriptions or "none")
 
 
 # -- the store: tiers and usage --------------------------------------------------------------------
@@ -203,11 +203,11 @@ def import_api(
 def create_tier(
     name: str, rate: float, burst: int, quota: int | None = None, period: str | None = None
 ) -> tiers.Tier:
-    return tiers.create(name, rate, burst, quota, period)
+    return tiers.create(name, rate, burst, quota, period, plans=usage_plans.backend())
 
 
 def delete_tier(name: str) -> tiers.Tier:
-    return tiers.delete(name)
+    return tiers.delete(name, plans=usage_plans.backend())
 
 
 def list_tiers() -> list[tiers.Tier]:

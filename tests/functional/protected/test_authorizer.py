@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 from localrun.gateway import policy_decision
 from tests.conftest import handler, load_event
 from tokenservice import admin
+from tokenservice.authorizer import authorizer
 from tokenservice.core import credentials
 from tokenservice.oauth import tokens
 from tokenservice.registry import openapi
@@ -85,7 +86,12 @@ def test_policy_never_covers_other_apis_or_stages(aws, lambda_context):
 def test_context_carries_username_client_and_scope(aws, lambda_context):
     result = authorize(lambda_context, f"Bearer {issue('read')}")
     assert result["principalId"] == "alice"
-    assert result["context"] == {"username": "alice", "client_id": "client-1", "scope": "read"}
+    assert result["context"] == {
+        "username": "alice",
+        "client_id": "client-1",
+        "scope": "read",
+        "denied": authorizer.NO_SCOPE,  # for the ACCESS_DENIED gateway response of the routes it denies
+    }
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,10 @@ def import_api_noting(
         access_rules,
         name or (title if isinstance(title, str) else None),
         description=description if isinstance(description, str) else None,
-        subscriptions=subscriptions,
+        # None keeps what it had (the stack's own loader, make run's); "none" or "required" sets it
+        subscriptions=subscriptions
+        if subscriptions is not None
+        else (current.subscriptions if current else None),
         stage=current.stage if current is not None else None,
         subscribed=current.subscribed if current is not None else None,
     ), notes

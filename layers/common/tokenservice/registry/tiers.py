@@ -146,17 +146,17 @@ def create(
     quota: int | None = None,
     period: str | None = None,
     description: str = "",
+    plans=None,
 ) -> Tier:
-    """A new tier (its usage plan made on AWS); refused when one of the name exists."""
-    from tokenservice.registry import usage_plans
-
+    """A new tier, its usage plan made by `plans` (`usage_plans.backend()`: on AWS); refused when
+    one of the name exists."""
     name = valid_name(name)
     period = period.upper() if isinstance(period, str) else period
     _valid_numbers(rate, burst, quota, period)
     if name.casefold() in BUILT_IN or _stored(name) is not None:
         raise TierError(f"a tier named {name} exists")
     tier = Tier(name, float(rate), burst, quota, period, description[:200])
-    plan_id = usage_plans.backend().create_tier_plan(tier)
+    plan_id = plans.create_tier_plan(tier) if plans is not None else None
     item = TierModel(
         tier_key(name),
         name=name,
@@ -172,7 +172,7 @@ def create(
         storage.create(item)
     except storage.KeyTaken:
         if plan_id:
-            usage_plans.backend().delete_tier_plan(Tier(**{**tier.__dict__, "plan_id": plan_id}))
+            plans.delete_tier_plan(Tier(**{**tier.__dict__, "plan_id": plan_id}))
         raise TierError(f"a tier named {name} exists") from None
     return Tier(**{**tier.__dict__, "plan_id": plan_id})
 
@@ -188,10 +188,8 @@ def in_use(name: str) -> list[str]:
     return sorted(users)
 
 
-def delete(name: str) -> Tier:
-    """Delete a tier nobody is subscribed with (its usage plan too, on AWS)."""
-    from tokenservice.registry import usage_plans
-
+def delete(name: str, plans=None) -> Tier:
+    """Delete a tier nobody is subscribed with (its usage plan too, by `plans`: on AWS)."""
     name = valid_name(name)
     if name.casefold() in BUILT_IN:
         raise TierError(f"{BUILT_IN[name.casefold()].name} is a built-in tier: it cannot be deleted")
@@ -206,7 +204,8 @@ def delete(name: str) -> Tier:
             f"tier {item.name} is in use by {len(subscribed)} application(s): unsubscribe them first"
         )
     tier = _tier(item)
-    usage_plans.backend().delete_tier_plan(tier)
+    if plans is not None:
+        plans.delete_tier_plan(tier)
     storage.delete(TierModel, item.id)
     return tier
 
