@@ -13,21 +13,10 @@ change, and the Applications API's registry rule of the matching route (`/apis`,
 owner's standing again and answers 404 for an application that is not theirs.
 """
 
-import re
-
-from aws_lambda_powertools import Logger
-
-from tokenservice.core.errors import InvalidRequest
 from tokenservice.portal import subscriptions
 from tokenservice.portal.portal import signed_in
 from tokenservice.web.endpoint import oauth_endpoint
 from tokenservice.web.http import Request, json_fields, json_response
-
-logger = Logger(child=True)
-
-USAGE_DAYS = 30
-MAX_USAGE_DAYS = 90
-_DAYS = re.compile(r"[0-9]{1,3}")
 
 
 def _app_id(request: Request) -> str:
@@ -54,37 +43,24 @@ def list_subscriptions(request: Request) -> dict:
 def subscribe(request: Request) -> dict:
     caller = signed_in(request, "POST", _subscriptions_path(request))
     fields = json_fields(request.json(), required=("api", "tier"))
-    subscription = subscriptions.subscribe(caller, _app_id(request), fields["api"], fields["tier"])
-    logger.info(
-        "Subscribed from the portal",
-        extra={"username": caller.username, "application_id": _app_id(request), "api_id": fields["api"]},
+    return json_response(
+        201, subscriptions.subscribe(caller, _app_id(request), fields["api"], fields["tier"])
     )
-    return json_response(201, subscription)
 
 
 @oauth_endpoint
 def unsubscribe(request: Request) -> dict:
     api_id = request.parameters.get("api", "")
     caller = signed_in(request, "DELETE", _subscriptions_path(request, f"/{api_id}"))
-    result = subscriptions.unsubscribe(caller, _app_id(request), api_id)
-    logger.info(
-        "Unsubscribed from the portal",
-        extra={"username": caller.username, "application_id": _app_id(request), "api_id": api_id},
-    )
-    return json_response(200, result)
-
-
-def usage_days(request: Request) -> int:
-    """`?days=N`: 1 to MAX_USAGE_DAYS whole days, USAGE_DAYS when absent (never echoed back)."""
-    values = request.query.get("days") or ()
-    if not values:
-        return USAGE_DAYS
-    if len(values) != 1 or not _DAYS.fullmatch(values[0]) or not 1 <= int(values[0]) <= MAX_USAGE_DAYS:
-        raise InvalidRequest(f"'days' must be a whole number of days from 1 to {MAX_USAGE_DAYS}")
-    return int(values[0])
+    return json_response(200, subscriptions.unsubscribe(caller, _app_id(request), api_id))
 
 
 @oauth_endpoint
 def usage(request: Request) -> dict:
     caller = signed_in(request, "GET", f"/applications/{_app_id(request)}/usage", changes=False)
-    return json_response(200, subscriptions.usage(caller, _app_id(request), days=usage_days(request)))
+    return json_response(
+        200,
+        subscriptions.usage(
+            caller, _app_id(request), days=subscriptions.usage_days(request.query.get("days") or ())
+        ),
+    )
