@@ -12,14 +12,11 @@ A valid token gets a policy for every resource of the API: Allow where its scope
 elsewhere (403, insufficient_scope; the context's `denied` says why, for the gateway response).
 An API that requires subscriptions (`tokenctl api import --subscriptions required`) admits an
 application's token only while the application is subscribed to it: the authorizer reads the
-token's client (one more round trip, on such APIs only) and denies every resource otherwise. The
-subscription's API key is returned as `usageIdentifierKey`, so API Gateway's usage plan of its tier
-throttles the call; a call no subscription covers gets the stack's default key (DEFAULT_USAGE_KEY).
-Tokens of clients that are not an application's (an operator's, the portal's) are not bound by
-subscriptions. API Gateway caches the policy per token and reuses it for the
-API's other resources, so it must never be specific to the resource being called. An API with no
-rules gets a policy that denies everything (fail closed). A storage failure raises, so API Gateway
-answers 500: the authorizer never allows without a successful lookup.
+token's client (one more round trip, only on APIs that require subscriptions or have had one) and
+denies every resource otherwise. The subscription's API key is returned as `usageIdentifierKey`, so
+that API Gateway's usage plan of its tier throttles the call; a call no subscription covers gets the
+stack's default key (DEFAULT_USAGE_KEY). Tokens of clients that are not an application's (an
+operator's, the portal's) are not bound by subscriptions.
 """
 
 import json
@@ -103,7 +100,9 @@ def _subscription(principal: "Principal", api_id: str) -> tuple[bool, str | None
         [(config.table_name(config.CLIENTS_TABLE), records.CLIENT_KEY, principal.client_id)]
     )
     client = records.ClientRecord.from_item(item)
-    if client is None or not client.application_id:
+    if client is None:  # deleted since (a JWT outlives its client): nobody's to admit
+        return False, None
+    if not client.application_id:
         return True, None
     try:
         subscription = json.loads(client.subscriptions or "{}").get(api_id)

@@ -14,6 +14,8 @@
   token must carry its scope); and "Generate access token": a client_credentials or password grant
   with one of the user's applications' keys, through the token endpoint's own code. The consumer
   secret comes from the page (shown once when the keys were made: only its hash is kept).
+- `/portal/apis`, `/portal/applications/{id}/subscriptions...`, `/portal/applications/{id}/usage`:
+  the store (`portal.store`), under the same session, CSRF and registry rules.
 
 Every answer carries the security headers; JSON answers are never cached; CORS only for this API's
 own origin. Nothing here logs a password, secret, token, session id or cookie.

@@ -8,6 +8,7 @@ from tokenservice.web.http import cors_headers
 from tokenservice.web.routing import Router
 
 PORTAL = "tokenservice.portal.portal"
+STORE = "tokenservice.portal.store"
 APPLICATIONS_API = "tokenservice.portal.applications_api"
 SUBSCRIPTIONS_API = "tokenservice.portal.subscriptions_api"
 
@@ -24,6 +25,11 @@ PORTAL_ROUTER = Router(
         ("DELETE", "/portal/applications/{id}"): f"{PORTAL}:delete_application",
         ("POST", "/portal/applications/{id}/keys"): f"{PORTAL}:generate_keys",
         ("POST", "/portal/applications/{id}/token"): f"{PORTAL}:access_token",
+        ("GET", "/portal/apis"): f"{STORE}:catalogue",
+        ("GET", "/portal/applications/{id}/subscriptions"): f"{STORE}:list_subscriptions",
+        ("POST", "/portal/applications/{id}/subscriptions"): f"{STORE}:subscribe",
+        ("DELETE", "/portal/applications/{id}/subscriptions/{api}"): f"{STORE}:unsubscribe",
+        ("GET", "/portal/applications/{id}/usage"): f"{STORE}:usage",
         ("GET", "/portal/mfa"): "tokenservice.portal.mfa:status",
         ("POST", "/portal/mfa/enrol"): "tokenservice.portal.mfa:enrol",
         ("POST", "/portal/mfa/confirm"): "tokenservice.portal.mfa:confirm",

@@ -18,6 +18,7 @@
 """
 
 import json
+import re
 import time
 
 from aws_lambda_powertools import Logger
@@ -172,12 +173,14 @@ def forget_key(subscription: dict) -> None:
     usage_plans.forget_keys([subscription])
 
 
-def usage_days(value: str | None) -> int:
-    if value in (None, ""):
+def usage_days(values: tuple[str, ...] | list[str]) -> int:
+    """`?days=N` (every value given): one whole number of days (ASCII digits) from 1 to MAX_DAYS;
+    30 when absent. Never echoed back."""
+    if not values:
         return 30
-    if not value.isdigit() or not 1 <= int(value) <= MAX_DAYS:
+    if len(values) != 1 or not re.fullmatch(r"[0-9]{1,2}", values[0]) or not 1 <= int(values[0]) <= MAX_DAYS:
         raise InvalidRequest(f"'days' is a whole number from 1 to {MAX_DAYS}")
-    return int(value)
+    return int(values[0])
 
 
 def usage(caller: "standing.Caller | str", app_id: str, days: int = 30) -> dict:

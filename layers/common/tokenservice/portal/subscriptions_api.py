@@ -17,13 +17,6 @@ def subscribe_document(caller, request: Request) -> dict:
     return subscriptions.subscribe(caller, request.parameters.get("id", ""), fields["api"], fields["tier"])
 
 
-def days(request: Request) -> int:
-    values = request.query.get("days") or ()
-    if len(values) > 1:
-        subscriptions.usage_days("x")  # refused: one value only
-    return subscriptions.usage_days(values[0] if values else None)
-
-
 @oauth_endpoint
 def catalogue(request: Request) -> dict:
     return json_response(200, subscriptions.catalogue(owner(request)))
@@ -53,4 +46,11 @@ def unsubscribe(request: Request) -> dict:
 @oauth_endpoint
 def usage(request: Request) -> dict:
     caller = owner(request)
-    return json_response(200, subscriptions.usage(caller, request.parameters.get("id", ""), days(request)))
+    return json_response(
+        200,
+        subscriptions.usage(
+            caller,
+            request.parameters.get("id", ""),
+            subscriptions.usage_days(request.query.get("days") or ()),
+        ),
+    )

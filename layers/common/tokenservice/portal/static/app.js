@@ -8,7 +8,15 @@
   // The API's root: "" on make run, "/<stage>" on AWS (the page is {root}/portal).
   const root = location.pathname.replace(/\/portal\/?$/, "");
   const apiBase = location.origin + root;
-  const state = { session: null, apps: [], secrets: new Map(), tokenApp: null };
+  const state = {
+    session: null,
+    apps: [],
+    secrets: new Map(),
+    tokenApp: null,
+    catalogue: [], // the APIs one may subscribe to, with their tiers
+    subscriptions: new Map(), // application id → its subscriptions
+    usage: new Map(), // application id → its calls per API per day
+  };
 
   const $ = (id) => document.getElementById(id);
   const SCREENS = ["welcome", "apps", "keys", "token"];
@@ -105,6 +113,9 @@
   function signedOut(message) {
     state.session = null;
     state.apps = [];
+    state.catalogue = [];
+    state.subscriptions.clear();
+    state.usage.clear();
     state.secrets.clear();
     $("who").hidden = true;
     show("welcome");
@@ -176,6 +187,7 @@
     const permitted = state.session.may_manage_applications;
     $("no-permission").hidden = permitted;
     $("create-form").hidden = !permitted;
+    $("catalogue").hidden = !permitted;
     if (!permitted) {
       state.apps = [];
       $("apps-count").textContent = "";
@@ -185,7 +197,15 @@
     const listing = await call("GET", "/applications");
     state.apps = listing.applications;
     $("apps-count").textContent = `${listing.applications.length} of ${listing.limit} applications.`;
+    let failure = null;
+    try {
+      await loadStore();
+    } catch (error) {
+      failure = error; // the applications are shown all the same
+    }
     $("apps-list").replaceChildren(...listing.applications.map(card));
+    renderCatalogue();
+    if (failure) complain(failure);
   }
 
   function card(app) {
@@ -228,6 +248,7 @@
     const deleteButton = element("button", { type: "button", class: "danger", "aria-label": `Delete ${app.name}` }, "Delete");
     deleteButton.addEventListener("click", () => busy(deleteButton, () => removeApp(app)));
     article.append(tokenButton, deleteButton);
+    article.append(...subscriptionsBlock(app), ...usageBlock(app));
     return article;
   }
 
@@ -273,6 +294,309 @@
     $("keys-token").dataset.environment = environment;
     show("keys");
     say("Keys generated. The consumer secret is shown only now.");
+  }
+
+  // -- the store: the catalogue, subscriptions, usage ---------------------------------------------
+
+  const appPath = (app, suffix) => `/applications/${encodeURIComponent(app.id)}${suffix}`;
+
+  async function loadStore() {
+    const [catalogue, details] = await Promise.all([
+      call("GET", "/apis"),
+      Promise.all(state.apps.map((app) => Promise.all([
+        call("GET", appPath(app, "/subscriptions")),
+        call("GET", appPath(app, "/usage")),
+      ]))),
+    ]);
+    state.catalogue = catalogue.apis;
+    state.subscriptions.clear();
+    state.usage.clear();
+    state.apps.forEach((app, index) => {
+      state.subscriptions.set(app.id, details[index][0].subscriptions);
+      state.usage.set(app.id, details[index][1]);
+    });
+  }
+
+  const plural = (count, one, many) => `${count.toLocaleString("en")} ${count === 1 ? one : many}`;
+
+  // A tier's numbers in words: "15 requests per second, bursts of 30, 1,000 calls a day".
+  function tierNumbers(tier) {
+    const parts = tier.rate === null || tier.rate === undefined
+      ? ["no limit of its own"]
+      : [`${plural(tier.rate, "request", "requests")} per second`, `bursts of ${tier.burst}`];
+    if (tier.quota) parts.push(`${plural(tier.quota, "call", "calls")} a ${String(tier.quota_period).toLowerCase()}`);
+    return parts.join(", ");
+  }
+
+  function sinceText(created) {
+    if (typeof created === "number") return new Date(created * 1000).toLocaleDateString();
+    return created ? String(created) : "";
+  }
+
+  function tiersTable(api) {
+    const table = element("table", { class: "tiers" });
+    table.append(element("caption", {}, `Tiers offered for ${api.name}`));
+    const headRow = element("tr");
+    ["Tier", "Requests per second", "Burst", "Quota"].forEach((name) => headRow.append(element("th", { scope: "col" }, name)));
+    const head = element("thead");
+    head.append(headRow);
+    const body = element("tbody");
+    for (const tier of api.tiers) {
+      const row = element("tr");
+      const name = element("th", { scope: "row" }, tier.name);
+      if (tier.description) name.append(element("span", { class: "hint block" }, tier.description));
+      const quota = tier.quota ? `${tier.quota.toLocaleString("en")} a ${String(tier.quota_period).toLowerCase()}` : "None";
+      row.append(
+        name,
+        element("td", { "data-label": "Requests per second" }, tier.rate === null ? "No limit" : String(tier.rate)),
+        element("td", { "data-label": "Burst" }, tier.burst === null ? "No limit" : String(tier.burst)),
+        element("td", { "data-label": "Quota" }, quota),
+      );
+      body.append(row);
+    }
+    table.append(head, body);
+    return table;
+  }
+
+  function choice(id, label, placeholder, options) {
+    const select = element("select", { id, required: "" });
+    select.append(element("option", { value: "" }, placeholder));
+    for (const [value, text] of options) select.append(element("option", { value }, text));
+    return [element("label", { for: id }, label), select];
+  }
+
+  function subscribedTo(api) {
+    return state.apps.flatMap((app) => (state.subscriptions.get(app.id) || [])
+      .filter((subscription) => subscription.api === api.id)
+      .map((subscription) => `${app.name} (${subscription.tier})`));
+  }
+
+  function apiCard(api, index) {
+    const article = element("article", { class: "card api", "data-api": api.id, "aria-labelledby": `api-${index}` });
+    article.append(element("h3", { id: `api-${index}` }, api.name));
+    if (api.description) article.append(element("p", {}, api.description));
+    article.append(element("p", { class: "meta" }, api.subscriptions === "required"
+      ? "Subscriptions: required (only subscribed applications' tokens may call it)"
+      : "Subscriptions: not required (a subscription sets the application's tier)"));
+    const mine = subscribedTo(api);
+    article.append(element("p", { class: "meta" }, `Subscribed: ${mine.length ? mine.join(", ") : "none of your applications"}`));
+    article.append(tiersTable(api));
+    const form = element("form", { class: "subscribe", "aria-label": `Subscribe to ${api.name}` });
+    form.append(
+      ...choice(`subscribe-app-${index}`, "Application", "Choose an application", state.apps.map((app) => [app.id, app.name])),
+      ...choice(`subscribe-tier-${index}`, "Tier", "Choose a tier", api.tiers.map((tier) => [tier.name, `${tier.name}: ${tierNumbers(tier)}`])),
+    );
+    const button = element("button", { type: "submit", "aria-label": `Subscribe to ${api.name}` }, "Subscribe");
+    button.disabled = state.apps.length === 0;
+    form.append(button);
+    if (state.apps.length === 0) form.append(element("p", { class: "hint" }, "Create an application first."));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(form, () => subscribe(api, $(`subscribe-app-${index}`).value, $(`subscribe-tier-${index}`).value));
+    });
+    article.append(form);
+    return article;
+  }
+
+  function renderCatalogue() {
+    $("catalogue-empty").hidden = state.catalogue.length > 0;
+    $("catalogue-list").replaceChildren(...state.catalogue.map(apiCard));
+  }
+
+  async function subscribe(api, appId, tier) {
+    const app = state.apps.find((candidate) => candidate.id === appId);
+    if (!app || !tier) throw new Error("Choose an application and a tier.");
+    await call("POST", appPath(app, "/subscriptions"), { api: api.id, tier });
+    await refresh();
+    show("apps", `subscriptions-${app.id}`);
+    say(`${app.name} is subscribed to ${api.name} with the ${tier} tier.`);
+  }
+
+  async function unsubscribe(app, subscription) {
+    await call("DELETE", appPath(app, `/subscriptions/${encodeURIComponent(subscription.api)}`));
+    await refresh();
+    show("apps", `subscriptions-${app.id}`);
+    say(`${app.name} is no longer subscribed to ${subscription.api_name || subscription.api}.`);
+  }
+
+  function subscriptionsBlock(app) {
+    const title = element("h4", { id: `subscriptions-${app.id}`, tabindex: "-1" }, "Subscriptions");
+    const subscriptions = state.subscriptions.get(app.id) || [];
+    if (subscriptions.length === 0) {
+      return [title, element("p", { class: "meta" }, "Not subscribed to any API: subscribe it in the API catalogue.")];
+    }
+    const table = element("table", { class: "subscriptions" });
+    table.append(element("caption", { class: "visually-hidden" }, `Subscriptions of ${app.name}`));
+    const headRow = element("tr");
+    ["API", "Tier", "Since", "Action"].forEach((name) => headRow.append(element("th", { scope: "col" }, name)));
+    const head = element("thead");
+    head.append(headRow);
+    const body = element("tbody");
+    for (const subscription of subscriptions) {
+      const name = subscription.api_name || subscription.api;
+      const row = element("tr");
+      const action = element("td", { "data-label": "Action" });
+      const button = element("button", { type: "button", class: "secondary", "aria-label": `Unsubscribe ${app.name} from ${name}` }, "Unsubscribe");
+      button.addEventListener("click", () => busy(button, () => unsubscribe(app, subscription)));
+      action.append(button);
+      row.append(
+        element("th", { scope: "row" }, name),
+        element("td", { "data-label": "Tier" }, subscription.tier),
+        element("td", { "data-label": "Since" }, sinceText(subscription.created_at)),
+        action,
+      );
+      body.append(row);
+    }
+    table.append(head, body);
+    return [title, table];
+  }
+
+  // -- the usage chart: calls per day, stacked by API, drawn here as SVG (no library) ------------
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const SERIES = 6; // colours (app.css: .series-0 ... .series-5)
+
+  function svg(tag, attributes = {}, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function daysBetween(from, to) {
+    const days = [];
+    const end = Date.parse(`${to}T00:00:00Z`);
+    for (let day = Date.parse(`${from}T00:00:00Z`); day <= end && days.length < 366; day += 86400000) {
+      days.push(new Date(day).toISOString().slice(0, 10));
+    }
+    return days;
+  }
+
+  // The top of the scale and its step: 1, 2 or 5 times a power of ten, at most five steps.
+  function scale(highest) {
+    let step = 1;
+    while (highest / step > 5) {
+      const digits = String(step)[0];
+      step = digits === "1" ? step * 2 : digits === "2" ? step * 2.5 : step * 2;
+    }
+    return { top: Math.max(step, Math.ceil(highest / step) * step), step };
+  }
+
+  const shortDate = (date) =>
+    new Date(`${date}T00:00:00Z`).toLocaleDateString("en", { day: "numeric", month: "short", timeZone: "UTC" });
+
+  // Each API's calls per day, on every day from `from` to `to` (the answer lists only days with calls).
+  function usageSeries(usage) {
+    const days = daysBetween(usage.from, usage.to);
+    const series = usage.apis.map((api, index) => {
+      const calls = new Map(api.days.map((day) => [day.date, day.calls]));
+      return { name: api.name || api.api, tier: api.tier, total: api.total, index, calls: days.map((date) => calls.get(date) || 0) };
+    });
+    const totals = days.map((_, day) => series.reduce((sum, one) => sum + one.calls[day], 0));
+    return { days, series, totals };
+  }
+
+  function chartSummary(app, usage, data) {
+    const head = `Calls per day to the APIs by ${app.name}, ${usage.from} to ${usage.to}: ${plural(usage.total, "call", "calls")} in total`;
+    if (usage.total === 0) return `${head}.`;
+    const busiest = data.totals.indexOf(Math.max(...data.totals));
+    const apis = data.series.map((one) => `${one.name}: ${one.total}`).join("; ");
+    return `${head}; ${apis}. The busiest day was ${data.days[busiest]}, with ${plural(data.totals[busiest], "call", "calls")}.`;
+  }
+
+  function usageChart(app, usage, data) {
+    const [width, height, left, right, top, bottom] = [600, 260, 56, 8, 14, 44];
+    const plotWidth = width - left - right;
+    const plotHeight = height - top - bottom;
+    const { top: highest, step } = scale(Math.max(0, ...data.totals));
+    const chart = svg("svg", {
+      class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": chartSummary(app, usage, data),
+    });
+    const y = (calls) => top + plotHeight - (calls / highest) * plotHeight;
+    for (let tick = 0; tick <= highest; tick += step) {
+      chart.append(svg("line", { class: "grid", x1: left, x2: width - right, y1: y(tick), y2: y(tick) }));
+      chart.append(svg("text", { class: "tick", x: left - 8, y: y(tick) + 6, "text-anchor": "end" }, tick.toLocaleString("en")));
+    }
+    const slot = plotWidth / Math.max(1, data.days.length);
+    data.days.forEach((date, day) => {
+      let base = 0;
+      for (const one of data.series) {
+        const calls = one.calls[day];
+        if (!calls) continue;
+        const bar = svg("rect", {
+          class: `bar series-${one.index % SERIES}`, x: left + day * slot + slot * 0.15, width: slot * 0.7,
+          y: y(base + calls), height: y(base) - y(base + calls),
+        });
+        bar.append(svg("title", {}, `${date}, ${one.name}: ${plural(calls, "call", "calls")}`));
+        chart.append(bar);
+        base += calls;
+      }
+      if ((data.days.length - 1 - day) % 7 === 0) {
+        const last = day === data.days.length - 1;
+        chart.append(svg("text", {
+          class: "tick", x: last ? width - right : left + (day + 0.5) * slot, y: height - bottom + 26,
+          "text-anchor": last ? "end" : "middle",
+        }, shortDate(date)));
+      }
+    });
+    chart.append(svg("line", { class: "axis", x1: left, x2: width - right, y1: y(0), y2: y(0) }));
+    return chart;
+  }
+
+  function legend(data) {
+    const list = element("ul", { class: "legend" });
+    for (const one of data.series) {
+      const item = element("li");
+      item.append(element("span", { class: `swatch series-${one.index % SERIES}`, "aria-hidden": "true" }));
+      item.append(document.createTextNode(`${one.name}${one.tier ? ` (${one.tier})` : ""}: ${plural(one.total, "call", "calls")}`));
+      list.append(item);
+    }
+    return list;
+  }
+
+  function usageTable(app, usage, data) {
+    const table = element("table", { class: "usage-table" });
+    table.append(element("caption", {}, `Calls per day by ${app.name}, ${usage.from} to ${usage.to} (days without calls left out)`));
+    const headRow = element("tr");
+    ["Date", ...data.series.map((one) => one.name), "Total"].forEach((name) => headRow.append(element("th", { scope: "col" }, name)));
+    const head = element("thead");
+    head.append(headRow);
+    const body = element("tbody");
+    data.days.forEach((date, day) => {
+      if (!data.totals[day]) return;
+      const row = element("tr");
+      row.append(element("th", { scope: "row" }, date));
+      data.series.forEach((one) => row.append(element("td", { "data-label": one.name }, String(one.calls[day]))));
+      row.append(element("td", { "data-label": "Total" }, String(data.totals[day])));
+      body.append(row);
+    });
+    if (!body.childElementCount) {
+      const row = element("tr");
+      row.append(element("td", { colspan: String(data.series.length + 2) }, "No calls in these days."));
+      body.append(row);
+    }
+    const foot = element("tfoot");
+    const totalRow = element("tr");
+    totalRow.append(element("th", { scope: "row" }, "Total"));
+    data.series.forEach((one) => totalRow.append(element("td", { "data-label": one.name }, String(one.total))));
+    totalRow.append(element("td", { "data-label": "Total" }, String(usage.total)));
+    foot.append(totalRow);
+    table.append(head, body, foot);
+    return table;
+  }
+
+  function usageBlock(app) {
+    const usage = state.usage.get(app.id);
+    const title = element("h4", { id: `usage-${app.id}` }, "Usage, the last 30 days");
+    if (!usage) return [title, element("p", { class: "meta" }, "No usage to show.")];
+    const data = usageSeries(usage);
+    const figure = element("div", { class: "usage", "data-usage": app.id });
+    const drawing = element("div", { class: "usage-chart" });
+    drawing.append(usageChart(app, usage, data), legend(data));
+    const numbers = element("div", { class: "usage-numbers" });
+    numbers.append(usageTable(app, usage, data));
+    figure.append(drawing, numbers);
+    return [title, figure];
   }
 
   // -- access tokens ----------------------------------------------------------------------------
