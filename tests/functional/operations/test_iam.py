@@ -454,9 +454,21 @@ def portal_flows(browser, signup: bool, recorder) -> None:
         browser.request("POST", path, {**token, "grant_type": "password", "password": password}).status == 200
     )
     browser.request("GET", "/portal/applications")
-    browser.request("DELETE", f"/portal/applications/{app['id']}")
+    portal_store(browser, app["id"])
+    browser.request("DELETE", f"/portal/applications/{app['id']}")  # its subscriptions' keys deleted
     portal_two_step(browser)
     assert browser.request("POST", "/portal/signout").status == 204
+
+
+def portal_store(browser, app_id: str) -> None:
+    """The store in the portal, on API Gateway (moto): as the Applications API's flows above."""
+    path = f"/portal/applications/{app_id}"
+    assert browser.request("GET", "/portal/apis").status == 200
+    for api, tier in (("local", "Gold"), ("abcdef1234", "Tight")):
+        assert browser.request("POST", path + "/subscriptions", {"api": api, "tier": tier}).status == 201
+    assert browser.request("GET", path + "/subscriptions").status == 200
+    assert browser.request("GET", path + "/usage").status == 503  # moto has no GetUsage: after the call
+    assert browser.request("DELETE", path + "/subscriptions/local").status == 200
 
 
 def portal_two_step(browser) -> None:
@@ -485,6 +497,8 @@ def test_the_portal_functions_role_grants_exactly_what_its_flows_use(aws, monkey
     set_up_signing()
     if not signup:
         admin.create_user("carol", "correct horse battery staple", "read", roles="subscriber")
+    usage_plans_on_aws()  # the store's keys and usage on API Gateway
+    admin.create_tier("Tight", 1, 2)
     browser = Browser(gateway())
     recorder = Recorder(aws, monkeypatch)
     portal_flows(browser, signup, recorder)

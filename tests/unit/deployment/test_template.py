@@ -392,14 +392,15 @@ def _apigateway_statements(function: str) -> set[tuple[str, str]]:
     return found
 
 
-def test_only_the_applications_and_the_setup_functions_may_touch_usage_plans_and_keys():
+def test_only_the_stores_functions_and_the_setup_function_may_touch_usage_plans_and_keys():
     prefix = "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
-    assert _apigateway_statements("ApplicationsFunction") == {
-        ("apigateway:POST", prefix + "/apikeys"),
-        ("apigateway:POST", prefix + "/usageplans/*/keys"),
-        ("apigateway:DELETE", prefix + "/apikeys/*"),
-        ("apigateway:GET", prefix + "/usageplans/*/usage"),
-    }
+    for store in ("ApplicationsFunction", "PortalFunction"):  # keys and usage, never plans
+        assert _apigateway_statements(store) == {
+            ("apigateway:POST", prefix + "/apikeys"),
+            ("apigateway:POST", prefix + "/usageplans/*/keys"),
+            ("apigateway:DELETE", prefix + "/apikeys/*"),
+            ("apigateway:GET", prefix + "/usageplans/*/usage"),
+        }, store
     assert _apigateway_statements("StackSetupFunction") == {
         ("apigateway:GET", prefix + "/usageplans/*"),
         ("apigateway:PATCH", prefix + "/usageplans/*"),
@@ -407,6 +408,7 @@ def test_only_the_applications_and_the_setup_functions_may_touch_usage_plans_and
     others = [name for name, r in TMPL["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
     assert [name for name in others if _apigateway_statements(name)] == [
         "ApplicationsFunction",
+        "PortalFunction",
         "StackSetupFunction",
     ]
 
