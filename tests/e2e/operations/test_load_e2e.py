@@ -2,6 +2,7 @@
 same against an already running server (BASE_URL)."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -45,6 +46,12 @@ def test_make_load_for_five_seconds_passes_and_reports_every_route():
     assert "tokens missing from the tokens table: 0 of" in result.stdout
     assert "revoked tokens still accepted: 0 of" in result.stdout
     assert "DynamoDB server resident memory (pid " in result.stdout
+    throttled = next(line for line in lines if line.startswith("Throttled traffic (tier 2/s"))
+    found = re.search(
+        r"(\d+) admitted .* (\d+) throttled \(429, not errors\), usage counted: (\d+)", throttled
+    )
+    admitted, refused, counted = (int(number) for number in found.groups())
+    assert admitted > 0 and refused > 0 and counted == admitted, throttled
     assert lines[-1].startswith("PASS")
 
 
