@@ -97,6 +97,11 @@ def subscribe(
         status, issued = connection.call(SETUP, "POST", "/token", 200, grant)
         if status != 200:
             return None
+        if rules_seconds > 1:
+            print(
+                f"make load: waiting {rules_seconds} s for the server's rules"
+                " (RULES_CACHE_SECONDS) to show the subscription"
+            )
         time.sleep(rules_seconds + 0.5)
         return Subscribed(app["id"], answer["access_token"], issued["access_token"])
     finally:
