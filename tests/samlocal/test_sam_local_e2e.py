@@ -18,8 +18,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from localrun.launch import LocalApi
-from tests.e2e.conftest import password_token, tokenctl
+from tests.e2e.conftest import ROOT, password_token, tokenctl
 
+OPENAPI = str(ROOT / "openapi.yaml")
 SAM_API_ID = "1234567890"  # SAM CLI's API id in every methodArn: the rules are registered under it
 NOT_AUTHORIZED = {"message": "User is not authorized to access this resource"}
 
@@ -186,6 +187,52 @@ def test_a_registry_rule_change_is_enforced_under_sams_api_id(sam_api):
         assert whoami() == 403  # RULES_CACHE_SECONDS=0: at once
     finally:
         restored = tokenctl(sam_api, "api", "rule", SAM_API_ID, "GET", "/whoami", "-")
+        assert restored.returncode == 0, restored.stderr
+    assert whoami() == 200
+
+
+# -- the store -------------------------------------------------------------------------------------
+
+
+def test_an_api_that_requires_subscriptions_admits_only_subscribed_applications(sam_api):
+    """The authorizer's subscription check holds under sam local too (SAM CLI has no usage plans:
+    no 429 there; docs/sam-local.md)."""
+    developer = bearer(access_token(sam_api, "apim:subscribe")["access_token"])
+    app = requests.post(
+        f"{sam_api.url}/applications", json={"name": "Store", "scope": "read"}, headers=developer, timeout=60
+    ).json()
+    keys = requests.post(
+        f"{sam_api.url}/applications/{app['id']}/keys",
+        json={"environment": "production"},
+        headers=developer,
+        timeout=60,
+    ).json()
+    form = {"grant_type": "client_credentials", "scope": "read"}
+    issued = requests.post(
+        f"{sam_api.url}/token", data=form, auth=(keys["client_id"], keys["client_secret"]), timeout=60
+    ).json()
+
+    def whoami() -> int:
+        return requests.get(
+            f"{sam_api.url}/whoami", headers=bearer(issued["access_token"]), timeout=60
+        ).status_code
+
+    subscriptions = f"{sam_api.url}/applications/{app['id']}/subscriptions"
+    imported = tokenctl(sam_api, "api", "import", OPENAPI, "--api", SAM_API_ID, "--subscriptions", "required")
+    assert imported.returncode == 0, imported.stderr
+    try:
+        assert whoami() == 403  # not subscribed
+        subscribed = requests.post(
+            subscriptions, json={"api": SAM_API_ID, "tier": "Gold"}, headers=developer, timeout=60
+        )
+        assert subscribed.status_code == 201, subscribed.text
+        assert whoami() == 200
+        assert (
+            requests.delete(f"{subscriptions}/{SAM_API_ID}", headers=developer, timeout=60).status_code == 200
+        )
+        assert whoami() == 403
+    finally:
+        restored = tokenctl(sam_api, "api", "import", OPENAPI, "--api", SAM_API_ID)
         assert restored.returncode == 0, restored.stderr
     assert whoami() == 200
 
