@@ -213,3 +213,14 @@ def test_concurrent_subscribes_and_unsubscribes_leave_one_consistent_state(requi
     subscribed = bool(clients[0].subscriptions and "local" in clients[0].subscriptions)
     assert len(keys) == (1 if subscribed else 0)  # no key left behind, none missing
     assert shop.call().status == (200 if subscribed else 403)
+
+
+def test_an_operator_deleting_both_clients_of_a_subscribed_application_deletes_its_key(required, shop):
+    shop.subscribe()
+    production, sandbox = _client_ids(shop)
+    admin.delete_client(production)
+    assert (
+        len(list(storage.scan(UsageKeyModel, UsageKeyModel.kind == "usage-key"))) == 1
+    )  # the sandbox holds it
+    admin.delete_client(sandbox)
+    assert list(storage.scan(UsageKeyModel, UsageKeyModel.kind == "usage-key")) == []

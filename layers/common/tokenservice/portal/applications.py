@@ -404,7 +404,8 @@ def follow_owner(owner: UserModel) -> int:
 
 def forget_client(client: ClientModel) -> None:
     """An operator deleted one of a user's application clients: it leaves the owner's list, and the
-    application's name too once neither of its clients is left (so the name can be used again)."""
+    application's name too once neither of its clients is left (so the name can be used again; and
+    its subscriptions' API keys are deleted: the sibling that held them too is gone)."""
     siblings = [
         other
         for other in storage.get_many([(ClientModel, i) for i in sorted(_listed(client.owner))])
@@ -414,6 +415,8 @@ def forget_client(client: ClientModel) -> None:
     if not siblings:
         changes.append(UserModel.application_names.delete({canonical_name(client.name)}))
     storage.update(UserModel, client.owner, changes)
+    if not siblings:
+        usage_plans.forget_keys(usage_plans.subscriptions_of(client.subscriptions).values())
 
 
 def _listed(owner: str) -> set[str]:
