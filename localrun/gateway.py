@@ -307,7 +307,9 @@ class Gateway:
             if isinstance(outcome, HttpResponse):
                 return outcome
             authorizer_context, usage_key = outcome
-            refused = self.usage_plans.admit(usage_key, api.api_id) if usage_key else None
+            default_key = os.environ.get("DEFAULT_USAGE_KEY")  # the stack's default plan: no limit of its own
+            covered = usage_key and usage_key != default_key
+            refused = self.usage_plans.admit(usage_key, api.api_id) if covered else None
             if refused is not None:
                 return self.gateway_response(refused, api=api)
         event = events.proxy_event(
