@@ -63,7 +63,8 @@ from tokenservice.jose import keyset
 from tokenservice.store import records
 from tokenservice.registry import rules
 keyset.remember(keyset.stored(records.signing_fields(SETTINGS_ITEM)))
-authorizer._rules_cache.put("local", (rules.decode(RULES), None))
+authorizer._rules_cache.put("local", rules.decode(RULES))
+authorizer._mode_cache.put("local", None)
 event = {{"type": "TOKEN", "authorizationToken": "Bearer " + {token!r}, "methodArn": ARN}}
 app.lambda_handler(event, CONTEXT)
 import sys

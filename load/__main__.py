@@ -213,7 +213,7 @@ def run(
     seconds: int,
     workers: int,
     session: int | None,
-    rules_seconds: int = throttled.RULES_CACHE_SECONDS,
+    rules_seconds: int = throttled.SUBSCRIPTIONS_CACHE_SECONDS,
 ) -> int:
     from localrun.dynamodb import resident_kib
 
@@ -273,11 +273,12 @@ def main() -> int:
                     )
                 endpoint = _loopback_url("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
                 database, pid, session = endpoint, None, None
-                rules = _setting("RULES_CACHE_SECONDS", 60, 3600)  # the server's, as it was started
+                # the server's, as it was started (make run: 0; at most 1 s otherwise by default)
+                rules = _setting("SUBSCRIPTIONS_CACHE_SECONDS", 1, 3600)
             else:
                 print("Starting make run on free ports...", flush=True)
-                rules = throttled.RULES_CACHE_SECONDS
-                api = stack.enter_context(launch.make_run({"RULES_CACHE_SECONDS": str(rules)}))
+                rules = throttled.SUBSCRIPTIONS_CACHE_SECONDS
+                api = stack.enter_context(launch.make_run())
                 if not api.dynamodb_local:
                     why = [line for line in api.output if "DynamoDB Local" in line or "moto" in line]
                     raise Misconfigured("it needs DynamoDB Local, and make run fell back:\n" + "\n".join(why))

@@ -181,6 +181,8 @@ def _environment(port: int) -> dict:
     """The functions' environment as the template gives it (a variable set in the shell wins),
     checked before anything starts: an invalid setting stops make run with one line naming it."""
     tmpl = template.load()
+    # What an API says of subscriptions is read on every call here (a change shows at once).
+    os.environ.setdefault("SUBSCRIPTIONS_CACHE_SECONDS", "0")
     if not os.environ.get("ISSUER"):  # the issuer is this server's base URL, unless configured
         os.environ["ISSUER"] = f"http://{HOST}:{port}"
     logs.configure()

@@ -21,8 +21,7 @@ OPENAPI = str(ROOT / "openapi.yaml")
 
 @pytest.fixture(scope="module")
 def api():
-    # The rules (and whether an API requires subscriptions) are read afresh on every call here.
-    yield from start_make_run({"SELF_SIGNUP_ENABLED": "true", "RULES_CACHE_SECONDS": "0"})
+    yield from start_make_run({"SELF_SIGNUP_ENABLED": "true"})  # the default RULES_CACHE_SECONDS (60)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +68,18 @@ class App:
 
     def unsubscribe(self, api: str = "local") -> requests.Response:
         return self.developer.call("DELETE", f"/applications/{self.id}/subscriptions/{api}")
+
+
+def test_requiring_subscriptions_holds_at_once_though_the_rules_are_cached(api):
+    app = App(Developer(api))  # the Applications API's calls put the API's rules in memory
+    assert app.whoami().status_code == 200
+    required = tokenctl(api, "api", "import", OPENAPI, "--api", "local", "--subscriptions", "required")
+    assert required.returncode == 0, required.stderr
+    assert app.whoami().status_code == 403  # at once: make run reads what an API says of subscriptions
+    assert app.developer.call("GET", "/applications").status_code == 200  # a user's own token: not bound
+    lifted = tokenctl(api, "api", "import", OPENAPI, "--api", "local")
+    assert lifted.returncode == 0, lifted.stderr
+    assert app.whoami().status_code == 200
 
 
 def test_the_tiers_exist_from_the_start_and_a_new_one_is_listed(api):

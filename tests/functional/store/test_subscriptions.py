@@ -188,7 +188,7 @@ def test_unsubscribing_and_deleting_an_application_delete_its_keys(required, lam
 
 
 def test_on_an_api_without_the_requirement_a_subscription_still_applies_its_tier(shop, monkeypatch):
-    monkeypatch.setenv("RULES_CACHE_SECONDS", "0")  # the API's new mark shows within that time
+    monkeypatch.setenv("SUBSCRIPTIONS_CACHE_SECONDS", "0")  # the API's new mark shows within that time
     caching.clear_all()
     assert shop.call().status == 200  # the sample API requires no subscription
     admin.create_tier("Tight", 1, 1)

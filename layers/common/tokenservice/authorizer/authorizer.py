@@ -34,10 +34,11 @@ from tokenservice.store.records import ACCESS, REGISTRY_KEY, TOKEN_KEY, USER_KEY
 MAX_TOKEN_LENGTH = 1024
 _BEARER = re.compile(rf"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{{1,{MAX_TOKEN_LENGTH}}}=*)")
 
-# API id → its rules and whether it requires subscriptions, for RULES_CACHE_SECONDS.
-_rules_cache: caching.Expiring[tuple[list[rules.Rule], bool]] = caching.Expiring(
-    config.RULES_CACHE_SECONDS.value
-)
+# API id → its rules, for RULES_CACHE_SECONDS; and what it says of subscriptions
+# (`records.api_subscriptions`), for SUBSCRIPTIONS_CACHE_SECONDS (a second: an API that starts to
+# require subscriptions does so at once, for one more item read a second).
+_rules_cache: caching.Expiring[list[rules.Rule]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
+_mode_cache: caching.Expiring[str | None] = caching.Expiring(config.SUBSCRIPTIONS_CACHE_SECONDS.value)
 
 NO_SCOPE = "The access token's scopes do not allow this resource"
 NOT_SUBSCRIBED = "The application is not subscribed to this API: subscribe to it in the developer portal"
@@ -123,17 +124,18 @@ def _registry(item_id: str) -> dynamo.ItemKey:
 def _read(
     wanted: dict[str, dynamo.ItemKey | None], api_id: str
 ) -> tuple[dict, tuple[list[rules.Rule], str | None]]:
-    """The raw items `wanted` (by name) and the API's rules (from memory, else read with the items),
-    in one round trip, none at all when nothing needs reading."""
-    api_rules = _rules_cache.fresh(api_id)
-    if api_rules is caching.MISS:
+    """The raw items `wanted` (by name), the API's rules (from memory, else read with the items) and
+    what it says of subscriptions (from memory for SUBSCRIPTIONS_CACHE_SECONDS, else read with the
+    items), in one round trip, none at all when nothing needs reading."""
+    api_rules, mode = _rules_cache.fresh(api_id), _mode_cache.fresh(api_id)
+    if api_rules is caching.MISS or mode is caching.MISS:
         wanted = {**wanted, "rules": _registry(f"api#{api_id}")}
     found = dict(zip(wanted, dynamo.read(list(wanted.values())), strict=True))
     if api_rules is caching.MISS:
-        item = found["rules"]
-        decoded = rules.decode(records.api_rules_text(item))
-        api_rules = _rules_cache.put(api_id, (decoded, records.api_subscriptions(item)))
-    return found, api_rules
+        api_rules = _rules_cache.put(api_id, rules.decode(records.api_rules_text(found["rules"])))
+    if mode is caching.MISS:
+        mode = _mode_cache.put(api_id, records.api_subscriptions(found["rules"]))
+    return found, (api_rules, mode)
 
 
 def _token_and_user(token: str) -> dict[str, dynamo.ItemKey | None]:

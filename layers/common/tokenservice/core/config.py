@@ -223,6 +223,10 @@ MAX_USERNAME_LENGTH = 128
 
 # -- the developer portal (GET /portal) and the Applications API (/applications) -------------------
 # How many applications one user may own.
+# How long the authorizer keeps what an API says of subscriptions (required, or subscribed to): short,
+# so that `tokenctl api import --subscriptions required` holds at once (make run: 0, every call).
+SUBSCRIPTIONS_CACHE_SECONDS = Number("SUBSCRIPTIONS_CACHE_SECONDS", 1, minimum=0, maximum=3600)
+
 # The API key the authorizer returns (`usageIdentifierKey`) for a call that no subscription covers, so
 # that every method can require an API key (usage plans): the stack's default key, in its default plan
 # (no throttle of its own). Unset under make run, whose emulator needs none.
