@@ -188,12 +188,15 @@ def usage(caller: "standing.Caller | str", app_id: str, days: int = 30) -> dict:
     return usage_of(applications.find(caller, app_id), days)
 
 
-def usage_of(app: applications.Application, days: int = 30) -> dict:
+def usage_of(app: applications.Application, days: int = 30, apis: dict[str, ApiModel] | None = None) -> dict:
+    """`usage` of an application already read (`apis`: the registry's, when the caller has them)."""
     start, end = usage_plans.days(days)
     plans = usage_plans.backend()
-    apis = {api.api_id: api for api in registry.apis()}
+    current = of(app)
+    if apis is None:
+        apis = {api.api_id: api for api in registry.apis()} if current else {}
     found, total = [], 0
-    for api_id, subscription in sorted(of(app).items()):
+    for api_id, subscription in sorted(current.items()):
         tier = tiers.get(str(subscription.get("tier"))) or tiers.BUILT_IN["unlimited"]
         key = usage_plans.Key(str(subscription.get("key_id", "")), str(subscription.get("key", "")))
         per_day = plans.usage(tier, key, start, end)
