@@ -1,0 +1,29 @@
+"""Findings of the store's adversarial review, held: what an attacker tried that must keep failing."""
+
+import boto3
+import pytest
+
+from tests.functional.oauth.test_jwt import ISSUER
+from tests.functional.store.test_subscriptions import App, alice, console, required  # noqa: F401
+from tokenservice import admin
+from tokenservice.deploy import deployment
+
+
+@pytest.fixture
+def jwt_shop(monkeypatch, lambda_context, alice, required) -> App:
+    """alice's application whose client_credentials token is a JWT (no record check)."""
+    monkeypatch.setenv("ACCESS_TOKEN_FORMAT", "jwt")
+    kms_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+    deployment.set_up_signing(ISSUER, kms_key)
+    shop = App(lambda_context, alice)
+    assert shop.token.count(".") == 2
+    return shop
+
+
+def test_a_disabled_owners_application_jwt_is_refused_where_subscriptions_are_read(jwt_shop):
+    assert jwt_shop.subscribe(tier="Gold").status == 201
+    assert jwt_shop.call().status == 200
+    admin.disable_user("alice")  # the application is suspended: its opaque tokens are revoked
+    assert jwt_shop.call().status == 401  # the authorizer read the suspended client anyway
+    admin.enable_user("alice")
+    assert jwt_shop.call().status == 200  # suspension lifted: the JWT counts again
