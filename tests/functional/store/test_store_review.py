@@ -4,9 +4,12 @@ import boto3
 import pytest
 
 from tests.functional.oauth.test_jwt import ISSUER
-from tests.functional.store.test_subscriptions import App, alice, console, required  # noqa: F401
+from tests.functional.store import test_subscriptions
+from tests.functional.store.test_subscriptions import App
 from tokenservice import admin
 from tokenservice.deploy import deployment
+
+console, alice, required = test_subscriptions.console, test_subscriptions.alice, test_subscriptions.required
 
 
 @pytest.fixture
