@@ -8,6 +8,9 @@ from tests.functional.store import test_subscriptions
 from tests.functional.store.test_subscriptions import App
 from tokenservice import admin
 from tokenservice.deploy import deployment
+from tokenservice.portal import applications, subscriptions
+from tokenservice.store import storage
+from tokenservice.store.models import UsageKeyModel
 
 console, alice, required = test_subscriptions.console, test_subscriptions.alice, test_subscriptions.required
 
@@ -30,3 +33,24 @@ def test_a_disabled_owners_application_jwt_is_refused_where_subscriptions_are_re
     assert jwt_shop.call().status == 401  # the authorizer read the suspended client anyway
     admin.enable_user("alice")
     assert jwt_shop.call().status == 200  # suspension lifted: the JWT counts again
+
+
+def test_a_subscription_made_while_its_application_is_deleted_leaves_no_key(
+    monkeypatch, lambda_context, alice, required
+):
+    """The delete read the clients, a subscription landed, then the delete's transaction ran."""
+    app = App(lambda_context, alice, "Racing")
+    read = applications._found
+    raced = []
+
+    def read_then_subscribe(owner, app_id):
+        found = read(owner, app_id)
+        if not raced:
+            raced.append("subscribing")  # once: the subscription reads the application too
+            raced.append(subscriptions.subscribe(owner, app_id, "local", "Gold"))
+        return found
+
+    monkeypatch.setattr(applications, "_found", read_then_subscribe)
+    applications.delete("alice", app.id)
+    assert raced[1]["tier"] == "Gold"  # the subscription was written between the delete's read and its write
+    assert list(storage.scan(UsageKeyModel, UsageKeyModel.kind == "usage-key")) == []
