@@ -7,12 +7,15 @@ from tests.functional.oauth.test_jwt import ISSUER
 from tests.functional.store import test_subscriptions
 from tests.functional.store.test_subscriptions import App
 from tokenservice import admin
+from tokenservice.core import caching
 from tokenservice.deploy import deployment
 from tokenservice.portal import applications, subscriptions
+from tokenservice.registry import openapi, registry
 from tokenservice.store import storage
 from tokenservice.store.models import UsageKeyModel
 
 console, alice, required = test_subscriptions.console, test_subscriptions.alice, test_subscriptions.required
+shop = test_subscriptions.shop
 
 
 @pytest.fixture
@@ -54,3 +57,15 @@ def test_a_subscription_made_while_its_application_is_deleted_leaves_no_key(
     applications.delete("alice", app.id)
     assert raced[1]["tier"] == "Gold"  # the subscription was written between the delete's read and its write
     assert list(storage.scan(UsageKeyModel, UsageKeyModel.kind == "usage-key")) == []
+
+
+def test_an_api_deleted_and_imported_again_keeps_applying_its_subscriptions_tiers(shop, monkeypatch):
+    monkeypatch.setenv("RULES_CACHE_SECONDS", "0")
+    caching.clear_all()
+    admin.create_tier("Tight", 1, 1)
+    assert shop.subscribe(tier="Tight").status == 201  # the sample API requires no subscription
+    admin.delete_api("local")
+    admin.import_api(str(openapi.SAMPLE), "local")  # the operator registers it again
+    assert [shop.call().status for _ in range(2)] == [200, 429]  # the subscription's tier still holds
+    admin.set_rule("other", "GET", "/whoami", "read")
+    assert not registry.api("other").subscribed  # nobody subscribed to it: no extra read per call
