@@ -12,7 +12,7 @@ from tokenservice.deploy import deployment
 from tokenservice.portal import applications, subscriptions
 from tokenservice.registry import openapi, registry
 from tokenservice.store import storage
-from tokenservice.store.models import UsageKeyModel
+from tokenservice.store.models import TierModel, UsageKeyModel, tier_key
 
 console, alice, required = test_subscriptions.console, test_subscriptions.alice, test_subscriptions.required
 shop = test_subscriptions.shop
@@ -69,3 +69,15 @@ def test_an_api_deleted_and_imported_again_keeps_applying_its_subscriptions_tier
     assert [shop.call().status for _ in range(2)] == [200, 429]  # the subscription's tier still holds
     admin.set_rule("other", "GET", "/whoami", "read")
     assert not registry.api("other").subscribed  # nobody subscribed to it: no extra read per call
+
+
+def test_a_tier_being_deleted_still_throttles_its_subscriptions(required, shop):
+    """tier delete marks the tier, then scans for subscriptions: meanwhile (or if it stopped there)
+    its subscriptions keep its numbers, not Unlimited's."""
+    admin.create_tier("Tight", 1, 1)
+    assert shop.subscribe(tier="Tight").status == 201
+    storage.update(TierModel, tier_key("Tight"), [TierModel.deleting.set(True)])  # delete's mark
+    caching.clear_all()
+    assert [shop.call().status for _ in range(2)] == [200, 429]
+    usage = shop.developer.call("GET", f"/applications/{shop.id}/usage").json()
+    assert usage["apis"][0]["tier"] == "Tight" and usage["total"] == 1

@@ -194,7 +194,7 @@ def usage_of(app: applications.Application, days: int = 30) -> dict:
     apis = {api.api_id: api for api in registry.apis()}
     found, total = [], 0
     for api_id, subscription in sorted(of(app).items()):
-        tier = tiers.get(str(subscription.get("tier"))) or tiers.BUILT_IN["unlimited"]
+        tier = tiers.enforced(str(subscription.get("tier"))) or tiers.BUILT_IN["unlimited"]
         key = usage_plans.Key(str(subscription.get("key_id", "")), str(subscription.get("key", "")))
         per_day = plans.usage(tier, key, start, end)
         calls = sum(per_day.values())

@@ -121,12 +121,21 @@ def get(name: str | None) -> Tier | None:
     return _tier(item)
 
 
+def enforced(name: str | None) -> Tier | None:
+    """The tier a subscription names, for its throttling and usage: one being deleted too (the
+    delete's mark refuses new subscriptions only; those it finds keep their numbers)."""
+    if not name or not _NAME.fullmatch(name):
+        return None
+    item = _stored(name)
+    return _tier(item) if item is not None else BUILT_IN.get(name.casefold())
+
+
 _cached: caching.Expiring[Tier | None] = caching.Expiring(lambda: 1)
 
 
 def cached(name: str) -> Tier | None:
-    """`get`, kept in memory for a second (the emulator's throttle asks on every call)."""
-    return _cached.get(name.casefold(), lambda: get(name))
+    """`enforced`, kept in memory for a second (the emulator's throttle asks on every call)."""
+    return _cached.get(name.casefold(), lambda: enforced(name))
 
 
 def all_tiers() -> list[Tier]:
