@@ -194,7 +194,9 @@ def import_api(
     what of WSO2's extensions it could not carry. `subscriptions`: "required" admits only the
     applications subscribed to it."""
     registry.subscriptions_choice(subscriptions)
-    return registry.import_api_noting(api_id, openapi.load(path), name, subscriptions or "none")
+    new = registry.api(api_id) is None
+    api, notes = registry.import_api_noting(api_id, openapi.load(path), name, subscriptions or "none")
+    return (registry.registered_anew(api) if new else api), notes
 
 
 # -- the store: tiers and usage --------------------------------------------------------------------
@@ -251,7 +253,9 @@ def set_rule(api_id: str, method: str, path: str, scope: str) -> ApiModel:
     rule = rules.rule(method, path, scope)
     if rule.scopes:
         scopes.canonical_list(" ".join(rule.scopes))
-    return registry.set_rule(api_id, rule)
+    new = registry.api(api_id) is None
+    api = registry.set_rule(api_id, rule)
+    return registry.registered_anew(api) if new else api
 
 
 def api_rules(api_id: str) -> ApiModel:

@@ -105,6 +105,8 @@ def test_months_spans_the_range():
     [
         (("bad name!", 1, 1), "tier name"),
         (("T", 0, 1), "--rate"),
+        (("T", 1e-300, 1), "--rate"),  # DynamoDB cannot store it (Number underflow): refused first
+        (("T", float("nan"), 1), "--rate"),
         (("T", 1, -1), "--burst"),
         (("T", 1, 1, 5, None), "go together"),
         (("T", 1, 1, 0, "DAY"), "--quota"),

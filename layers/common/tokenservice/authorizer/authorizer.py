@@ -75,12 +75,12 @@ def authorize(authorization: str | None, method_arn: str) -> dict:
         token = bearer_token(authorization)
         check = _jwt if credentials.looks_like_jwt(token) else _opaque
         principal, (api_rules, subscriptions) = check(token, call.api_id)
+        subscribed, key = _subscription(principal, call.api_id) if subscriptions else (True, None)
     except Unauthorized:
         observability.count(observability.AUTHORIZER_UNAUTHORIZED)
         if config.SAM_LOCAL.on():
             return refusal(method_arn)
         raise
-    subscribed, key = _subscription(principal, call.api_id) if subscriptions else (True, None)
     if not subscribed and subscriptions == records.REQUIRED:
         observability.count(observability.AUTHORIZER_DENY)
         return policy(principal, [_deny_all(call.prefix)], NOT_SUBSCRIBED)
@@ -96,13 +96,17 @@ def authorize(authorization: str | None, method_arn: str) -> dict:
 
 def _subscription(principal: "Principal", api_id: str) -> tuple[bool, str | None]:
     """For an API with subscriptions: whether the token's application is subscribed to it (True for a
-    token that is not an application's: subscriptions do not bind it), and the subscription's key."""
+    token that is not an application's: subscriptions do not bind it), and the subscription's key.
+    A suspended application's client (its owner disabled) raises `Unauthorized`: its opaque tokens
+    were revoked, and a JWT of it, read here anyway, counts no more than they do."""
     (item,) = dynamo.read(
         [(config.table_name(config.CLIENTS_TABLE), records.CLIENT_KEY, principal.client_id)]
     )
     client = records.ClientRecord.from_item(item)
     if client is None:  # deleted since (a JWT outlives its client): nobody's to admit
         return False, None
+    if client.suspended:
+        raise Unauthorized()
     if not client.application_id:
         return True, None
     try:

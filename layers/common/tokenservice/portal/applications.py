@@ -15,10 +15,11 @@
   one transaction (its two clients, and that list on the condition that the name is free and the
   owner has fewer than APPLICATIONS_PER_USER), so concurrent creations can neither pass the limit
   nor repeat a name. Listing reads the user item, then its clients (both strongly consistent).
-- Deleting an application deletes its clients and takes them off the list in one transaction,
-  then revokes every token issued to them (one filtered scan of the tokens table). A grant that
-  read one of its clients just before cannot write tokens after: grants through an application's
-  client hold on the client being as read (`client_auth.unchanged`), so one sweep suffices.
+- Deleting an application deletes its clients (as read: with the subscriptions whose API keys it
+  then deletes) and takes them off the list in one transaction, then revokes every token issued
+  to them (one filtered scan of the tokens table). A grant that read one of its clients just
+  before cannot write tokens after: grants through an application's client hold on the client
+  being as read (`client_auth.unchanged`), so one sweep suffices.
 - Applications follow their owner (`follow_owner`, from `tokenctl user disable/enable/set-roles`):
   suspended while the owner is disabled, narrowed to the scopes the owner may still obtain.
 - "Registered Users": the distinct users who got tokens with either client through the password
@@ -349,12 +350,25 @@ def generate_keys(owner: "standing.Caller | str", app_id: str, env: str) -> NewK
     return NewKeys(app, env, client_id, secret, now)
 
 
-def delete(owner: "standing.Caller | str", app_id: str) -> int:
-    """Delete the owner's application and revoke its clients' tokens; returns how many."""
+def _as_read(client: ClientModel, username: str) -> Condition:
+    """A client still the owner's, with the subscriptions read (whose API keys go with it)."""
+    same = (
+        ClientModel.subscriptions == client.subscriptions
+        if client.subscriptions
+        else ClientModel.subscriptions.does_not_exist()
+    )
+    return (ClientModel.owner == username) & same
+
+
+def delete(owner: "standing.Caller | str", app_id: str, attempts: int = 3) -> int:
+    """Delete the owner's application and revoke its clients' tokens; returns how many. The clients
+    are deleted as read (a subscription written meanwhile: read again), so their keys all go."""
     app, user = _found(owner, app_id)
     ids = {client.client_id for client in app.clients.values()}
-    mine = ClientModel.owner == user.username
-    writes = [{"Delete": storage.delete_request(ClientModel, client_id, mine)} for client_id in sorted(ids)]
+    writes = [
+        {"Delete": storage.delete_request(ClientModel, client.client_id, _as_read(client, user.username))}
+        for client in sorted(app.clients.values(), key=lambda c: c.client_id)
+    ]
     unlisted = [
         UserModel.application_names.delete({canonical_name(app.name)}),
         UserModel.application_clients.delete(ids),
@@ -365,6 +379,8 @@ def delete(owner: "standing.Caller | str", app_id: str) -> int:
     except storage.ConditionFailed as failed:
         if any(storage.get_many([(ClientModel, client_id) for client_id in sorted(ids)])):
             _changed_meanwhile(owner)
+            if attempts > 1:  # changed meanwhile (a subscription): once more, on what is there now
+                return delete(owner, app_id, attempts - 1)
             raise NotFound("No such application") from failed
         # else: an attempt whose response was lost deleted it
     ended: dict[str, dict] = {}

@@ -197,7 +197,7 @@ def usage_of(app: applications.Application, days: int = 30, apis: dict[str, ApiM
         apis = {api.api_id: api for api in registry.apis()} if current else {}
     found, total = [], 0
     for api_id, subscription in sorted(current.items()):
-        tier = tiers.get(str(subscription.get("tier"))) or tiers.BUILT_IN["unlimited"]
+        tier = tiers.enforced(str(subscription.get("tier"))) or tiers.BUILT_IN["unlimited"]
         key = usage_plans.Key(str(subscription.get("key_id", "")), str(subscription.get("key", "")))
         per_day = plans.usage(tier, key, start, end)
         calls = sum(per_day.values())

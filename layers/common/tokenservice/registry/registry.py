@@ -6,13 +6,14 @@
   their direct scopes and every scope bound to one of their roles (`obtainable`).
 """
 
+import json
 import time
 from collections.abc import Iterable
 
 from tokenservice.core import caching, config, problems
 from tokenservice.registry import openapi, rules
 from tokenservice.store import storage
-from tokenservice.store.models import ApiModel, ScopeModel, UserModel, api_key, scope_key
+from tokenservice.store.models import ApiModel, ClientModel, ScopeModel, UserModel, api_key, scope_key
 
 MAX_API_ID_LENGTH = 128
 MAX_NAME_LENGTH = 200
@@ -83,6 +84,29 @@ def put_api(
     )
     storage.save(api)
     return api
+
+
+def has_subscribers(api_id: str) -> bool:
+    """Whether an application is subscribed to the API (a strongly consistent scan of the clients):
+    for an API an operator registers anew, whose subscriptions may have outlived its deletion (the
+    stack's own loader never asks: its role cannot read the clients)."""
+    for client in storage.scan(ClientModel, ClientModel.subscriptions.exists()):
+        try:
+            found = json.loads(client.subscriptions or "{}")
+        except ValueError:
+            continue
+        if isinstance(found, dict) and api_id in found:
+            return True
+    return False
+
+
+def registered_anew(api: ApiModel) -> ApiModel:
+    """An API an operator registered anew, marked as having subscriptions when some outlived its
+    deletion (so that the authorizer applies their tiers again)."""
+    if api.subscribed or not has_subscribers(api.api_id):
+        return api
+    storage.update(ApiModel, api.id, [ApiModel.subscribed.set(True)])
+    return storage.get(ApiModel, api.id) or api
 
 
 def requires_subscription(api: ApiModel | None) -> bool:

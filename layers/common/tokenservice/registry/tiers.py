@@ -24,6 +24,7 @@ from tokenservice.store.models import ClientModel, TierModel, tier_key
 
 PERIODS = ("DAY", "WEEK", "MONTH")
 MAX_RATE = 10000.0  # API Gateway's default account limit, requests per second
+MIN_RATE = 0.001  # a request every ~17 minutes (DynamoDB cannot store a number below 1E-130)
 MAX_BURST = 5000
 MAX_QUOTA = 10**12
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -76,8 +77,8 @@ def valid_name(name: str) -> str:
 
 
 def _valid_numbers(rate: float, burst: int, quota: int | None, period: str | None) -> None:
-    if not (isinstance(rate, int | float) and 0 < rate <= MAX_RATE):
-        raise TierError(f"--rate is requests per second, more than 0 and at most {MAX_RATE:g}")
+    if not (isinstance(rate, int | float) and MIN_RATE <= rate <= MAX_RATE):
+        raise TierError(f"--rate is requests per second, from {MIN_RATE:g} to {MAX_RATE:g}")
     if not (isinstance(burst, int) and 0 <= burst <= MAX_BURST):
         raise TierError(f"--burst is a whole number of requests from 0 to {MAX_BURST}")
     if (quota is None) != (period is None):
@@ -120,12 +121,21 @@ def get(name: str | None) -> Tier | None:
     return _tier(item)
 
 
+def enforced(name: str | None) -> Tier | None:
+    """The tier a subscription names, for its throttling and usage: one being deleted too (the
+    delete's mark refuses new subscriptions only; those it finds keep their numbers)."""
+    if not name or not _NAME.fullmatch(name):
+        return None
+    item = _stored(name)
+    return _tier(item) if item is not None else BUILT_IN.get(name.casefold())
+
+
 _cached: caching.Expiring[Tier | None] = caching.Expiring(lambda: 1)
 
 
 def cached(name: str) -> Tier | None:
-    """`get`, kept in memory for a second (the emulator's throttle asks on every call)."""
-    return _cached.get(name.casefold(), lambda: get(name))
+    """`enforced`, kept in memory for a second (the emulator's throttle asks on every call)."""
+    return _cached.get(name.casefold(), lambda: enforced(name))
 
 
 def all_tiers() -> list[Tier]:

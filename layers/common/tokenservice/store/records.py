@@ -103,18 +103,24 @@ def api_subscriptions(item: dict | None) -> str | None:
 
 @dataclass(frozen=True)
 class ClientRecord:
-    """What the authorizer needs of a client: whether it is an application's, and its subscriptions
-    (`ClientModel.subscriptions`, JSON)."""
+    """What the authorizer needs of a client: whether it is an application's, its subscriptions
+    (`ClientModel.subscriptions`, JSON), and whether it is suspended (its owner is disabled)."""
 
     client_id: str
     application_id: str | None
     subscriptions: str | None
+    suspended: bool = False
 
     @classmethod
     def from_item(cls, item: dict | None) -> "ClientRecord | None":
         if item is None:
             return None
-        return cls(_text(item, CLIENT_KEY) or "", _text(item, "application_id"), _text(item, "subscriptions"))
+        return cls(
+            _text(item, CLIENT_KEY) or "",
+            _text(item, "application_id"),
+            _text(item, "subscriptions"),
+            _flag(item, "suspended"),
+        )
 
 
 def signing_fields(item: dict | None) -> tuple[str, str, str | None, str, int] | None:
