@@ -61,6 +61,7 @@ def test_a_subscription_made_while_its_application_is_deleted_leaves_no_key(
 
 def test_an_api_deleted_and_imported_again_keeps_applying_its_subscriptions_tiers(shop, monkeypatch):
     monkeypatch.setenv("RULES_CACHE_SECONDS", "0")
+    monkeypatch.setenv("SUBSCRIPTIONS_CACHE_SECONDS", "0")
     caching.clear_all()
     admin.create_tier("Tight", 1, 1)
     assert shop.subscribe(tier="Tight").status == 201  # the sample API requires no subscription
