@@ -38,7 +38,9 @@ _BEARER = re.compile(rf"[Bb][Ee][Aa][Rr][Ee][Rr] +([-._~+/A-Za-z0-9]{{1,{MAX_TOK
 # (`records.api_subscriptions`), for SUBSCRIPTIONS_CACHE_SECONDS (a second: an API that starts to
 # require subscriptions does so at once, for one more item read a second).
 _rules_cache: caching.Expiring[list[rules.Rule]] = caching.Expiring(config.RULES_CACHE_SECONDS.value)
-_mode_cache: caching.Expiring[str | None] = caching.Expiring(config.SUBSCRIPTIONS_CACHE_SECONDS.value)
+_mode_cache: caching.Expiring[str | None] = caching.Expiring(
+    lambda: min(config.SUBSCRIPTIONS_CACHE_SECONDS.value(), config.RULES_CACHE_SECONDS.value())
+)  # never longer than the rules
 
 NO_SCOPE = "The access token's scopes do not allow this resource"
 NOT_SUBSCRIBED = "The application is not subscribed to this API: subscribe to it in the developer portal"
