@@ -229,7 +229,7 @@ def usage(application_id: str | None = None, days: int = 30) -> list[dict]:
             )
     if application_id is not None and application_id not in found:
         raise AdminError(f"no application {application_id}")
-    rows, apis = [], {api.api_id: api for api in registry.apis()}
+    rows, apis = [], registry.apis_by_id()
     for app_id in sorted(found):
         report = subscriptions.usage_of(found[app_id], days, apis)
         for api in report["apis"]:

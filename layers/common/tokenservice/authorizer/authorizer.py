@@ -19,7 +19,6 @@ stack's default key (DEFAULT_USAGE_KEY). Tokens of clients that are not an appli
 operator's, the portal's) are not bound by subscriptions.
 """
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -111,11 +110,7 @@ def _subscription(principal: "Principal", api_id: str) -> tuple[bool, str | None
         raise Unauthorized()
     if not client.application_id:
         return True, None
-    try:
-        subscription = json.loads(client.subscriptions or "{}").get(api_id)
-    except (ValueError, AttributeError):
-        subscription = None
-    key = subscription.get("key") if isinstance(subscription, dict) else None
+    key = records.subscriptions(client.subscriptions).get(api_id, {}).get("key")
     return (True, key) if isinstance(key, str) and key else (False, None)
 
 

@@ -46,7 +46,7 @@ from tokenservice.oauth import redirects, registrations, revocation
 from tokenservice.portal import standing
 from tokenservice.portal.portal_client import SESSION_SCOPE
 from tokenservice.registry import registry, usage_plans
-from tokenservice.store import storage
+from tokenservice.store import records, storage
 from tokenservice.store.models import ClientModel, UserModel
 from tokenservice.users import accounts, provisioning
 
@@ -350,14 +350,16 @@ def generate_keys(owner: "standing.Caller | str", app_id: str, env: str) -> NewK
     return NewKeys(app, env, client_id, secret, now)
 
 
+def subscriptions_as_read(client: ClientModel) -> Condition:
+    """A client's subscriptions are those read (none, when it had none)."""
+    if client.subscriptions:
+        return ClientModel.subscriptions == client.subscriptions
+    return ClientModel.subscriptions.does_not_exist()
+
+
 def _as_read(client: ClientModel, username: str) -> Condition:
     """A client still the owner's, with the subscriptions read (whose API keys go with it)."""
-    same = (
-        ClientModel.subscriptions == client.subscriptions
-        if client.subscriptions
-        else ClientModel.subscriptions.does_not_exist()
-    )
-    return (ClientModel.owner == username) & same
+    return (ClientModel.owner == username) & subscriptions_as_read(client)
 
 
 def delete(owner: "standing.Caller | str", app_id: str, attempts: int = 3) -> int:
@@ -385,7 +387,7 @@ def delete(owner: "standing.Caller | str", app_id: str, attempts: int = 3) -> in
         # else: an attempt whose response was lost deleted it
     ended: dict[str, dict] = {}
     for client in app.clients.values():
-        ended.update(usage_plans.subscriptions_of(client.subscriptions))
+        ended.update(records.subscriptions(client.subscriptions))
     usage_plans.forget_keys(ended.values())  # its subscriptions' API keys
     return revocation.revoke_clients(ids)
 
@@ -432,7 +434,7 @@ def forget_client(client: ClientModel) -> None:
         changes.append(UserModel.application_names.delete({canonical_name(client.name)}))
     storage.update(UserModel, client.owner, changes)
     if not siblings:
-        usage_plans.forget_keys(usage_plans.subscriptions_of(client.subscriptions).values())
+        usage_plans.forget_keys(records.subscriptions(client.subscriptions).values())
 
 
 def _listed(owner: str) -> set[str]:

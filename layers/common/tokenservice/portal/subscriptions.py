@@ -26,12 +26,13 @@ from aws_lambda_powertools import Logger
 from tokenservice.core.errors import InvalidRequest, NotFound, SubscriptionExists, TemporarilyUnavailable
 from tokenservice.portal import applications, standing
 from tokenservice.registry import registry, tiers, usage_plans
-from tokenservice.store import storage
+from tokenservice.store import records, storage
 from tokenservice.store.models import ApiModel, ClientModel
 
 logger = Logger(child=True)
 
 ATTEMPTS = 3  # a transaction that lost to a concurrent change is tried again on what is then read
+CHANGED_MEANWHILE = "The application's subscriptions changed meanwhile: try again"
 MAX_DAYS = 90  # GetUsage's reach
 
 
@@ -52,16 +53,11 @@ def catalogue(caller: "standing.Caller | str") -> dict:
     return {"apis": [catalogue_document(api, offered) for api in registry.apis()]}
 
 
-def subscribed(client: ClientModel | None) -> dict[str, dict]:
-    """A client's subscriptions: API id → {"tier", "key", "key_id", "created_at"}."""
-    return usage_plans.subscriptions_of(client.subscriptions if client is not None else None)
-
-
 def of(app: applications.Application) -> dict[str, dict]:
     """An application's subscriptions (its clients agree: both are written together)."""
     merged: dict[str, dict] = {}
     for client in app.clients.values():
-        merged.update(subscribed(client))
+        merged.update(records.subscriptions(client.subscriptions))
     return merged
 
 
@@ -77,7 +73,7 @@ def _document(api_id: str, subscription: dict, api: ApiModel | None) -> dict:
 def listing(caller: "standing.Caller | str", app_id: str) -> dict:
     app = applications.find(caller, app_id)
     current = of(app)
-    apis = {api.api_id: api for api in registry.apis()} if current else {}
+    apis = registry.apis_by_id() if current else {}
     return {
         "application_id": app.id,
         "subscriptions": [_document(api_id, current[api_id], apis.get(api_id)) for api_id in sorted(current)],
@@ -106,11 +102,7 @@ def _writes(app: applications.Application, user, changed: dict[str, dict], extra
     writes = []
     for client in app.clients.values():
         mine = (ClientModel.owner == app.owner) & (ClientModel.application_id == app.id)
-        same = (
-            ClientModel.subscriptions == client.subscriptions
-            if client.subscriptions
-            else ClientModel.subscriptions.does_not_exist()
-        )
+        same = applications.subscriptions_as_read(client)
         value = json.dumps(changed, sort_keys=True)
         action = ClientModel.subscriptions.set(value) if changed else ClientModel.subscriptions.remove()
         writes.append(
@@ -136,8 +128,7 @@ def subscribe(caller: "standing.Caller | str", app_id: str, api_id: str, tier_na
                 extra = [registry.mark_subscribed(api.api_id), tiers.usable_condition(tier)]
                 storage.transact(_writes(app, user, {**current, api.api_id: entry}, extra))
             except storage.ConditionFailed:
-                if tiers.get(tier.name) is None:
-                    raise InvalidRequest("No such tier: GET /apis lists the tiers offered") from None
+                _tier(tier.name)  # deleted meanwhile: 400
                 _api(api.api_id)  # deleted meanwhile: 404
                 continue
             logger.info(
@@ -145,7 +136,7 @@ def subscribe(caller: "standing.Caller | str", app_id: str, api_id: str, tier_na
             )
             key = None  # it is the subscription's now
             return _document(api.api_id, entry, api)
-        raise TemporarilyUnavailable("The application's subscriptions changed meanwhile: try again")
+        raise TemporarilyUnavailable(CHANGED_MEANWHILE)
     finally:
         if key is not None:  # made for a subscription that was not written
             plans.delete_key(key)
@@ -163,14 +154,10 @@ def unsubscribe(caller: "standing.Caller | str", app_id: str, api_id: str) -> di
             storage.transact(_writes(app, user, current, []))
         except storage.ConditionFailed:
             continue
-        forget_key(ended)
+        usage_plans.forget_keys([ended])
         logger.info("Unsubscribed", extra={"application_id": app.id, "api_id": api_id})
         return {"api": api_id, "deleted": True}
-    raise TemporarilyUnavailable("The application's subscriptions changed meanwhile: try again")
-
-
-def forget_key(subscription: dict) -> None:
-    usage_plans.forget_keys([subscription])
+    raise TemporarilyUnavailable(CHANGED_MEANWHILE)
 
 
 def usage_days(values: tuple[str, ...] | list[str]) -> int:
@@ -194,12 +181,11 @@ def usage_of(app: applications.Application, days: int = 30, apis: dict[str, ApiM
     plans = usage_plans.backend()
     current = of(app)
     if apis is None:
-        apis = {api.api_id: api for api in registry.apis()} if current else {}
+        apis = registry.apis_by_id() if current else {}
     found, total = [], 0
     for api_id, subscription in sorted(current.items()):
         tier = tiers.enforced(str(subscription.get("tier"))) or tiers.BUILT_IN["unlimited"]
-        key = usage_plans.Key(str(subscription.get("key_id", "")), str(subscription.get("key", "")))
-        per_day = plans.usage(tier, key, start, end)
+        per_day = plans.usage(tier, usage_plans.key_of(subscription), start, end)
         calls = sum(per_day.values())
         total += calls
         found.append(

@@ -6,13 +6,12 @@
   their direct scopes and every scope bound to one of their roles (`obtainable`).
 """
 
-import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from tokenservice.core import caching, config, problems
 from tokenservice.registry import openapi, rules
-from tokenservice.store import storage
+from tokenservice.store import records, storage
 from tokenservice.store.models import ApiModel, ClientModel, ScopeModel, UserModel, api_key, scope_key
 
 MAX_API_ID_LENGTH = 128
@@ -46,9 +45,6 @@ def _api_id(api_id: str) -> str:
 
 
 # -- APIs -----------------------------------------------------------------------------------------
-
-
-SUBSCRIPTION_CHOICES = ("required", "none")
 
 
 def subscriptions_choice(value: str | None) -> str | None:
@@ -86,18 +82,18 @@ def put_api(
     return api
 
 
-def has_subscribers(api_id: str) -> bool:
-    """Whether an application is subscribed to the API (a strongly consistent scan of the clients):
-    for an API an operator registers anew, whose subscriptions may have outlived its deletion (the
-    stack's own loader never asks: its role cannot read the clients)."""
+def subscribed_clients() -> Iterator[tuple[ClientModel, dict[str, dict]]]:
+    """Every client with subscriptions, and them (a strongly consistent scan of the clients:
+    administration only, never on a request path)."""
     for client in storage.scan(ClientModel, ClientModel.subscriptions.exists()):
-        try:
-            found = json.loads(client.subscriptions or "{}")
-        except ValueError:
-            continue
-        if isinstance(found, dict) and api_id in found:
-            return True
-    return False
+        yield client, records.subscriptions(client.subscriptions)
+
+
+def has_subscribers(api_id: str) -> bool:
+    """Whether an application is subscribed to the API: for an API an operator registers anew, whose
+    subscriptions may have outlived its deletion (the stack's own loader never asks: its role cannot
+    read the clients)."""
+    return any(api_id in held for _, held in subscribed_clients())
 
 
 def registered_anew(api: ApiModel) -> ApiModel:
@@ -109,8 +105,8 @@ def registered_anew(api: ApiModel) -> ApiModel:
     return storage.get(ApiModel, api.id) or api
 
 
-def requires_subscription(api: ApiModel | None) -> bool:
-    return api is not None and api.subscriptions == "required"
+def apis_by_id() -> dict[str, ApiModel]:
+    return {api.api_id: api for api in apis()}
 
 
 def mark_subscribed(api_id: str) -> dict:

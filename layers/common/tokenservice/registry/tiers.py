@@ -13,14 +13,15 @@
 - Built-in tiers cannot be deleted or redefined; their items only record their usage plans.
 """
 
-import json
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
 
 from tokenservice.core import caching, problems
+from tokenservice.registry import registry
 from tokenservice.store import storage
-from tokenservice.store.models import ClientModel, TierModel, tier_key
+from tokenservice.store.models import TierModel, tier_key
 
 PERIODS = ("DAY", "WEEK", "MONTH")
 MAX_RATE = 10000.0  # API Gateway's default account limit, requests per second
@@ -60,7 +61,7 @@ class Tier:
 # WSO2's default subscription tiers allow 5,000, 2,000 and 1,000 requests a minute; API Gateway
 # throttles per second, so these are those rates (rounded) with a burst of two seconds' worth.
 BUILT_IN = {
-    tier.name.casefold(): Tier(**{**tier.__dict__, "built_in": True})
+    tier.name.casefold(): dataclasses.replace(tier, built_in=True)
     for tier in (
         Tier("Unlimited", None, None, description="No limit of its own (the stage's and account's apply)"),
         Tier("Gold", 80.0, 160, description="80 requests per second, bursts of 160 (WSO2: 5,000 a minute)"),
@@ -92,7 +93,7 @@ def _valid_numbers(rate: float, burst: int, quota: int | None, period: str | Non
 def _tier(item: TierModel) -> Tier:
     built_in = BUILT_IN.get(item.name.casefold())
     if built_in is not None:  # its numbers are the code's; the item records its plan
-        return Tier(**{**built_in.__dict__, "plan_id": item.plan_id})
+        return dataclasses.replace(built_in, plan_id=item.plan_id)
     return Tier(
         item.name,
         float(item.rate) if item.rate is not None else None,
@@ -109,25 +110,24 @@ def _stored(name: str) -> TierModel | None:
     return storage.get(TierModel, tier_key(name))
 
 
+def _lookup(name: str | None) -> tuple[TierModel | None, Tier | None]:
+    """The tier of that name (any case) and its item, if it has one."""
+    if not name or not _NAME.fullmatch(name):
+        return None, None
+    item = _stored(name)
+    return item, (_tier(item) if item is not None else BUILT_IN.get(name.casefold()))
+
+
 def get(name: str | None) -> Tier | None:
     """The tier of that name (any case), or None; a tier being deleted counts as none."""
-    if not name or not _NAME.fullmatch(name):
-        return None
-    item = _stored(name)
-    if item is not None and item.deleting:
-        return None
-    if item is None:
-        return BUILT_IN.get(name.casefold())
-    return _tier(item)
+    item, tier = _lookup(name)
+    return None if item is not None and item.deleting else tier
 
 
 def enforced(name: str | None) -> Tier | None:
     """The tier a subscription names, for its throttling and usage: one being deleted too (the
     delete's mark refuses new subscriptions only; those it finds keep their numbers)."""
-    if not name or not _NAME.fullmatch(name):
-        return None
-    item = _stored(name)
-    return _tier(item) if item is not None else BUILT_IN.get(name.casefold())
+    return _lookup(name)[1]
 
 
 _cached: caching.Expiring[Tier | None] = caching.Expiring(lambda: 1)
@@ -182,20 +182,21 @@ def create(
         storage.create(item)
     except storage.KeyTaken:
         if plan_id:
-            plans.delete_tier_plan(Tier(**{**tier.__dict__, "plan_id": plan_id}))
+            plans.delete_tier_plan(dataclasses.replace(tier, plan_id=plan_id))
         raise TierError(f"a tier named {name} exists") from None
-    return Tier(**{**tier.__dict__, "plan_id": plan_id})
+    return dataclasses.replace(tier, plan_id=plan_id)
 
 
 def in_use(name: str) -> list[str]:
     """The applications subscribed with this tier (a strongly consistent scan of the clients)."""
-    users = set()
     wanted = name.casefold()
-    for client in storage.scan(ClientModel, ClientModel.subscriptions.exists()):
-        for subscription in json.loads(client.subscriptions or "{}").values():
-            if str(subscription.get("tier", "")).casefold() == wanted:
-                users.add(client.application_id or client.client_id)
-    return sorted(users)
+    return sorted(
+        {
+            client.application_id or client.client_id
+            for client, held in registry.subscribed_clients()
+            if any(str(subscription.get("tier", "")).casefold() == wanted for subscription in held.values())
+        }
+    )
 
 
 def delete(name: str, plans=None) -> Tier:

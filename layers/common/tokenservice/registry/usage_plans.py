@@ -12,7 +12,6 @@ Both answer the same questions (`Plans`); `backend()` picks one.
 """
 
 import datetime
-import json
 import logging
 import secrets
 import time
@@ -84,33 +83,32 @@ class LocalPlans:
         return counted(key.id, start, end)
 
 
+def key_of(subscription: dict) -> Key:
+    """A subscription's API key, as `ClientModel.subscriptions` records it."""
+    return Key(str(subscription.get("key_id", "")), str(subscription.get("key", "")))
+
+
 def forget_keys(subscriptions: Iterable[dict]) -> None:
     """Delete the API keys of ended subscriptions; a failure leaves a key that nothing returns any
     more (the subscription is gone, so the authorizer never names it): logged, not raised."""
+    plans = None
     for subscription in subscriptions:
         try:
-            backend().delete_key(Key(str(subscription.get("key_id", "")), str(subscription.get("key", ""))))
+            plans = plans or backend()
+            plans.delete_key(key_of(subscription))
         except Exception:
             logger.exception("A subscription's API key was not deleted")
 
 
-def subscriptions_of(stored: str | None) -> dict[str, dict]:
-    """A client's subscriptions (`ClientModel.subscriptions`): API id → {"tier", "key", "key_id",
-    "created_at"}."""
-    if not stored:
-        return {}
-    try:
-        found = json.loads(stored)
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+def _month(day: datetime.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def months(start: datetime.date, end: datetime.date) -> list[str]:
     """The months (YYYY-MM) from start to end."""
     found, day = [], start.replace(day=1)
     while day <= end:
-        found.append(f"{day.year:04d}-{day.month:02d}")
+        found.append(_month(day))
         day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return found
 
@@ -131,7 +129,7 @@ def counted(key_id: str, start: datetime.date, end: datetime.date) -> dict[datet
 
 def count_call(key_id: str, day: datetime.date, calls: int = 1) -> None:
     """The emulator counts calls made with a key (one atomic ADD per call)."""
-    storage.add_day_count(UsageModel, usage_key(key_id, f"{day.year:04d}-{day.month:02d}"), day.day, calls)
+    storage.add_day_count(UsageModel, usage_key(key_id, _month(day)), day.day, calls)
 
 
 def local_key(value: str) -> UsageKeyModel | None:

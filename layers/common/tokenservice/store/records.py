@@ -13,6 +13,7 @@ authorizer needs neither PynamoDB nor the model declarations (a test checks the 
 agree with `models`).
 """
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -99,6 +100,22 @@ def api_subscriptions(item: dict | None) -> str | None:
     if _text(item, "subscriptions") == REQUIRED:
         return REQUIRED
     return SUBSCRIBED if _flag(item, "subscribed") else None
+
+
+def subscriptions(stored: str | None) -> dict[str, dict]:
+    """A client's subscriptions (`ClientModel.subscriptions`, JSON): API id → {"tier", "key",
+    "key_id", "created_at"}; none where it holds none (or nothing readable)."""
+    if not stored:
+        return {}
+    try:
+        found = json.loads(stored)
+    except ValueError:
+        return {}
+    return (
+        {api: entry for api, entry in found.items() if isinstance(entry, dict)}
+        if isinstance(found, dict)
+        else {}
+    )
 
 
 @dataclass(frozen=True)
