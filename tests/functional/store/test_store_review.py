@@ -4,7 +4,6 @@ import boto3
 import pytest
 
 from tests.functional.oauth.test_jwt import ISSUER
-from tests.functional.store import test_subscriptions
 from tests.functional.store.test_subscriptions import App
 from tokenservice import admin
 from tokenservice.core import caching
@@ -13,9 +12,6 @@ from tokenservice.portal import applications, subscriptions
 from tokenservice.registry import openapi, registry
 from tokenservice.store import storage
 from tokenservice.store.models import TierModel, UsageKeyModel, tier_key
-
-console, alice, required = test_subscriptions.console, test_subscriptions.alice, test_subscriptions.required
-shop = test_subscriptions.shop
 
 
 @pytest.fixture

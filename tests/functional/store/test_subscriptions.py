@@ -11,25 +11,9 @@ from tests.functional.gateway_client import Browser
 from tests.functional.portal.test_applications import Developer, token_with
 from tokenservice import admin
 from tokenservice.core import caching
-from tokenservice.registry import openapi, registry, tiers
+from tokenservice.registry import registry, tiers
 from tokenservice.store import storage
 from tokenservice.store.models import ClientModel, UsageKeyModel, UserModel
-
-
-@pytest.fixture
-def console(aws) -> admin.NewClient:
-    return admin.create_client("Console", "read update apim:subscribe")
-
-
-@pytest.fixture
-def alice(lambda_context, console) -> Developer:
-    return Developer(lambda_context, console, "alice")
-
-
-@pytest.fixture
-def required(aws):
-    """The sample API (`local`: /orders, /whoami) imported with --subscriptions required."""
-    admin.import_api(str(openapi.SAMPLE), "local", subscriptions="required")
 
 
 class App:
@@ -56,11 +40,6 @@ class App:
 
     def unsubscribe(self, api: str = "local"):
         return self.developer.call("DELETE", f"/applications/{self.id}/subscriptions/{api}")
-
-
-@pytest.fixture
-def shop(lambda_context, alice) -> App:
-    return App(lambda_context, alice)
 
 
 def test_an_unsubscribed_application_is_refused_then_admitted_once_subscribed(required, shop):

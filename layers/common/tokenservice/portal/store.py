@@ -13,54 +13,44 @@ change, and the Applications API's registry rule of the matching route (`/apis`,
 owner's standing again and answers 404 for an application that is not theirs.
 """
 
-from tokenservice.portal import subscriptions
+from tokenservice.portal import subscriptions_api
 from tokenservice.portal.portal import signed_in
 from tokenservice.web.endpoint import oauth_endpoint
-from tokenservice.web.http import Request, json_fields, json_response
-
-
-def _app_id(request: Request) -> str:
-    return request.parameters.get("id", "")
+from tokenservice.web.http import Request, json_response
 
 
 def _subscriptions_path(request: Request, suffix: str = "") -> str:
-    return f"/applications/{_app_id(request)}/subscriptions{suffix}"
+    return f"/applications/{request.parameters.get('id', '')}/subscriptions{suffix}"
 
 
 @oauth_endpoint
 def catalogue(request: Request) -> dict:
     caller = signed_in(request, "GET", "/apis", changes=False)
-    return json_response(200, subscriptions.catalogue(caller))
+    return json_response(200, subscriptions_api.catalogue_for(caller, request))
 
 
 @oauth_endpoint
 def list_subscriptions(request: Request) -> dict:
     caller = signed_in(request, "GET", _subscriptions_path(request), changes=False)
-    return json_response(200, subscriptions.listing(caller, _app_id(request)))
+    return json_response(200, subscriptions_api.listing_for(caller, request))
 
 
 @oauth_endpoint
 def subscribe(request: Request) -> dict:
     caller = signed_in(request, "POST", _subscriptions_path(request))
-    fields = json_fields(request.json(), required=("api", "tier"))
-    return json_response(
-        201, subscriptions.subscribe(caller, _app_id(request), fields["api"], fields["tier"])
-    )
+    return json_response(201, subscriptions_api.subscribe_for(caller, request))
 
 
 @oauth_endpoint
 def unsubscribe(request: Request) -> dict:
-    api_id = request.parameters.get("api", "")
-    caller = signed_in(request, "DELETE", _subscriptions_path(request, f"/{api_id}"))
-    return json_response(200, subscriptions.unsubscribe(caller, _app_id(request), api_id))
+    suffix = f"/{request.parameters.get('api', '')}"
+    caller = signed_in(request, "DELETE", _subscriptions_path(request, suffix))
+    return json_response(200, subscriptions_api.unsubscribe_for(caller, request))
 
 
 @oauth_endpoint
 def usage(request: Request) -> dict:
-    caller = signed_in(request, "GET", f"/applications/{_app_id(request)}/usage", changes=False)
+    path = f"/applications/{request.parameters.get('id', '')}/usage"
     return json_response(
-        200,
-        subscriptions.usage(
-            caller, _app_id(request), days=subscriptions.usage_days(request.query.get("days") or ())
-        ),
+        200, subscriptions_api.usage_for(signed_in(request, "GET", path, changes=False), request)
     )
