@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from tests.e2e.conftest import needs_chromium, start_make_run, tokenctl
-from tests.e2e.portal.test_portal_browser_e2e import PASSWORD, Portal
+from tests.e2e.portal.test_portal_browser_e2e import Portal
+from tests.e2e.portal.test_portal_mfa_browser_e2e import sign_up_and_in
 
 pytestmark = needs_chromium
 
@@ -28,7 +29,7 @@ SCOPE = "read"  # what a portal sign-up may give its applications, and what GET 
 
 @pytest.fixture(scope="module")
 def store_api():
-    yield from start_make_run({"SELF_SIGNUP_ENABLED": "true", "RULES_CACHE_SECONDS": "1"})
+    yield from start_make_run({"SELF_SIGNUP_ENABLED": "true"})
 
 
 def run(api, *args: str) -> dict | list | None:
@@ -42,8 +43,7 @@ def inventory(store_api):
     """make run's API needing subscriptions (its rules as they were), and a tier of 1 r/s, bursts of 2."""
     run(store_api, "api", "import", "openapi.yaml", "--api", API, "--subscriptions", "required")
     run(store_api, "tier", "create", TIER, "--rate", "1", "--burst", "2")
-    time.sleep(1.5)  # RULES_CACHE_SECONDS
-    return store_api
+    return store_api  # make run reads what an API says of subscriptions on every call
 
 
 def orders(api, access_token: str) -> requests.Response:
@@ -53,19 +53,7 @@ def orders(api, access_token: str) -> requests.Response:
 
 def sign_in(portal: Portal, driver, api) -> str:
     username = f"store-{secrets.token_hex(3)}"
-    requests.post(
-        f"{api.url}/portal/signup",
-        json={"username": username, "password": PASSWORD},
-        headers={"X-CSRF-Token": "test"},
-        timeout=10,
-    ).raise_for_status()
-    driver.get(f"{api.url}/portal")
-    portal.visible("#signin").click()
-    portal.visible("#password")
-    portal.type("#username", username)
-    portal.type("#password", PASSWORD)
-    portal.find("form button[type=submit]").click()
-    portal.visible("#apps")
+    sign_up_and_in(portal, api.url, username)
     portal.says("who-name", username)
     return username
 
